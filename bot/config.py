@@ -1,0 +1,76 @@
+"""The repository config file (`.github/grok-review.yml`): parse and validate, no I/O."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ConfigError
+from bot.models import Severity
+
+DEFAULT_CONFIG_PATH = ".github/grok-review.yml"
+FailOn = Literal["critical", "major", "minor", "nit", "none"]
+
+
+class PathInstruction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    instructions: str
+
+
+class RepoConfig(BaseModel):
+    """What a repository may set about its own reviews. Unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    default_filters: bool = True
+    instructions: str = ""
+    path_instructions: tuple[PathInstruction, ...] = ()
+    min_severity: Severity = "minor"
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_comments: int = Field(default=25, ge=0, le=50)
+    fail_on: FailOn = "none"
+    request_changes: bool = False
+    style_nits: bool = False
+    review_drafts: bool = False
+    review_bot_prs: bool = False
+    skip_labels: tuple[str, ...] = ()
+    incremental: bool = True
+    max_requests: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+
+
+def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
+    """Parse YAML text into a RepoConfig; any problem is a ConfigError naming the key."""
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(f"{source}: not valid YAML{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys, got {type(data).__name__}")
+    try:
+        return RepoConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, each naming its key path."""
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(root)"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown key '{key}'")
+        else:
+            parts.append(f"key '{key}': {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,64 @@
+"""One error family: every failure a user can meet is a BotError with an exit code."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error the bot reports to a person (one line, no traceback)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(BotError):
+    """Bad flags or arguments."""
+
+    exit_code = 2
+
+
+class ConfigError(BotError):
+    """A config file or setting that does not validate; the message names the key."""
+
+    exit_code = 2
+
+
+class DiffError(BotError):
+    """Input that is not a unified diff."""
+
+    exit_code = 2
+
+
+class MissingKeyError(BotError):
+    """No model API key where one is needed."""
+
+    exit_code = 2
+
+
+class UpstreamError(BotError):
+    """The model or GitHub failed in a way that left the work incomplete."""
+
+    exit_code = 3
+
+
+class ModelError(UpstreamError):
+    """The model server failed after retries, or its reply never validated."""
+
+
+class GitHubError(UpstreamError):
+    """GitHub answered with an error after retries."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GitHubAccessError(GitHubError):
+    """The token cannot read the PR or cannot write what was asked (401/403/404)."""
+
+    exit_code = 2

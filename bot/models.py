@@ -1,0 +1,214 @@
+"""Frozen data passed between pipeline stages: diffs, plans, findings, reviews."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Side = Literal["RIGHT", "LEFT"]
+Severity = Literal["critical", "major", "minor", "nit"]
+LineKind = Literal["added", "removed", "context"]
+FileStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
+SkipReason = Literal[
+    "binary",
+    "lockfile",
+    "generated",
+    "vendored",
+    "excluded",
+    "deleted",
+    "empty",
+    "budget",
+    "too_large_for_github",
+    "beyond_github_file_limit",
+]
+Category = Literal[
+    "bug",
+    "security",
+    "secret",
+    "data-loss",
+    "concurrency",
+    "error-handling",
+    "performance",
+    "api-contract",
+    "resource-leak",
+    "maintainability",
+    "testing",
+    "documentation",
+    "style",
+]
+
+# Most severe first; index = rank (lower is more severe).
+SEVERITIES: tuple[Severity, ...] = ("critical", "major", "minor", "nit")
+
+
+def severity_rank(severity: Severity) -> int:
+    """0 for critical … 3 for nit, so sorting ascending puts the worst first."""
+    return SEVERITIES.index(severity)
+
+
+def at_least(severity: Severity, threshold: Severity) -> bool:
+    """True when `severity` is as bad as `threshold` or worse."""
+    return severity_rank(severity) <= severity_rank(threshold)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- diffs -----------------------------------------------------------------------------
+
+
+class DiffLine(Frozen):
+    kind: LineKind
+    old_no: int | None  # None for added lines
+    new_no: int | None  # None for removed lines
+    text: str  # without the +/-/space prefix and without the line terminator
+
+
+class Hunk(Frozen):
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    section: str = ""  # text after the second @@ (function context)
+    lines: tuple[DiffLine, ...] = ()
+
+    @property
+    def added(self) -> int:
+        return sum(1 for ln in self.lines if ln.kind == "added")
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for ln in self.lines if ln.kind == "removed")
+
+
+class FileDiff(Frozen):
+    path: str  # new path; the old path for a deleted file
+    old_path: str | None = None  # set for renames and copies
+    status: FileStatus = "modified"
+    binary: bool = False
+    hunks: tuple[Hunk, ...] = ()
+    old_mode: str | None = None
+    new_mode: str | None = None
+    submodule: bool = False
+    patch_missing: bool = False  # GitHub omitted the patch (too large)
+
+    @property
+    def added(self) -> int:
+        return sum(h.added for h in self.hunks)
+
+    @property
+    def removed(self) -> int:
+        return sum(h.removed for h in self.hunks)
+
+    @property
+    def changed_lines(self) -> int:
+        return self.added + self.removed
+
+
+class LineMap(Frozen):
+    """Where GitHub accepts review comments in one file: line number -> hunk index."""
+
+    path: str
+    right: dict[int, int]  # new-file line (added or context) -> hunk index
+    left: dict[int, int]  # old-file line (removed or context) -> hunk index
+    added: frozenset[int] = frozenset()  # new-file lines that were added
+
+
+class PullRequest(Frozen):
+    title: str = ""
+    body: str = ""
+    repo: str | None = None  # "owner/name"
+    number: int | None = None
+    base_sha: str | None = None
+    head_sha: str | None = None
+    base_ref: str | None = None
+    head_ref: str | None = None
+    author: str | None = None
+    author_is_bot: bool = False
+    draft: bool = False
+    labels: tuple[str, ...] = ()
+    files: tuple[FileDiff, ...] = ()
+    github_file_limit_hit: bool = False  # GitHub listed only its first 3,000 files
+
+
+# --- plans -----------------------------------------------------------------------------
+
+
+class SkippedFile(Frozen):
+    path: str
+    reason: SkipReason
+
+
+class Chunk(Frozen):
+    """One model request's share of the diff. Files may carry only some hunks."""
+
+    files: tuple[FileDiff, ...]
+    estimated_tokens: int  # whole request: prefix + chunk
+    changed_lines: int
+
+
+class Plan(Frozen):
+    model: str
+    context_tokens: int
+    input_budget_tokens: int
+    prefix_tokens: int
+    files_total: int
+    kept: tuple[str, ...]  # paths with at least one hunk in some chunk
+    skipped: tuple[SkippedFile, ...]
+    chunks: tuple[Chunk, ...]
+    changed_lines_total: int
+    changed_lines_in_chunks: int
+    estimated_cost_usd: float
+
+
+# --- findings and reviews --------------------------------------------------------------
+
+
+class Finding(Frozen):
+    path: str
+    line: int
+    start_line: int | None = None
+    side: Side = "RIGHT"
+    severity: Severity
+    category: Category
+    title: str
+    body: str
+    suggestion: str | None = None
+    confidence: float
+    code: str = ""  # the line(s) of code the finding quotes; used to snap and fingerprint
+    fingerprint: str = ""
+
+
+class Usage(Frozen):
+    requests: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            requests=self.requests + other.requests,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, 10),
+        )
+
+
+class Review(Frozen):
+    summary: str
+    model: str
+    served_model: str | None = None
+    comments: tuple[Finding, ...] = ()
+    unanchored: tuple[Finding, ...] = ()
+    overflow: tuple[Finding, ...] = ()
+    skipped_files: tuple[SkippedFile, ...] = ()
+    usage: Usage = Usage()
+    errors: tuple[str, ...] = ()
+    head_sha: str | None = None
+    reviewed_range: str | None = None  # "base..head" actually reviewed (incremental runs)

@@ -1,0 +1,108 @@
+"""Process settings from the environment (GROK_REVIEW_* and a few plain names)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from bot.config import describe_validation_error
+from bot.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GROK_REVIEW_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    # Model
+    api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("GROK_REVIEW_API_KEY", "XAI_API_KEY")
+    )
+    base_url: str = "https://api.x.ai/v1"
+    model: str = "grok-code-fast-1"
+    context_tokens: int = Field(default=256_000, ge=4_000)
+    max_output_tokens: int = Field(default=10_000, ge=256)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    rpm: int = Field(default=480, ge=1)
+    tpm: int = Field(default=2_000_000, ge=1)
+    timeout_s: float = Field(default=300.0, gt=0)
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    model_retries: int = Field(default=4, ge=0)
+    retry_base_s: float = Field(default=1.0, ge=0)
+    retry_max_s: float = Field(default=60.0, ge=0)
+
+    # GitHub
+    github_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("GROK_REVIEW_GITHUB_TOKEN", "GITHUB_TOKEN")
+    )
+    github_api_url: str = Field(
+        default="https://api.github.com",
+        validation_alias=AliasChoices("GROK_REVIEW_GITHUB_API_URL", "GITHUB_API_URL"),
+    )
+    github_app_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("GROK_REVIEW_GITHUB_APP_ID", "GITHUB_APP_ID")
+    )
+    github_app_private_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "GROK_REVIEW_GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY"
+        ),
+    )
+    github_webhook_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GROK_REVIEW_GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET"),
+    )
+    github_retries: int = Field(default=3, ge=0)
+    github_write_spacing_s: float = Field(default=1.0, ge=0)
+    github_secondary_wait_s: float = Field(default=60.0, ge=0)
+    github_retry_base_s: float = Field(default=1.0, ge=0)
+
+    # Service
+    redis_url: str | None = None
+    data_dir: Path = Path("~/.local/share/grok-review").expanduser()
+    daily_budget_usd: float | None = Field(default=None, gt=0)
+    heartbeat_s: float = Field(default=15.0, gt=0)
+    stale_after_s: float = Field(default=120.0, gt=0)
+    requeue_interval_s: float = Field(default=60.0, gt=0)
+    job_retry_delay_s: float = Field(default=10.0, ge=0)
+    job_retries: int = Field(default=3, ge=0)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _parse_prices(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def private_key_pem(self) -> str | None:
+        """The App private key as PEM text, read from a file when a path is given."""
+        key = self.github_app_private_key
+        if key is None or "-----BEGIN" in key:
+            return key
+        path = Path(key).expanduser()
+        try:
+            return path.read_text()
+        except OSError as exc:
+            raise ConfigError(f"GITHUB_APP_PRIVATE_KEY: cannot read {path}: {exc.strerror}") from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment plus explicit overrides (flags); errors name the key."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        raise ConfigError(f"settings: {describe_validation_error(exc)}") from None
+    except (SettingsError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"settings: {exc}") from None

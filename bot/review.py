@@ -1,0 +1,188 @@
+"""Orchestration: the one place that sequences a review — prepare, ask the model, assemble."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.anchor import anchor_findings
+from bot.chunking import RENDER_FORMAT_HELP, render_chunk
+from bot.config import RepoConfig
+from bot.filters import filter_files
+from bot.findings import fingerprint, select_findings
+from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
+from bot.plan import build_plan, input_budget
+from bot.pricing import price_for
+from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
+from bot.secrets import redact_files, redact_text
+from bot.settings import Settings
+from bot.summary import build_summary
+
+if TYPE_CHECKING:
+    from bot.llm import ChunkResult, ProgressEvent
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything decided before the model is asked."""
+
+    pr: PullRequest
+    config: RepoConfig
+    model: str
+    files: tuple[FileDiff, ...]  # kept files after redaction: what the model sees
+    plan: Plan
+    prefix_messages: list[dict[str, str]]
+    chunk_texts: tuple[str, ...]
+    secret_findings: tuple[Finding, ...]
+    conv_id: str
+
+
+def conversation_id(pr: PullRequest) -> str:
+    """A stable per-PR id so every request of one review shares the provider's prompt cache."""
+    key = f"{pr.repo}#{pr.number}" if pr.repo and pr.number else f"{pr.base_sha}:{pr.title}"
+    return "grok-review-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def prepare_review(
+    pr: PullRequest,
+    config: RepoConfig,
+    settings: Settings,
+    *,
+    agents_md: str | None = None,
+    model: str | None = None,
+) -> Prepared:
+    """Filter, redact, build the prompt prefix and plan the chunks. Pure."""
+    model = model or settings.model
+    kept, skipped = filter_files(pr.files, config)
+    files, secret_findings = redact_files(kept)
+    budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    prefix = build_prefix_messages(
+        title=redact_text(pr.title),
+        body=redact_text(pr.body),
+        instructions=redact_text(config.instructions),
+        path_instructions=config.path_instructions,
+        agents_md=redact_text(agents_md) if agents_md else None,
+        style_nits=config.style_nits,
+        format_help=RENDER_FORMAT_HELP,
+        budget_tokens=budget,
+    )
+    extra: tuple[SkippedFile, ...] = ()
+    if pr.github_file_limit_hit:
+        extra = (
+            SkippedFile(path="(files past the first 3,000)", reason="beyond_github_file_limit"),
+        )
+    plan = build_plan(
+        files,
+        (*skipped, *extra),
+        model=model,
+        context_tokens=settings.context_tokens,
+        max_output_tokens=settings.max_output_tokens,
+        prefix_tokens=prefix_tokens(prefix),
+        max_requests=config.max_requests,
+        max_cost_usd=config.max_cost_usd,
+        price=price_for(model, settings.prices),
+        files_total=len(pr.files),
+    )
+    total = len(plan.chunks)
+    texts = tuple(
+        build_chunk_message(render_chunk(chunk), index=i + 1, total=total)["content"]
+        for i, chunk in enumerate(plan.chunks)
+    )
+    return Prepared(
+        pr=pr,
+        config=config,
+        model=model,
+        files=files,
+        plan=plan,
+        prefix_messages=prefix,
+        chunk_texts=texts,
+        secret_findings=secret_findings,
+        conv_id=conversation_id(pr),
+    )
+
+
+def ask_model(
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+) -> list[ChunkResult]:
+    """Send every chunk to the model (concurrently) and return results in chunk order."""
+    from bot import llm  # the openai import is slow; dry runs never pay for it
+
+    if not prepared.chunk_texts:
+        return []
+
+    async def run() -> list[ChunkResult]:
+        client = llm.make_client(settings)
+        try:
+            return await llm.review_chunks(
+                client,
+                settings=settings,
+                model=prepared.model,
+                prefix_messages=prepared.prefix_messages,
+                chunk_texts=prepared.chunk_texts,
+                conv_id=prepared.conv_id,
+                on_event=on_event,
+            )
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
+
+
+def _with_fp(finding: Finding, files: Sequence[FileDiff]) -> Finding:
+    return finding.model_copy(update={"fingerprint": fingerprint(finding, files)})
+
+
+def assemble_review(
+    prepared: Prepared,
+    results: Sequence[Any],
+    *,
+    anchor_files: Sequence[FileDiff] | None = None,
+    posted_fingerprints: Sequence[str] = (),
+    reviewed_range: str | None = None,
+) -> Review:
+    """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure."""
+    files = tuple(anchor_files) if anchor_files is not None else prepared.files
+    raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
+    anchored, unanchored = anchor_findings(raw, files)
+    anchored_fp = [f.model_copy(update={"fingerprint": fingerprint(f, files)}) for f in anchored]
+    unanchored_fp = [
+        f.model_copy(update={"fingerprint": fingerprint(f, files)}) for f in unanchored
+    ]
+    cfg = prepared.config
+    selection = select_findings(
+        anchored_fp,
+        min_severity=cfg.min_severity,
+        min_confidence=cfg.min_confidence,
+        max_comments=cfg.max_comments,
+        posted_fingerprints=posted_fingerprints,
+        style_nits=cfg.style_nits,
+    )
+    usage = sum((r.usage for r in results), Usage())
+    served = next((r.served_model for r in results if r.served_model), None)
+    errors = tuple(r.error for r in results if r.error)
+    review = Review(
+        summary="",
+        model=prepared.model,
+        served_model=served if served and served != prepared.model else None,
+        comments=tuple(selection.comments),
+        unanchored=tuple(unanchored_fp),
+        overflow=tuple(selection.overflow),
+        skipped_files=prepared.plan.skipped,
+        usage=usage,
+        errors=errors,
+        head_sha=prepared.pr.head_sha,
+        reviewed_range=reviewed_range,
+    )
+    summary = build_summary(
+        review,
+        plan=prepared.plan,
+        dropped=selection.dropped_below_threshold,
+        already_posted=selection.already_posted,
+    )
+    return review.model_copy(update={"summary": summary})

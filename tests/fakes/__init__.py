@@ -1,0 +1,1 @@
+"""Fake servers (GitHub, model API) that tests drive the real clients against."""

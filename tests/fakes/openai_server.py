@@ -1,0 +1,221 @@
+"""A fake OpenAI-compatible chat-completions server on 127.0.0.1 for driving the real client.
+
+    with FakeModel() as fake:
+        fake.queue([error(429, headers={"retry-after": "0"}), findings([{...}])])
+        client = AsyncOpenAI(base_url=fake.url, api_key="k", max_retries=0)
+
+Every request is recorded (`fake.requests`: headers in lower case + parsed JSON). Replies come
+from the queue first, then from the script function (default: no findings). Like xAI, it
+rejects parameters reasoning models refuse and answers errors in xAI's `{code, error}` shape.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+REJECTED_PARAMS = ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A 200 chat.completion whose message content is `content`."""
+
+    content: str
+    model: str = "grok-4.3"
+    prompt_tokens: int = 1000
+    cached_tokens: int = 0
+    completion_tokens: int = 50  # includes reasoning tokens (OpenAI's accounting)
+    reasoning_tokens: int = 0
+    total_tokens: int | None = None  # default prompt + completion
+    cost_ticks: int | None = None
+    finish_reason: str = "stop"
+    refusal: str | None = None
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class HttpError:
+    status: int
+    body: Any = None  # dict -> JSON, str -> text; default xAI's shape
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+
+
+Reply = Completion | HttpError
+ReplyFn = Callable[[dict[str, Any]], "Reply | list[dict[str, Any]]"]
+
+
+def findings(items: Iterable[dict[str, Any]] = (), **usage: Any) -> Completion:
+    """A valid structured reply carrying `items` as findings."""
+    return Completion(content=json.dumps({"findings": list(items)}), **usage)
+
+
+def raw(text: str, **usage: Any) -> Completion:
+    """A 200 reply with arbitrary message content (e.g. malformed JSON)."""
+    return Completion(content=text, **usage)
+
+
+def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> HttpError:
+    return HttpError(status=status, body=body, headers=tuple((headers or {}).items()))
+
+
+def delayed(seconds: float, reply: Reply) -> Reply:
+    """`reply`, answered only after `seconds` (for timeouts and concurrency)."""
+    return replace(reply, delay=seconds)
+
+
+def finding(path: str = "app.py", line: int = 1, **fields: Any) -> dict[str, Any]:
+    """A schema-valid finding dict with sensible defaults."""
+    base: dict[str, Any] = {
+        "path": path,
+        "line": line,
+        "start_line": None,
+        "side": "RIGHT",
+        "severity": "major",
+        "category": "bug",
+        "title": "Off-by-one",
+        "body": "The loop skips the last element.",
+        "suggestion": None,
+        "confidence": 0.9,
+        "code": "for i in range(len(xs) - 1):",
+    }
+    return {**base, **fields}
+
+
+def last_message(request: dict[str, Any]) -> str:
+    """The text of the request's last message (the chunk, or a repair prompt)."""
+    content = request["json"]["messages"][-1]["content"]
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+def _completion_json(reply: Completion, counter: int) -> dict[str, Any]:
+    usage: dict[str, Any] = {
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": reply.completion_tokens,
+        "total_tokens": reply.total_tokens or reply.prompt_tokens + reply.completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": reply.cached_tokens, "text_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": reply.reasoning_tokens},
+    }
+    if reply.cost_ticks is not None:
+        usage["cost_in_usd_ticks"] = reply.cost_ticks
+    message = {"role": "assistant", "content": reply.content, "refusal": reply.refusal}
+    return {
+        "id": f"fake-{counter}",
+        "object": "chat.completion",
+        "created": 1_780_000_000,
+        "model": reply.model,
+        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+        "usage": usage,
+        "system_fingerprint": "fp_fake",
+    }
+
+
+class FakeModel:
+    """The server; use as a context manager. `.url` ends in /v1 like a real base_url."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._queue: deque[Reply] = deque()
+        self._reply_fn: ReplyFn = lambda request: findings()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        # A short poll interval so shutdown (every test's teardown) returns at once.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def queue(self, replies: Iterable[Reply | list[dict[str, Any]]]) -> None:
+        """Answer the next requests with these replies, in order (a list = findings)."""
+        with self._lock:
+            self._queue.extend(_as_reply(r) for r in replies)
+
+    def script(self, reply_fn: ReplyFn) -> None:
+        """Answer with `reply_fn(request)` once the queue is empty (route by chunk text)."""
+        self._reply_fn = reply_fn
+
+    def __enter__(self) -> FakeModel:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_reply(self, request: dict[str, Any]) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            queued = self._queue.popleft() if self._queue else None
+        if queued is not None:
+            return queued
+        return _as_reply(self._reply_fn(request))
+
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep test output clean
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    self._send(404, {"code": "Not found", "error": f"no route {self.path}"})
+                    return
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                reply = fake._next_reply({"headers": headers, "json": body})
+                try:
+                    time.sleep(reply.delay)
+                    self._answer(reply, body, counter=len(fake.requests))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout); nothing to answer
+                finally:
+                    fake._done()
+
+            def _answer(self, reply: Reply, body: dict[str, Any], *, counter: int) -> None:
+                rejected = [p for p in REJECTED_PARAMS if p in body]
+                if rejected:
+                    msg = f"Argument not supported on this model: {rejected[0]}"
+                    self._send(400, {"code": "Client specified an invalid argument", "error": msg})
+                elif isinstance(reply, HttpError):
+                    default = {"code": "Fake error", "error": f"injected {reply.status}"}
+                    self._send(reply.status, reply.body or default, dict(reply.headers))
+                else:
+                    self._send(200, _completion_json(reply, counter))
+
+            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                is_text = isinstance(body, str)
+                data = body.encode() if is_text else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "text/plain" if is_text else "application/json")
+                self.send_header("content-length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def _as_reply(reply: Reply | list[dict[str, Any]]) -> Reply:
+    return findings(reply) if isinstance(reply, list) else reply

@@ -1,0 +1,385 @@
+"""Redact well-known secret formats before text reaches the model; report committed ones."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bot.models import DiffLine, FileDiff, Finding, Hunk
+
+# Rules: precision first. A provider format (ghp_…, AKIA…, a PEM key) is a secret by its
+# shape alone. A generic `NAME = value` is one only when NAME says so, the value is a literal
+# that looks random, and it is no placeholder or reference. Redaction applies to every line
+# the model sees; findings only to added lines, never quoting any part of the secret.
+
+_PEM_KIND = "private-key"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_BEGIN = r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_END = r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_PEM_BEGIN = re.compile(_BEGIN)
+_PEM_END = re.compile(_END)
+_PEM_INLINE = re.compile(_BEGIN + r"(?P<body>.*?)(?:" + _END + r"|$)")
+# A line of key material: base64, maybe quoted, maybe with a "\n" escape or a concatenation.
+_PEM_BODY = re.compile(r"""\s*["'`]?\s*(?P<b64>[A-Za-z0-9+/]*={0,2})(?:\\n)?["'`]?\s*[+,;\\]?\s*""")
+_PEM_HEADER = re.compile(r"""\s*["'`]?(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset):""")
+_PEM_TAIL = re.compile(r"""\s*(?:\\n)?\s*["'`]*\s*[+,;\\]?\s*""")
+_MIN_BODY = 32  # base64 characters that prove a block holds a key, not just its markers
+
+_TOKENS: tuple[tuple[str, str], ...] = (
+    ("github-token", r"(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})(?!\w)"),
+    ("aws-access-key-id", r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+    ("slack-token", r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("slack-webhook", r"https://hooks\.slack\.com/services/T\w+/B\w+/\w+"),
+    ("stripe-key", r"(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{16,}"),
+    ("google-api-key", r"(?<![\w-])AIza[\w-]{35}(?![\w-])"),
+    ("xai-key", r"(?<![\w-])xai-(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{32,}"),
+    # sk-… with a digit in it, so "sk-learn"-like words and long kebab names do not match.
+    ("openai-key", r"(?<![\w-])sk-(?=[\w-]*\d)[\w-]{20,}"),
+    ("jwt", r"(?<![\w-])eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"),
+)
+_TOKEN_RE = re.compile("|".join(f"(?P<t{i}>{p})" for i, (_, p) in enumerate(_TOKENS)))
+_URL_CREDS = re.compile(
+    r"(?<![\w+.-])[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@'\"`]*):(?P<pw>[^\s@/'\"`]+)@"
+    r"(?P<host>[^\s/:'\"`?#]*)"
+)
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]", "host.docker.internal")  # noqa: S104
+_ASSIGN = re.compile(
+    r"(?<![\w])(?P<name>[A-Za-z_][\w.-]*)[\"']?\]?\s*"
+    r"(?::\s*[A-Za-z_][\w.\[\]|, ]*?\s*(?==))?"  # a type annotation: `token: str = "…"`
+    r"(?P<op>:=|=>|=(?!=)|:)\s*"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|`[^`\n]*`|[^\s'\"`,;#]+)"
+)
+
+# Languages where a bare word after `=` is a variable, so only quoted literals count.
+_CODE_EXTS = _words(
+    "py pyi js jsx mjs cjs ts tsx go java kt kts scala rb rs c h cc cpp cxx hpp cs php swift "
+    "dart lua ex exs r m mm groovy clj erl hs ml fs vb jl nim zig sol"
+)
+# Generic assignments in tests, examples and docs are nearly always fixtures: redacted, but
+# not reported. Provider formats and private keys are reported wherever they are.
+_QUIET_PATH = re.compile(
+    r"(?:^|/)(?:tests?|spec|specs|__tests__|fixtures?|examples?|docs?|samples?|testdata)/"
+    r"|(?:^|/)test_[^/]*$|_test\.\w+$|\.(?:spec|test)\.\w+$"
+    r"|\.(?:md|rst|txt|adoc)$|\.(?:example|sample|template|dist|tmpl)$",
+    re.IGNORECASE,
+)
+_GENERIC_KINDS = frozenset(
+    {"password", "secret", "token", "api-key", "aws-secret-access-key", "connection-string"}
+)
+
+_PASSWORD_WORDS = ("password", "passwd", "passphrase")
+_TOKEN_NOT_SECRET = _words(
+    "next page continuation pagination cursor sync csrf xsrf cancel cancellation lexer "
+    "parser end start eof bos eos pad unk mask sep cls special stop"
+)
+_KEY_SECRET = _words(
+    "api secret private access auth client signing sign encryption encrypt master consumer "
+    "license licence webhook session app account service subscription admin deploy hmac jwt "
+    "crypto cipher aes token"
+)
+_KEY_NOT_SECRET = _words(
+    "public pub primary foreign sort cache partition hash lookup idempotency map dict i18n "
+    "translation storage object s3 row group route field column registry unique hot short "
+    "shortcut keyboard index cursor redis queue lock config setting settings env name id file "
+    "path dedupe dedup etag list item entry table metadata label tag test react query"
+)
+_PLACEHOLDER_WORDS = (
+    "example", "changeme", "change_me", "change-me", "placeholder", "your_", "your-", "yourkey",
+    "dummy", "redacted", "xxxx", "****", "....", "todo", "replace", "insert", "fixme", "sample",
+    "_here", "-here", "${", "$(", "{{", "%(", "#{", "<", ">",
+)  # fmt: skip
+_NOT_VALUES = _words(
+    "password undefined required optional disabled enabled secret none null true false"
+)
+# Every pattern above needs one of these; most lines have none, so they skip the full scan.
+_TRIGGER = re.compile(
+    r"(?i:key|secret|token|pass|pwd)|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|k_live_"
+    r"|AIza|xai-|sk-|eyJ|://"
+)
+_FILE_LIKE = re.compile(r"\.(?:json|pem|key|txt|ya?ml|env|p12|pfx|crt|cer|der|jks|toml|ini)$")
+_BRACKETS = re.compile(r"[()\[\]{}<>]")
+_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[!*&$@].*")
+
+
+def redact_files(
+    files: Sequence[FileDiff],
+) -> tuple[tuple[FileDiff, ...], tuple[Finding, ...]]:
+    """Files with every secret replaced by `[REDACTED:<kind>]`, and a finding per added line
+    that commits one."""
+    out: list[FileDiff] = []
+    findings: list[Finding] = []
+    for file in files:
+        bare = _bare_values_ok(file.path)
+        quiet = bool(_QUIET_PATH.search(file.path))
+        hunks = []
+        for hunk in file.hunks:
+            new_hunk, found = _redact_hunk(hunk, path=file.path, bare=bare, quiet=quiet)
+            hunks.append(new_hunk)
+            findings.extend(found)
+        changed = any(a is not b for a, b in zip(hunks, file.hunks, strict=True))
+        out.append(file.model_copy(update={"hunks": tuple(hunks)}) if changed else file)
+    return tuple(out), tuple(findings)
+
+
+def redact_text(text: str) -> str:
+    """`text` (a PR title, description or instructions) with every secret replaced."""
+    lines = text.splitlines(keepends=True)
+    bodies = [ln.rstrip("\r\n") for ln in lines]
+    in_pem, _ = _pem_positions(bodies)
+    out = []
+    for pos, (line, body) in enumerate(zip(lines, bodies, strict=True)):
+        redacted = _redact_pem_line(body) if pos in in_pem else body
+        out.append(redact_line(redacted, bare_values=True)[0] + line[len(body) :])
+    return "".join(out)
+
+
+def redact_line(text: str, *, bare_values: bool = True) -> tuple[str, tuple[str, ...]]:
+    """One line with its secrets replaced, and the kinds found (in order, no repeats)."""
+    if not _TRIGGER.search(text):
+        return text, ()
+    kinds: list[str] = []
+    text = _sub(_PEM_INLINE, text, kinds, kind_of=_inline_pem_kind)
+    text = _sub(_TOKEN_RE, text, kinds, kind_of=_token_kind)
+    text = _sub(_URL_CREDS, text, kinds, kind_of=_url_password_kind, group="pw")
+
+    def assignment_kind(m: re.Match[str]) -> str | None:
+        return _assignment_kind(m, bare_values=bare_values)
+
+    text = _sub(_ASSIGN, text, kinds, kind_of=assignment_kind, group="value")
+    return text, tuple(kinds)
+
+
+def _placeholder(kind: str) -> str:
+    return f"[REDACTED:{kind}]"
+
+
+def _sub(
+    pattern: re.Pattern[str],
+    text: str,
+    kinds: list[str],
+    *,
+    kind_of: Callable[[re.Match[str]], str | None],
+    group: str | int = 0,
+) -> str:
+    """Replace `group` of each match that `kind_of` names a secret (a quoted value keeps
+    its quotes), adding the kinds to `kinds`."""
+
+    def replace(m: re.Match[str]) -> str:
+        kind = kind_of(m)
+        if kind is None:
+            return m.group(0)
+        if kind not in kinds:
+            kinds.append(kind)
+        start, end = m.span(group)
+        value = m.group(group)
+        if len(value) >= 2 and value[0] in "\"'`" and value[-1] == value[0]:
+            start, end = start + 1, end - 1
+        return m.group(0)[: start - m.start()] + _placeholder(kind) + m.group(0)[end - m.start() :]
+
+    return pattern.sub(replace, text)
+
+
+def _inline_pem_kind(m: re.Match[str]) -> str | None:
+    body = m.group("body").replace("\\n", "")
+    size = sum(len(run) for run in re.findall(r"[A-Za-z0-9+/=]{8,}", body))
+    return _PEM_KIND if size >= _MIN_BODY else None
+
+
+def _token_kind(m: re.Match[str]) -> str | None:
+    # AWS documents AKIAIOSFODNN7EXAMPLE and friends; they are public, not leaks.
+    if m.lastgroup is None or "EXAMPLE" in m.group(0).upper():
+        return None
+    return _TOKENS[int(m.lastgroup[1:])][0]
+
+
+def _url_password_kind(m: re.Match[str]) -> str | None:
+    user, pw, host = m.group("user"), m.group("pw"), m.group("host").lower()
+    # Local and documentation hosts carry throwaway development passwords.
+    if host in _LOCAL_HOSTS or host.startswith("127.") or "example" in host or pw == user:
+        return None
+    return "connection-string" if _looks_secret(pw, name=user, min_len=6) else None
+
+
+def _assignment_kind(m: re.Match[str], *, bare_values: bool) -> str | None:
+    kind = _secret_name_kind(m.group("name"))
+    if kind is None:
+        return None
+    raw = m.group("value")
+    quoted = raw[:1] in "\"'`" and len(raw) >= 2
+    # Unquoted, only config-like files hold literals; brackets there still mean an expression.
+    if not quoted and (not bare_values or _REFERENCE.fullmatch(raw) or _BRACKETS.search(raw)):
+        return None
+    value = raw[1:-1] if quoted else raw
+    return kind if _looks_secret(value, name=m.group("name")) else None
+
+
+def _secret_name_kind(name: str) -> str | None:
+    """The kind of secret a variable name announces, or None for ordinary names."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("\"'")).lower()
+    parts = [p for p in re.split(r"[^a-z0-9]+", snake) if p]
+    if not parts:
+        return None
+    last, prev = parts[-1], (parts[-2] if len(parts) > 1 else "")
+    if "aws" in parts and "secret" in parts:
+        return "aws-secret-access-key"
+    if last in ("pwd", *_PASSWORD_WORDS) or last.endswith(_PASSWORD_WORDS):
+        return "password"
+    if last in ("secret", "clientsecret"):
+        return "secret"
+    if last in ("apikey", "secretkey", "privatekey", "accesskey"):
+        return "api-key"
+    if last in ("accesstoken", "authtoken", "apitoken") or (
+        last == "token" and prev not in _TOKEN_NOT_SECRET
+    ):
+        return "token"
+    # `CACHE_KEY` style env names are nearly always credentials; lowercase `cache_key` is
+    # usually a dictionary key, so lowercase needs a telling qualifier.
+    telling = prev in _KEY_SECRET or name.strip("\"'").isupper()
+    if last == "key" and prev and prev not in _KEY_NOT_SECRET and telling:
+        return "api-key"
+    return None
+
+
+def _looks_secret(value: str, *, name: str, min_len: int = 8) -> bool:
+    """True for a literal that looks like a real credential, not a placeholder or word."""
+    low = value.lower()
+    if len(value) < min_len or any(c.isspace() for c in value) or low in _NOT_VALUES:
+        return False
+    if low.isdigit() or len(set(low)) <= 2 or any(w in low for w in _PLACEHOLDER_WORDS):
+        return False
+    if value.startswith(("/", "./", "../", "~/")) or "://" in value or _FILE_LIKE.search(low):
+        return False
+    if re.sub(r"[^a-z0-9]", "", low) in re.sub(r"[^a-z0-9]", "", name.lower()):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_symbol = any(not c.isalnum() and c not in "_-." for c in value)
+    mixed = len(value) >= 16 and value.lower() != value and value.upper() != value
+    return has_digit or has_symbol or mixed
+
+
+def _bare_values_ok(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return "." not in name or name.rsplit(".", 1)[-1].lower() not in _CODE_EXTS
+
+
+# --- private-key blocks spanning several lines -----------------------------------------
+
+
+def _pem_positions(texts: Sequence[str]) -> tuple[set[int], list[tuple[int, int]]]:
+    """Positions inside multi-line private-key blocks, and each block as (first, last)."""
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    body = 0
+    for pos, text in enumerate(texts):
+        if start is not None:
+            if _PEM_END.search(text):
+                if body >= _MIN_BODY:
+                    blocks.append((start, pos))
+                start = None
+                continue
+            size = _body_size(text)
+            if size is not None:
+                body += size
+                continue
+            if body >= _MIN_BODY:  # key material stopped without an END line in view
+                blocks.append((start, pos - 1))
+            start = None
+        if _opens_block(text):
+            start, body = pos, 0
+        elif _PEM_END.search(text) and not _PEM_BEGIN.search(text):
+            blocks.extend(_orphan_end(texts, pos))
+    if start is not None and body >= _MIN_BODY:
+        blocks.append((start, len(texts) - 1))
+    return {p for first, last in blocks for p in range(first, last + 1)}, blocks
+
+
+def _orphan_end(texts: Sequence[str], pos: int) -> list[tuple[int, int]]:
+    """An END line whose BEGIN lies above the visible lines: take the key lines before it."""
+    first, body = pos, 0
+    while first > 0 and (size := _body_size(texts[first - 1])) is not None:
+        first, body = first - 1, body + size
+    return [(first, pos)] if body >= _MIN_BODY else []
+
+
+def _opens_block(text: str) -> bool:
+    m = _PEM_BEGIN.search(text)
+    return m is not None and _PEM_TAIL.fullmatch(text[m.end() :]) is not None
+
+
+def _body_size(text: str) -> int | None:
+    """Base64 characters on a key-material line; None when the line is something else."""
+    if _PEM_HEADER.match(text):
+        return 0
+    m = _PEM_BODY.fullmatch(text)
+    return len(m.group("b64")) if m else None
+
+
+def _redact_pem_line(text: str) -> str:
+    begin = _PEM_BEGIN.search(text)
+    if begin:
+        return text[: begin.start()] + _placeholder(_PEM_KIND)
+    indent = text[: len(text) - len(text.lstrip())]
+    end = _PEM_END.search(text)
+    return indent + _placeholder(_PEM_KIND) + (text[end.end() :] if end else "")
+
+
+# --- diff hunks ------------------------------------------------------------------------
+
+
+def _redact_hunk(hunk: Hunk, *, path: str, bare: bool, quiet: bool) -> tuple[Hunk, list[Finding]]:
+    lines = hunk.lines
+    # Key blocks are found in the old and the new version separately, so a replaced key
+    # (removed lines interleaved with added ones) is still seen as two whole blocks.
+    new_view = [i for i, ln in enumerate(lines) if ln.kind != "removed"]
+    old_view = [i for i, ln in enumerate(lines) if ln.kind != "added"]
+    old_positions, _ = _pem_positions([lines[i].text for i in old_view])
+    new_positions, new_blocks = _pem_positions([lines[i].text for i in new_view])
+    in_pem = {old_view[p] for p in old_positions} | {new_view[p] for p in new_positions}
+    kinds: dict[int, list[str]] = {}
+    for first, last in new_blocks:
+        added = [new_view[p] for p in range(first, last + 1) if lines[new_view[p]].kind == "added"]
+        if added:  # one finding per key, on its first added line
+            kinds[added[0]] = [_PEM_KIND]
+    new_lines: list[DiffLine] = []
+    for i, ln in enumerate(lines):
+        text = _redact_pem_line(ln.text) if i in in_pem else ln.text
+        text, found = redact_line(text, bare_values=bare)
+        if ln.kind == "added":
+            line_kinds = kinds.setdefault(i, [])
+            for kind in found:
+                if kind not in line_kinds and not (quiet and kind in _GENERIC_KINDS):
+                    line_kinds.append(kind)
+        new_lines.append(ln if text == ln.text else ln.model_copy(update={"text": text}))
+    section = redact_line(hunk.section, bare_values=bare)[0]
+    findings = [_finding(path, new_lines[i], ks) for i, ks in sorted(kinds.items()) if ks]
+    if section == hunk.section and all(a is b for a, b in zip(new_lines, lines, strict=True)):
+        return hunk, findings
+    return hunk.model_copy(update={"lines": tuple(new_lines), "section": section}), findings
+
+
+def _finding(path: str, line: DiffLine, kinds: Sequence[str]) -> Finding:
+    assert line.new_no is not None  # only added lines get findings
+    names = ", ".join(kinds)
+    return Finding(
+        path=path,
+        line=line.new_no,
+        side="RIGHT",
+        severity="critical",
+        category="secret",
+        confidence=0.99,
+        title=f"Secret committed: {names}",
+        body=(
+            f"This line commits a credential ({names}). Anyone who can read the repository, "
+            "its forks or clones can use it. Revoke or rotate it now: deleting it in a later "
+            "commit is not enough, because it stays in the git history. Remove it from the "
+            "history (for example with `git filter-repo`) and load the value at run time from "
+            "a secret store or an environment variable instead. The value was redacted before "
+            "review and is not shown here."
+        ),
+        code=line.text,
+    )

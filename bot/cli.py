@@ -291,3 +291,7 @@ class ProgressDisplay:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

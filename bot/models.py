@@ -147,6 +147,8 @@ class Chunk(Frozen):
     files: tuple[FileDiff, ...]
     estimated_tokens: int  # whole request: prefix + chunk
     changed_lines: int
+    # Aligned with `files`: "part k/n" for a piece of a file split across requests, else "".
+    parts: tuple[str, ...] = ()
 
 
 class Plan(Frozen):

@@ -12,7 +12,7 @@ from bot.anchor import anchor_findings
 from bot.chunking import RENDER_FORMAT_HELP, render_chunk
 from bot.config import RepoConfig
 from bot.filters import filter_files
-from bot.findings import fingerprint, select_findings
+from bot.findings import dedupe, fingerprint, passes_threshold, select_findings
 from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
@@ -53,8 +53,13 @@ def prepare_review(
     *,
     agents_md: str | None = None,
     model: str | None = None,
+    extra_skipped: Sequence[SkippedFile] = (),
 ) -> Prepared:
-    """Filter, redact, build the prompt prefix and plan the chunks. Pure."""
+    """Filter, redact, build the prompt prefix and plan the chunks. Pure.
+
+    `extra_skipped`: files the source already set aside (GitHub sent no patch), listed with
+    the filter's skips and counted in the plan's total.
+    """
     model = model or settings.model
     kept, skipped = filter_files(pr.files, config)
     files, secret_findings = redact_files(kept)
@@ -69,9 +74,9 @@ def prepare_review(
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
     )
-    extra: tuple[SkippedFile, ...] = ()
+    extra = tuple(extra_skipped)
     if pr.github_file_limit_hit:
-        extra = (
+        extra += (
             SkippedFile(path="(files past the first 3,000)", reason="beyond_github_file_limit"),
         )
     plan = build_plan(
@@ -84,7 +89,7 @@ def prepare_review(
         max_requests=config.max_requests,
         max_cost_usd=config.max_cost_usd,
         price=price_for(model, settings.prices),
-        files_total=len(pr.files),
+        files_total=len(pr.files) + len(extra_skipped),
     )
     total = len(plan.chunks)
     texts = tuple(
@@ -127,6 +132,9 @@ def ask_model(
                 chunk_texts=prepared.chunk_texts,
                 conv_id=prepared.conv_id,
                 on_event=on_event,
+                chunk_labels=[
+                    ", ".join(f.path for f in chunk.files) for chunk in prepared.plan.chunks
+                ],
             )
         finally:
             await client.close()
@@ -150,10 +158,7 @@ def assemble_review(
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
     anchored, unanchored = anchor_findings(raw, files)
-    anchored_fp = [f.model_copy(update={"fingerprint": fingerprint(f, files)}) for f in anchored]
-    unanchored_fp = [
-        f.model_copy(update={"fingerprint": fingerprint(f, files)}) for f in unanchored
-    ]
+    anchored_fp = [_with_fp(f, files) for f in anchored]
     cfg = prepared.config
     selection = select_findings(
         anchored_fp,
@@ -163,6 +168,18 @@ def assemble_review(
         posted_fingerprints=posted_fingerprints,
         style_nits=cfg.style_nits,
     )
+    # Findings that could not be placed still face the same bar as inline ones.
+    unanchored_fp = [
+        f
+        for f in dedupe([_with_fp(f, files) for f in unanchored])
+        if passes_threshold(
+            f,
+            min_severity=cfg.min_severity,
+            min_confidence=cfg.min_confidence,
+            style_nits=cfg.style_nits,
+        )
+        and f.fingerprint not in posted_fingerprints
+    ]
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)

@@ -1,0 +1,1 @@
+"""The self-hosted GitHub App service: webhook web app, durable job queue and workers."""

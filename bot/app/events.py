@@ -1,0 +1,161 @@
+"""What a webhook delivery asks of us: a review job, a cancel, or a reason to ignore it (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.app.jobs import ReviewJob, Trigger
+
+REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
+# Only people who can already push may spend the installation's model budget on demand.
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
+OWN_MARKER = "<!-- grok-review:"
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    job: ReviewJob
+
+
+@dataclass(frozen=True)
+class Cancel:
+    delivery_id: str
+    repo: str
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ignore:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """An event we only log (installation changes)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pong:
+    pass
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A signed delivery of a handled event that lacks the fields we need."""
+
+    reason: str
+
+
+Decision = Enqueue | Cancel | Ignore | Note | Pong | Invalid
+
+
+def decide(
+    event: str, payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None = None
+) -> Decision:
+    """Map one delivery (event name + parsed body) to what the service should do."""
+    if event == "ping":
+        return Pong()
+    if event in LOGGED_EVENTS:
+        return Note(f"{event}.{payload.get('action', '')}")
+    if event == "pull_request":
+        return _pull_request(payload, delivery_id=delivery_id)
+    if event == "issue_comment":
+        return _issue_comment(payload, delivery_id=delivery_id, app_id=app_id)
+    return Ignore(f"event {event!r} is not handled")
+
+
+def parse_command(body: str) -> Trigger | None:
+    """`/review` → command, `/review full` → command_full; anything else → None."""
+    lines = body.strip().splitlines()
+    words = lines[0].split() if lines else []
+    if not words or words[0] != "/review":
+        return None
+    return "command_full" if len(words) > 1 and words[1].lower() == "full" else "command"
+
+
+def _pull_request(payload: Mapping[str, Any], *, delivery_id: str) -> Decision:
+    action = payload.get("action")
+    if action != "closed" and action not in REVIEW_ACTIONS:
+        return Ignore(f"pull_request.{action} is not handled")
+    repo = _repo(payload)
+    pr = _mapping(payload.get("pull_request"))
+    number = payload.get("number", pr.get("number"))
+    if repo is None or not isinstance(number, int):
+        return Invalid("pull_request payload without repository.full_name or number")
+    if action == "closed":
+        return Cancel(delivery_id=delivery_id, repo=repo, number=number, reason="closed")
+    head_sha = _mapping(pr.get("head")).get("sha")
+    if not isinstance(head_sha, str) or not head_sha:
+        return Invalid("pull_request payload without pull_request.head.sha")
+    job = ReviewJob(
+        delivery_id=delivery_id,
+        installation_id=_installation_id(payload),
+        repo=repo,
+        number=number,
+        head_sha=head_sha,
+        trigger="auto",
+    )
+    return Enqueue(job)
+
+
+def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None) -> Decision:
+    if payload.get("action") != "created":
+        return Ignore(f"issue_comment.{payload.get('action')} is not handled")
+    issue = _mapping(payload.get("issue"))
+    comment = _mapping(payload.get("comment"))
+    if not issue.get("pull_request"):
+        return Ignore("comment on an issue, not a pull request")
+    trigger = parse_command(str(comment.get("body") or ""))
+    if trigger is None:
+        return Ignore("comment is not a /review command")
+    reason = _untrusted_commenter(comment, app_id=app_id)
+    if reason is not None:
+        return Ignore(reason)
+    repo, number = _repo(payload), issue.get("number")
+    if repo is None or not isinstance(number, int):
+        return Invalid("issue_comment payload without repository.full_name or issue.number")
+    login = _mapping(comment.get("user")).get("login")
+    job = ReviewJob(
+        delivery_id=delivery_id,
+        installation_id=_installation_id(payload),
+        repo=repo,
+        number=number,
+        head_sha=None,
+        trigger=trigger,
+        requested_by=login if isinstance(login, str) else None,
+    )
+    return Enqueue(job)
+
+
+def _untrusted_commenter(comment: Mapping[str, Any], *, app_id: int | None) -> str | None:
+    """Why this commenter may not start a review, or None when they may."""
+    user = _mapping(comment.get("user"))
+    via_app = _mapping(comment.get("performed_via_github_app")).get("id")
+    if user.get("type") == "Bot" or OWN_MARKER in str(comment.get("body") or ""):
+        return "comment by a bot"
+    if app_id is not None and via_app == app_id:
+        return "comment by this app"
+    association = comment.get("author_association")
+    if association not in TRUSTED_ASSOCIATIONS:
+        return f"/review from author_association {association} is not allowed"
+    return None
+
+
+def _repo(payload: Mapping[str, Any]) -> str | None:
+    name = _mapping(payload.get("repository")).get("full_name")
+    return name if isinstance(name, str) and "/" in name else None
+
+
+def _installation_id(payload: Mapping[str, Any]) -> int | None:
+    value = _mapping(payload.get("installation")).get("id")
+    return value if isinstance(value, int) else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -1,0 +1,42 @@
+"""The seam between the webhook service and the review engine: jobs, results, protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+Trigger = Literal["auto", "command", "command_full"]
+ResultStatus = Literal["posted", "skipped", "superseded", "failed"]
+
+
+@dataclass(frozen=True)
+class ReviewJob:
+    delivery_id: str
+    installation_id: int | None
+    repo: str  # "owner/name"
+    number: int
+    head_sha: str | None  # from the payload; None for issue_comment (the reviewer fetches the PR)
+    trigger: Trigger  # pull_request event / "/review" / "/review full"
+    requested_by: str | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    status: ResultStatus
+    detail: str = ""
+    cost_usd: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    review_url: str | None = None
+
+
+class JobContext(Protocol):
+    def heartbeat(self) -> None: ...  # the reviewer calls this between stages
+
+    def cancelled(self) -> bool: ...  # True once a newer head or a close superseded this job
+
+
+class Reviewer(Protocol):
+    def review(self, job: ReviewJob, ctx: JobContext) -> JobResult: ...
+
+    def post_notice(self, job: ReviewJob, text: str) -> None: ...  # e.g. daily budget reached

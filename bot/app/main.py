@@ -1,0 +1,146 @@
+"""`review-bot serve|worker`: the GitHub App web service and its extra workers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from bot.errors import BotError, ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from bot.app.jobs import Reviewer
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="review-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="web app (POST /webhook) with embedded workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default $PORT or 8000")
+    serve.add_argument("--workers", type=int, default=2, help="embedded job threads")
+    worker = sub.add_parser("worker", help="extra worker process (no web)")
+    worker.add_argument("--workers", type=int, default=1, help="job threads")
+    for command in (serve, worker):
+        command.add_argument(
+            "--grace-s", type=float, default=None, help="SIGTERM: wait this long for running jobs"
+        )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BotError as exc:
+        print(f"review-bot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def require_app_settings(settings: Settings, *, serve: bool) -> None:
+    """Refuse to start without what a GitHub App needs, naming every missing variable."""
+    wanted = [
+        ("GITHUB_WEBHOOK_SECRET", settings.github_webhook_secret if serve else "-"),
+        ("GITHUB_APP_ID", settings.github_app_id),
+        ("GITHUB_APP_PRIVATE_KEY", settings.github_app_private_key),
+    ]
+    missing = [name for name, value in wanted if not value]
+    if missing:
+        raise ConfigError(f"missing {', '.join(missing)} (set in the environment)")
+    settings.private_key_pem  # noqa: B018 - raises ConfigError when the key path is unreadable
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.app.logs import configure_logging
+    from bot.app.pool import DEFAULT_GRACE_S, run_worker
+    from bot.settings import load_settings
+
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    settings = load_settings()
+    require_app_settings(settings, serve=args.command == "serve")
+    configure_logging(
+        secrets=[settings.github_webhook_secret, settings.api_key, settings.github_token]
+    )
+    grace_s = DEFAULT_GRACE_S if args.grace_s is None else args.grace_s
+    reviewer = _make_reviewer(settings)
+    if args.command == "worker":
+        run_worker(settings, reviewer=reviewer, workers=args.workers, grace_s=grace_s)
+        return 0
+    port = args.port if args.port is not None else _env_port()
+    run_server(
+        settings,
+        reviewer=reviewer,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        grace_s=grace_s,
+    )
+    return 0
+
+
+def run_server(
+    settings: Settings,
+    *,
+    reviewer: Reviewer | None,
+    host: str,
+    port: int,
+    workers: int = 2,
+    grace_s: float | None = None,
+) -> None:
+    """uvicorn with the app; the embedded job threads start and stop with it."""
+    import uvicorn
+
+    from bot.app.pool import DEFAULT_GRACE_S
+    from bot.app.queue import open_queue
+    from bot.app.web import create_app
+
+    queue = open_queue(settings)
+    try:
+        queue.store.ping()  # fail at start, in one line, when Redis or the data dir is unusable
+        app = create_app(
+            settings,
+            queue=queue,
+            reviewer=reviewer,
+            workers=workers,
+            grace_s=DEFAULT_GRACE_S if grace_s is None else grace_s,
+        )
+        log.info("serving", extra={"host": host, "port": port, "queue": queue.kind})
+        if threading.current_thread() is threading.main_thread():
+            # uvicorn re-raises SIGTERM after its graceful shutdown; make that a clean exit.
+            signal.signal(signal.SIGTERM, _exit_cleanly)
+        # log_config=None: uvicorn's loggers go through our JSON handler and scrubber.
+        uvicorn.run(app, host=host, port=port, log_config=None)
+    finally:
+        queue.close()
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _make_reviewer(settings: Settings) -> Reviewer:
+    try:
+        from bot.github_review import make_app_reviewer
+    except ImportError as exc:
+        raise ConfigError(f"the review engine cannot be loaded: {exc}") from None
+
+    reviewer: Reviewer = make_app_reviewer(settings)
+    return reviewer
+
+
+def _env_port() -> int:
+    value = os.environ.get("PORT", "8000")
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise UsageError(f"PORT={value!r} is not a port number")
+    return int(value)

@@ -1,0 +1,129 @@
+"""Durable delivery and job records (huey does not acknowledge tasks): the Store protocol."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from bot.app.jobs import JobResult, ReviewJob
+from bot.errors import UpstreamError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+JobState = Literal["queued", "running", "done", "failed", "superseded"]
+JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed", "superseded")
+AcceptOutcome = Literal["queued", "replayed", "duplicate_head"]
+ClaimOutcome = Literal["claimed", "busy", "gone"]
+
+# Deliveries are remembered this long: GitHub lets people redeliver recent deliveries by hand.
+DELIVERY_TTL_S = 7 * 24 * 3600
+SQLITE_FILE = "queue.sqlite3"
+
+
+class StoreError(UpstreamError):
+    """The job store (SQLite file or Redis) cannot be read or written."""
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    job: ReviewJob
+    state: JobState
+    attempts: int = 0
+    owner: str | None = None
+    touched: float = 0.0  # last heartbeat while running, else last state change / enqueue
+    status: str = ""  # JobResult.status once finished
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    outcome: AcceptOutcome
+    superseded: tuple[str, ...] = ()  # delivery ids of older heads this job replaced
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    record: JobRecord | None = None
+
+
+class Store(Protocol):
+    """Every method is atomic across processes; `owner` identifies one execution attempt."""
+
+    kind: Literal["sqlite", "redis"]
+
+    def accept(self, job: ReviewJob) -> Accepted: ...
+
+    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+        """Supersede the PR's queued/running jobs; None when the delivery is a replay."""
+        ...
+
+    def claim(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> Claim: ...
+
+    def heartbeat(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> bool: ...
+
+    def is_current(self, delivery_id: str, *, owner: str) -> bool: ...
+
+    def release(self, delivery_id: str, *, owner: str) -> bool:
+        """Put a running job back to `queued` (retry or shutdown); False if no longer ours."""
+        ...
+
+    def finish(
+        self, delivery_id: str, *, owner: str, state: JobState, result: JobResult
+    ) -> None: ...
+
+    def get(self, delivery_id: str) -> JobRecord | None: ...
+
+    def revive_stale(self, *, stale_after_s: float, max_attempts: int) -> list[str]:
+        """`running` jobs without a heartbeat for stale_after_s → queued (or failed); their ids."""
+        ...
+
+    def lost_queued(self, *, older_than_s: float) -> list[str]: ...
+
+    def touch(self, delivery_ids: list[str], *, older_than_s: float) -> list[str]:
+        """Mark old `queued` jobs as just enqueued; the ids this call touched (others won)."""
+        ...
+
+    def prune(self, *, older_than_s: float = DELIVERY_TTL_S) -> None:
+        """Forget finished jobs and deliveries older than older_than_s."""
+        ...
+
+    def spent_today(self, installation_id: int | None) -> float: ...
+
+    def claim_notice(self, *, repo: str, number: int) -> bool:
+        """True the first time today (UTC) for this PR: post the budget notice."""
+        ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def pr_key(repo: str, number: int) -> str:
+    return f"{repo}#{number}"
+
+
+def utc_day(now: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
+
+
+def final_state(result: JobResult) -> JobState:
+    """The record state a reviewer's result leaves behind."""
+    if result.status == "superseded":
+        return "superseded"
+    return "failed" if result.status == "failed" else "done"
+
+
+def open_store(settings: Settings) -> Store:
+    """Redis when GROK_REVIEW_REDIS_URL is set, else SQLite (WAL) under the data dir."""
+    if settings.redis_url:
+        from bot.app.store_redis import RedisStore
+
+        return RedisStore(settings.redis_url)
+    from bot.app.store_sqlite import SqliteStore
+
+    return SqliteStore(settings.data_dir / SQLITE_FILE)

@@ -1,0 +1,193 @@
+"""Lua scripts that make each Redis job-store operation atomic across processes and machines."""
+
+from __future__ import annotations
+
+# Shared helpers, prepended to every script. ARGV[1] is always the key prefix.
+_PRELUDE = """
+local p = ARGV[1]
+local function jobkey(id) return p .. ':job:' .. id end
+local function lockkey(repo, number) return p .. ':lock:' .. repo .. '#' .. number end
+local function deactivate(id, repo, number)
+  redis.call('SREM', p .. ':active', id)
+  redis.call('SREM', p .. ':pr:' .. repo .. '#' .. number, id)
+end
+local function unlock(repo, number, owner)
+  if repo and redis.call('GET', lockkey(repo, number)) == owner then
+    redis.call('DEL', lockkey(repo, number))
+  end
+end
+local function supersede(id, detail, now)
+  local v = redis.call('HMGET', jobkey(id), 'repo', 'number')
+  redis.call('HSET', jobkey(id), 'state', 'superseded', 'detail', detail, 'touched', now)
+  deactivate(id, v[1], v[2])
+  redis.call('HINCRBY', p .. ':finished', 'superseded', 1)
+end
+"""
+
+# ARGV: prefix, id, now, ttl, repo, number, head, trigger, installation, requested_by
+ACCEPT = (
+    _PRELUDE
+    + """
+local id, now, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local repo, number, head, trigger = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local pr = repo .. '#' .. number
+if not redis.call('SET', p .. ':delivery:' .. id, now, 'NX', 'EX', ttl) then
+  return {'replayed'}
+end
+local headkey = p .. ':autohead:' .. pr .. ':' .. head
+if trigger == 'auto' and head ~= '' then
+  local prev = redis.call('GET', headkey)
+  if prev then
+    local v = redis.call('HMGET', jobkey(prev), 'state', 'status')
+    if v[1] == 'queued' or v[1] == 'running' or (v[1] == 'done' and v[2] == 'posted') then
+      return {'duplicate_head'}
+    end
+  end
+end
+local out = {'queued'}
+if head ~= '' then
+  for _, other in ipairs(redis.call('SMEMBERS', p .. ':pr:' .. pr)) do
+    local oh = redis.call('HGET', jobkey(other), 'head_sha')
+    if oh and oh ~= '' and oh ~= head then
+      supersede(other, 'newer head ' .. head, now)
+      table.insert(out, other)
+    end
+  end
+end
+redis.call('HSET', jobkey(id), 'installation_id', ARGV[9], 'repo', repo, 'number', number,
+  'head_sha', head, 'trigger', trigger, 'requested_by', ARGV[10], 'state', 'queued',
+  'attempts', 0, 'owner', '', 'touched', now, 'status', '', 'detail', '')
+redis.call('EXPIRE', jobkey(id), ttl)
+redis.call('SADD', p .. ':pr:' .. pr, id)
+redis.call('SADD', p .. ':active', id)
+if trigger == 'auto' and head ~= '' then redis.call('SET', headkey, id, 'EX', ttl) end
+return out
+"""
+)
+
+# ARGV: prefix, delivery id, now, ttl, repo, number
+CANCEL = (
+    _PRELUDE
+    + """
+if not redis.call('SET', p .. ':delivery:' .. ARGV[2], ARGV[3], 'NX', 'EX', ARGV[4]) then
+  return {'replayed'}
+end
+local out = {'ok'}
+for _, id in ipairs(redis.call('SMEMBERS', p .. ':pr:' .. ARGV[5] .. '#' .. ARGV[6])) do
+  supersede(id, 'pull request closed', ARGV[3])
+  table.insert(out, id)
+end
+return out
+"""
+)
+
+# ARGV: prefix, id, owner, now, lock ttl ms
+CLAIM = (
+    _PRELUDE
+    + """
+local v = redis.call('HMGET', jobkey(ARGV[2]), 'state', 'repo', 'number')
+if v[1] ~= 'queued' then return 'gone' end
+if not redis.call('SET', lockkey(v[2], v[3]), ARGV[3], 'NX', 'PX', ARGV[5]) then
+  return 'busy'
+end
+redis.call('HSET', jobkey(ARGV[2]), 'state', 'running', 'owner', ARGV[3], 'touched', ARGV[4])
+redis.call('HINCRBY', jobkey(ARGV[2]), 'attempts', 1)
+return 'claimed'
+"""
+)
+
+# ARGV: prefix, id, owner, now, lock ttl ms
+HEARTBEAT = (
+    _PRELUDE
+    + """
+local v = redis.call('HMGET', jobkey(ARGV[2]), 'state', 'owner', 'repo', 'number')
+if v[1] ~= 'running' or v[2] ~= ARGV[3] then return 0 end
+redis.call('HSET', jobkey(ARGV[2]), 'touched', ARGV[4])
+local holder = redis.call('GET', lockkey(v[3], v[4]))
+if holder == ARGV[3] or not holder then
+  redis.call('SET', lockkey(v[3], v[4]), ARGV[3], 'PX', ARGV[5])
+end
+return 1
+"""
+)
+
+# ARGV: prefix, id, owner, now
+RELEASE = (
+    _PRELUDE
+    + """
+local v = redis.call('HMGET', jobkey(ARGV[2]), 'state', 'owner', 'repo', 'number')
+unlock(v[3], v[4], ARGV[3])
+if v[1] ~= 'running' or v[2] ~= ARGV[3] then return 0 end
+redis.call('HSET', jobkey(ARGV[2]), 'state', 'queued', 'owner', '', 'touched', ARGV[4])
+return 1
+"""
+)
+
+# ARGV: prefix, id, owner, state, status, detail, cost, day, now
+FINISH = (
+    _PRELUDE
+    + """
+local id, owner = ARGV[2], ARGV[3]
+local v = redis.call('HMGET', jobkey(id), 'state', 'owner', 'repo', 'number', 'installation_id')
+if not v[3] then return 0 end
+if tonumber(ARGV[7]) > 0 then
+  local inst = v[5] ~= '' and v[5] or 'none'
+  local spend = p .. ':spend:' .. inst .. ':' .. ARGV[8]
+  redis.call('INCRBYFLOAT', spend, ARGV[7])
+  redis.call('EXPIRE', spend, 3 * 86400)
+end
+if v[1] == 'running' and v[2] == owner then
+  redis.call('HSET', jobkey(id), 'state', ARGV[4], 'status', ARGV[5], 'detail', ARGV[6],
+    'owner', '', 'touched', ARGV[9])
+  deactivate(id, v[3], v[4])
+  redis.call('HINCRBY', p .. ':finished', ARGV[4], 1)
+elseif v[1] == 'superseded' and v[2] == owner then
+  redis.call('HSET', jobkey(id), 'status', ARGV[5])
+end
+unlock(v[3], v[4], owner)
+return 1
+"""
+)
+
+# ARGV: prefix, now, cutoff, max attempts
+REVIVE = (
+    _PRELUDE
+    + """
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', p .. ':active')) do
+  local v = redis.call('HMGET', jobkey(id), 'state', 'touched', 'attempts', 'repo', 'number')
+  if not v[1] then
+    redis.call('SREM', p .. ':active', id)
+  elseif v[1] == 'running' and tonumber(v[2]) < tonumber(ARGV[3]) then
+    if tonumber(v[3]) >= tonumber(ARGV[4]) then
+      redis.call('HSET', jobkey(id), 'state', 'failed', 'status', 'failed', 'owner', '',
+        'detail', 'worker lost ' .. v[3] .. ' times', 'touched', ARGV[2])
+      deactivate(id, v[4], v[5])
+      redis.call('HINCRBY', p .. ':finished', 'failed', 1)
+    else
+      redis.call('HSET', jobkey(id), 'state', 'queued', 'owner', '', 'touched', ARGV[2])
+      table.insert(out, id)
+    end
+  end
+end
+return out
+"""
+)
+
+# ARGV: prefix, now, cutoff, ids...
+TOUCH = (
+    _PRELUDE
+    + """
+local out = {}
+for i = 4, #ARGV do
+  local v = redis.call('HMGET', jobkey(ARGV[i]), 'state', 'touched')
+  if v[1] == 'queued' and tonumber(v[2]) < tonumber(ARGV[3]) then
+    redis.call('HSET', jobkey(ARGV[i]), 'touched', ARGV[2])
+    table.insert(out, ARGV[i])
+  end
+end
+return out
+"""
+)
+
+SCRIPTS = ("ACCEPT", "CANCEL", "CLAIM", "HEARTBEAT", "RELEASE", "FINISH", "REVIVE", "TOUCH")

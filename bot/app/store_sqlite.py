@@ -1,0 +1,320 @@
+"""The job store in SQLite (WAL), in the same file as huey's queue but in its own tables."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+from bot.app import store_sqlite_sql as sql
+from bot.app.jobs import JobResult, ReviewJob
+from bot.app.store import (
+    DELIVERY_TTL_S,
+    Accepted,
+    Claim,
+    JobRecord,
+    JobState,
+    StoreError,
+    pr_key,
+    utc_day,
+)
+
+
+class SqliteStore:
+    """One connection per thread; every write is a `BEGIN IMMEDIATE` transaction."""
+
+    kind: Literal["sqlite", "redis"] = "sqlite"
+
+    def __init__(
+        self, path: Path, *, clock: Callable[[], float] = time.time, busy_timeout_s: float = 10.0
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self._timeout = busy_timeout_s
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        # Writers of this process queue here: SQLite's own busy handler sleeps between retries
+        # (up to 100 ms each), which under load turned waits into tails of seconds.
+        self.write_lock = threading.RLock()
+        self._closed = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"data dir {path.parent}: {exc.strerror}") from None
+        with self._tx() as db:
+            for statement in sql.SCHEMA:
+                db.execute(statement)
+
+    # --- deliveries and jobs -------------------------------------------------------------
+
+    def accept(self, job: ReviewJob) -> Accepted:
+        now = self._clock()
+        with self._tx() as db:
+            if not _remember(db, job.delivery_id, now):
+                return Accepted("replayed")
+            if job.trigger == "auto" and _head_taken(db, job):
+                return Accepted("duplicate_head")
+            superseded: tuple[str, ...] = ()
+            if job.head_sha is not None:
+                detail = f"newer head {job.head_sha}"
+                rows = db.execute(
+                    sql.SUPERSEDE_OLDER, (detail, now, job.repo, job.number, job.head_sha)
+                ).fetchall()
+                superseded = tuple(r[0] for r in rows)
+            db.execute(
+                sql.INSERT_JOB,
+                (
+                    *(job.delivery_id, job.installation_id, job.repo, job.number, job.head_sha),
+                    *(job.trigger, job.requested_by, now, now),
+                ),
+            )
+            return Accepted("queued", superseded)
+
+    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+        now = self._clock()
+        with self._tx() as db:
+            if not _remember(db, delivery_id, now):
+                return None
+            params = ("pull request closed", now, repo, number)
+            return tuple(r[0] for r in db.execute(sql.SUPERSEDE_ALL, params).fetchall())
+
+    def claim(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> Claim:
+        now = self._clock()
+        with self._tx() as db:
+            record = _get(db, delivery_id)
+            if record is None or record.state != "queued":
+                return Claim("gone", record)
+            key = pr_key(record.job.repo, record.job.number)
+            row = db.execute("SELECT expires FROM gr_lock WHERE pr = ?", (key,)).fetchone()
+            if row is not None and row[0] > now:
+                return Claim("busy", record)
+            db.execute(
+                "INSERT OR REPLACE INTO gr_lock (pr, owner, expires) VALUES (?, ?, ?)",
+                (key, owner, now + lock_ttl_s),
+            )
+            db.execute(
+                "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, "
+                "attempts = attempts + 1 WHERE id = ?",
+                (owner, now, delivery_id),
+            )
+            return Claim("claimed", _get(db, delivery_id))
+
+    def heartbeat(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> bool:
+        now = self._clock()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE gr_job SET touched = ? WHERE id = ? AND state = 'running' AND owner = ?",
+                (now, delivery_id, owner),
+            )
+            if cur.rowcount == 0:
+                return False
+            db.execute("UPDATE gr_lock SET expires = ? WHERE owner = ?", (now + lock_ttl_s, owner))
+            return True
+
+    def is_current(self, delivery_id: str, *, owner: str) -> bool:
+        record = self.get(delivery_id)
+        return record is not None and record.state == "running" and record.owner == owner
+
+    def release(self, delivery_id: str, *, owner: str) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
+                "WHERE id = ? AND state = 'running' AND owner = ?",
+                (self._clock(), delivery_id, owner),
+            )
+            db.execute("DELETE FROM gr_lock WHERE owner = ?", (owner,))
+            return cur.rowcount > 0
+
+    def finish(self, delivery_id: str, *, owner: str, state: JobState, result: JobResult) -> None:
+        now = self._clock()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT installation_id FROM gr_job WHERE id = ?", (delivery_id,)
+            ).fetchone()
+            if row is not None and result.cost_usd > 0:
+                # The money is spent whatever became of the record meanwhile.
+                db.execute(
+                    "INSERT INTO gr_spend (installation, day, usd) VALUES (?, ?, ?) "
+                    "ON CONFLICT (installation, day) DO UPDATE SET usd = usd + excluded.usd",
+                    (_installation(row[0]), utc_day(now), result.cost_usd),
+                )
+            db.execute(
+                "UPDATE gr_job SET state = ?, status = ?, detail = ?, owner = NULL, touched = ? "
+                "WHERE id = ? AND state = 'running' AND owner = ?",
+                (state, result.status, result.detail, now, delivery_id, owner),
+            )
+            db.execute(
+                "UPDATE gr_job SET status = ? WHERE id = ? AND state = 'superseded' AND owner = ?",
+                (result.status, delivery_id, owner),
+            )
+            db.execute("DELETE FROM gr_lock WHERE owner = ?", (owner,))
+
+    def get(self, delivery_id: str) -> JobRecord | None:
+        with self._tx(write=False) as db:
+            return _get(db, delivery_id)
+
+    # --- maintenance ---------------------------------------------------------------------
+
+    def revive_stale(self, *, stale_after_s: float, max_attempts: int) -> list[str]:
+        now = self._clock()
+        cutoff = now - stale_after_s
+        with self._tx() as db:
+            db.execute(
+                "UPDATE gr_job SET state = 'failed', status = 'failed', owner = NULL, "
+                "detail = 'worker lost ' || attempts || ' times', touched = ? "
+                "WHERE state = 'running' AND touched < ? AND attempts >= ?",
+                (now, cutoff, max_attempts),
+            )
+            rows = db.execute(
+                "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
+                "WHERE state = 'running' AND touched < ? RETURNING id",
+                (now, cutoff),
+            ).fetchall()
+            return [r[0] for r in rows]
+
+    def lost_queued(self, *, older_than_s: float) -> list[str]:
+        cutoff = self._clock() - older_than_s
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT id FROM gr_job WHERE state = 'queued' AND touched < ?", (cutoff,)
+            ).fetchall()
+            return [r[0] for r in rows]
+
+    def touch(self, delivery_ids: list[str], *, older_than_s: float) -> list[str]:
+        now = self._clock()
+        touched = []
+        with self._tx() as db:
+            for delivery_id in delivery_ids:
+                cur = db.execute(
+                    "UPDATE gr_job SET touched = ? WHERE id = ? AND state = 'queued' "
+                    "AND touched < ?",
+                    (now, delivery_id, now - older_than_s),
+                )
+                if cur.rowcount:
+                    touched.append(delivery_id)
+        return touched
+
+    def prune(self, *, older_than_s: float = DELIVERY_TTL_S) -> None:
+        cutoff = self._clock() - older_than_s
+        with self._tx() as db:
+            db.execute("DELETE FROM gr_delivery WHERE received < ?", (cutoff,))
+            db.execute(
+                "DELETE FROM gr_job WHERE state NOT IN ('queued', 'running') AND touched < ?",
+                (cutoff,),
+            )
+            db.execute("DELETE FROM gr_notice WHERE day < ?", (utc_day(cutoff),))
+
+    # --- budget, health ------------------------------------------------------------------
+
+    def spent_today(self, installation_id: int | None) -> float:
+        with self._tx(write=False) as db:
+            row = db.execute(
+                "SELECT usd FROM gr_spend WHERE installation = ? AND day = ?",
+                (_installation(installation_id), utc_day(self._clock())),
+            ).fetchone()
+            return float(row[0]) if row else 0.0
+
+    def claim_notice(self, *, repo: str, number: int) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO gr_notice (pr, day) VALUES (?, ?)",
+                (pr_key(repo, number), utc_day(self._clock())),
+            )
+            return cur.rowcount > 0
+
+    def counts(self) -> dict[str, int]:
+        with self._tx(write=False) as db:
+            rows = db.execute("SELECT state, count(*) FROM gr_job GROUP BY state").fetchall()
+            return {state: int(n) for state, n in rows}
+
+    def ping(self) -> None:
+        with self._tx(write=False) as db:
+            db.execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("job store is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+            _set_wal(conn, timeout=self._timeout)
+            with self._guard:
+                self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        with self.write_lock if write else contextlib.nullcontext():
+            yield from self._tx_unlocked(write=write)
+
+    def _tx_unlocked(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = self._conn()
+            if conn.in_transaction:  # a failed COMMIT can leave one open
+                conn.execute("ROLLBACK")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"job store {self.path}: {exc}") from None
+
+
+def _set_wal(conn: sqlite3.Connection, *, timeout: float) -> None:
+    # Switching a fresh file to WAL needs a write lock; another process may hold it briefly.
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _remember(db: sqlite3.Connection, delivery_id: str, now: float) -> bool:
+    cur = db.execute(
+        "INSERT OR IGNORE INTO gr_delivery (id, received) VALUES (?, ?)", (delivery_id, now)
+    )
+    return cur.rowcount > 0
+
+
+def _head_taken(db: sqlite3.Connection, job: ReviewJob) -> bool:
+    row = db.execute(sql.HEAD_TAKEN, (job.repo, job.number, job.head_sha)).fetchone()
+    return row is not None
+
+
+def _get(db: sqlite3.Connection, delivery_id: str) -> JobRecord | None:
+    row = db.execute(sql.SELECT_JOB, (delivery_id,)).fetchone()
+    if row is None:
+        return None
+    did, inst, repo, number, head, trigger, by, state, attempts, owner, touched = row[:11]
+    status, detail = row[11:]
+    job = ReviewJob(did, inst, repo, number, head, trigger, by)
+    return JobRecord(job, state, attempts, owner, touched, status, detail)
+
+
+def _installation(installation_id: int | None) -> str:
+    return "none" if installation_id is None else str(installation_id)

@@ -1,0 +1,41 @@
+"""SQL for the SQLite job store: its tables (prefixed gr_, next to huey's) and statements."""
+
+from __future__ import annotations
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS gr_delivery (id TEXT PRIMARY KEY, received REAL NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS gr_job (
+        id TEXT PRIMARY KEY, installation_id INTEGER, repo TEXT NOT NULL,
+        number INTEGER NOT NULL, head_sha TEXT, trigger TEXT NOT NULL, requested_by TEXT,
+        state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT,
+        touched REAL NOT NULL, created REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX IF NOT EXISTS gr_job_pr ON gr_job (repo, number, state)",
+    "CREATE INDEX IF NOT EXISTS gr_job_state ON gr_job (state, touched)",
+    "CREATE TABLE IF NOT EXISTS gr_lock (pr TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+    "expires REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gr_spend (installation TEXT NOT NULL, day TEXT NOT NULL, "
+    "usd REAL NOT NULL, PRIMARY KEY (installation, day))",
+    "CREATE TABLE IF NOT EXISTS gr_notice (pr TEXT NOT NULL, day TEXT NOT NULL, "
+    "PRIMARY KEY (pr, day))",
+)
+INSERT_JOB = (
+    "INSERT INTO gr_job (id, installation_id, repo, number, head_sha, trigger, requested_by, "
+    "state, attempts, owner, touched, created) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, ?, ?)"
+)
+SELECT_JOB = (
+    "SELECT id, installation_id, repo, number, head_sha, trigger, requested_by, state, "
+    "attempts, owner, touched, status, detail FROM gr_job WHERE id = ?"
+)
+SUPERSEDE = (
+    "UPDATE gr_job SET state = 'superseded', detail = ?, touched = ? "
+    "WHERE repo = ? AND number = ? AND state IN ('queued', 'running') "
+)
+# Only jobs that carry a head can be outdated by a newer one; commands fetch the head late.
+SUPERSEDE_OLDER = SUPERSEDE + "AND head_sha IS NOT NULL AND head_sha != ? RETURNING id"
+SUPERSEDE_ALL = SUPERSEDE + "RETURNING id"
+HEAD_TAKEN = (
+    "SELECT 1 FROM gr_job WHERE repo = ? AND number = ? AND head_sha = ? AND trigger = 'auto' "
+    "AND (state IN ('queued', 'running') OR (state = 'done' AND status = 'posted')) LIMIT 1"
+)

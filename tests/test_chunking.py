@@ -1,0 +1,356 @@
+"""Model-facing rendering and chunk packing: coverage, budget, few requests, splitting."""
+
+from __future__ import annotations
+
+import functools
+import math
+import posixpath
+import random
+from collections.abc import Sequence
+
+import pytest
+
+from bot.chunking import (
+    CHUNK_OVERHEAD_TOKENS,
+    RENDER_FORMAT_HELP,
+    coverage_problems,
+    plan_chunks,
+    render_chunk,
+    render_file,
+)
+from bot.diff import parse_diff
+from bot.models import Chunk, DiffLine, FileDiff, Hunk
+from bot.tokens import estimate_tokens
+
+# --- realistic diffs built in code -------------------------------------------------------
+
+WORDS = [
+    "request",
+    "handler",
+    "config",
+    "client",
+    "token",
+    "cache",
+    "index",
+    "value",
+    "result",
+    "error",
+    "parser",
+]
+NON_ASCII = ("naïve café", "数据 处理", "emoji 🎉 ok", "Grüße")
+
+
+def code_line(rnd: random.Random, length: int = 40) -> str:
+    words = []
+    while sum(len(w) + 1 for w in words) < length:
+        words.append(rnd.choice(WORDS))
+    if rnd.random() < 0.03:
+        words.append(rnd.choice(NON_ASCII))
+    return "    " + " = ".join(words[:2]) + "(" + ", ".join(words[2:]) + ")"
+
+
+def make_hunk(
+    rnd: random.Random, old_start: int, new_start: int, blocks: Sequence[tuple[int, int]]
+) -> Hunk:
+    """Three context lines, then (removed, added) blocks separated by context, then three."""
+    lines: list[DiffLine] = []
+    old, new = old_start, new_start
+
+    def context(count: int) -> None:
+        nonlocal old, new
+        for _ in range(count):
+            lines.append(DiffLine(kind="context", old_no=old, new_no=new, text=code_line(rnd)))
+            old, new = old + 1, new + 1
+
+    context(3)
+    for i, (removed, added) in enumerate(blocks):
+        if i:
+            context(2)
+        for _ in range(removed):
+            lines.append(DiffLine(kind="removed", old_no=old, new_no=None, text=code_line(rnd)))
+            old += 1
+        for _ in range(added):
+            lines.append(DiffLine(kind="added", old_no=None, new_no=new, text=code_line(rnd)))
+            new += 1
+    context(3)
+    return Hunk(
+        old_start=old_start,
+        old_len=old - old_start,
+        new_start=new_start,
+        new_len=new - new_start,
+        section=f"def {rnd.choice(WORDS)}():",
+        lines=tuple(lines),
+    )
+
+
+def make_modified(
+    rnd: random.Random, path: str, hunks: Sequence[Sequence[tuple[int, int]]], **kw: object
+) -> FileDiff:
+    out, old, delta = [], 1, 0
+    for blocks in hunks:
+        old += rnd.randint(5, 80)
+        hunk = make_hunk(rnd, old, old + delta, blocks)
+        out.append(hunk)
+        old += hunk.old_len
+        delta += hunk.new_len - hunk.old_len
+    return FileDiff(path=path, hunks=tuple(out), **kw)  # type: ignore[arg-type]
+
+
+def make_added(path: str, texts: Sequence[str]) -> FileDiff:
+    lines = tuple(
+        DiffLine(kind="added", old_no=None, new_no=i, text=t) for i, t in enumerate(texts, 1)
+    )
+    hunk = Hunk(old_start=0, old_len=0, new_start=1, new_len=len(lines), lines=lines)
+    return FileDiff(path=path, status="added", hunks=(hunk,))
+
+
+@functools.cache
+def make_pr(seed: int, files: int) -> tuple[FileDiff, ...]:
+    """A PR shaped like real big ones: many dirs and sizes, multi-hunk files, outliers."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(files):
+        path = f"{rnd.choice(['src', 'lib', 'tests', 'docs'])}/m{rnd.randrange(25)}/f{i}.py"
+        roll = rnd.random()
+        if roll < 0.1:
+            out.append(make_added(path, [code_line(rnd) for _ in range(rnd.randint(5, 300))]))
+        else:
+            hunks = [
+                [(rnd.randint(0, 6), rnd.randint(0, 10)) for _ in range(rnd.randint(1, 3))]
+                for _ in range(rnd.randint(1, 8))
+            ]
+            out.append(make_modified(rnd, path, hunks))
+    # Outliers: one giant hunk, one file of many mid-sized hunks, one 1 MB line.
+    out.append(make_modified(rnd, "src/core/engine.py", [[(800, 6000)]]))
+    out.append(make_modified(rnd, "src/core/many.py", [[(20, 60)]] * 40))
+    out.append(make_added("web/dist/app.min.js", ["var a=" + "x" * 1_000_000]))
+    return tuple(out)
+
+
+# --- the generic checker -----------------------------------------------------------------
+
+
+def piece_entries(chunks: Sequence[Chunk]) -> list[tuple[FileDiff, str]]:
+    return [(f, p) for c in chunks for f, p in zip(c.files, c.parts, strict=True)]
+
+
+def part_index(part: str) -> int:
+    """k of "part k/n"; 0 for a whole file."""
+    return int(part.split()[1].split("/")[0]) if part else 0
+
+
+def in_part_order(chunks: Sequence[Chunk]) -> list[FileDiff]:
+    return [
+        f for f, _ in sorted(piece_entries(chunks), key=lambda e: (e[0].path, part_index(e[1])))
+    ]
+
+
+def assert_hunk_numbers(hunk: Hunk) -> None:
+    olds = [ln.old_no for ln in hunk.lines if ln.old_no is not None]
+    news = [ln.new_no for ln in hunk.lines if ln.new_no is not None]
+    assert olds == list(range(hunk.old_start, hunk.old_start + hunk.old_len))
+    assert news == list(range(hunk.new_start, hunk.new_start + hunk.new_len))
+
+
+def check_chunks(
+    files: Sequence[FileDiff], chunks: Sequence[Chunk], *, budget: int, prefix: int
+) -> None:
+    """Properties every plan must have, whatever the input."""
+    assert coverage_problems(files, chunks) == []  # (a) every changed line exactly once
+    by_path = {f.path: f for f in files}
+    for chunk in chunks:
+        assert chunk.estimated_tokens <= budget  # (b)
+        rendered = render_chunk(chunk)
+        # The estimate is exact for the text we send, not a guess about it.
+        assert chunk.estimated_tokens == prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(rendered)
+        keys = [(f.path, part_index(p)) for f, p in zip(chunk.files, chunk.parts, strict=True)]
+        assert keys == sorted(keys)
+        assert chunk.changed_lines == sum(f.changed_lines for f in chunk.files)
+    for piece, part in piece_entries(chunks):
+        original = by_path[piece.path]
+        assert piece.model_dump(exclude={"hunks"}) == original.model_dump(exclude={"hunks"})
+        if not part:
+            assert piece == original
+            continue
+        for hunk in piece.hunks:
+            assert_hunk_numbers(hunk)  # windows carry correct starts and lengths (e)
+            assert hunk in original.hunks or is_window_of(hunk, original)
+
+
+def is_window_of(window: Hunk, original: FileDiff) -> bool:
+    """A contiguous run of one original hunk's lines (a truncated line keeps its numbers)."""
+    for hunk in original.hunks:
+        keys = [(ln.kind, ln.old_no, ln.new_no) for ln in hunk.lines]
+        mine = [(ln.kind, ln.old_no, ln.new_no) for ln in window.lines]
+        if mine and mine[0] in keys:
+            start = keys.index(mine[0])
+            if keys[start : start + len(mine)] == mine and window.section == hunk.section:
+                return True
+    return False
+
+
+def lower_bound(chunks: Sequence[Chunk], *, budget: int, prefix: int) -> int:
+    """ceil(sum of per-file/per-piece estimates / (budget - prefix))."""
+    entries = piece_entries(chunks)
+    total = sum(estimate_tokens(render_file(f, part=p or None) + "\n") for f, p in entries)
+    return math.ceil(total / (budget - prefix))
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+RENAME = """\
+diff --git a/src/old.py b/src/app.py
+similarity index 80%
+rename from src/old.py
+rename to src/app.py
+--- a/src/old.py
++++ b/src/app.py
+@@ -8,3 +8,4 @@ def handler():
+ a = 1
+-b = 2
++c = 3
++d = 4
+ e = 5
+"""
+
+
+def test_render_file_shows_both_numbers_marker_and_header() -> None:
+    (file,) = parse_diff(RENAME)
+    assert render_file(file) == (
+        "### File: src/app.py (renamed from src/old.py)\n"
+        "@@ -8,3 +8,4 @@ def handler():\n"
+        " 8  8 | a = 1\n"
+        " 9    |-b = 2\n"
+        "    9 |+c = 3\n"
+        "   10 |+d = 4\n"
+        "10 11 | e = 5\n"
+    )
+
+
+def test_render_file_subset_of_hunks_with_part_and_mode() -> None:
+    rnd = random.Random(1)
+    modes = {"old_mode": "100644", "new_mode": "100755"}
+    file = make_modified(rnd, "bin/run", [[(1, 1)], [(0, 2)], [(3, 0)]], **modes)
+    text = render_file(file, file.hunks[1:2], part="part 2/3")
+    assert text.splitlines()[0] == "### File: bin/run (modified, mode 100644 -> 100755, part 2/3)"
+    assert text.count("@@ -") == 1 and f"@@ -{file.hunks[1].old_start}," in text
+    assert render_file(file, file.hunks[1:2], part="part 2/3") == text  # same bytes again
+
+
+def test_render_added_file_leaves_old_column_blank() -> None:
+    text = render_file(make_added("new.py", ["x = 1", "y = 2"]))
+    assert text.splitlines()[1:] == ["@@ -0,0 +1,2 @@", "  1 |+x = 1", "  2 |+y = 2"]
+
+
+def test_format_help_is_short_and_names_the_columns() -> None:
+    assert 3 <= len(RENDER_FORMAT_HELP.splitlines()) <= 4
+    assert "OLD NEW |" in RENDER_FORMAT_HELP and "`+`" in RENDER_FORMAT_HELP
+
+
+# --- packing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("budget", "prefix"), [(6_000, 1_500), (40_000, 3_000), (233_200, 3_000)])
+def test_realistic_pr_properties(budget: int, prefix: int) -> None:
+    files = make_pr(seed=1, files=600)
+    chunks = plan_chunks(files, budget_tokens=budget, prefix_tokens=prefix)
+    check_chunks(files, chunks, budget=budget, prefix=prefix)
+    assert len(chunks) <= math.ceil(1.1 * lower_bound(chunks, budget=budget, prefix=prefix))  # (c)
+
+
+def test_split_file_pieces_carry_only_their_hunks_and_parts() -> None:
+    rnd = random.Random(3)
+    big = make_modified(rnd, "src/many.py", [[(10, 30)]] * 30)
+    chunks = plan_chunks([big], budget_tokens=6_000, prefix_tokens=1_000)
+    check_chunks([big], chunks, budget=6_000, prefix=1_000)
+    entries = piece_entries(chunks)
+    total = len(entries)
+    assert total > 1
+    assert sorted(p for _, p in entries) == sorted(f"part {k}/{total}" for k in range(1, total + 1))
+    rejoined = [h for f in in_part_order(chunks) for h in f.hunks]
+    assert tuple(rejoined) == big.hunks  # cut at hunk boundaries, nothing reordered
+    assert all(f"(modified, {p})" in render_file(f, part=p) for f, p in entries)
+
+
+def test_giant_hunk_becomes_line_windows_with_correct_numbers() -> None:
+    rnd = random.Random(4)
+    big = make_modified(rnd, "src/engine.py", [[(300, 2000), (50, 50)]])
+    chunks = plan_chunks([big], budget_tokens=8_000, prefix_tokens=1_000)
+    check_chunks([big], chunks, budget=8_000, prefix=1_000)
+    windows = [h for f, _ in piece_entries(chunks) for h in f.hunks]
+    assert len(windows) > 5
+    lines = [ln for f in in_part_order(chunks) for h in f.hunks for ln in h.lines]
+    assert tuple(lines) == big.hunks[0].lines  # every line, context too, exactly once, in order
+
+
+def test_added_file_windows_keep_git_empty_range_convention() -> None:
+    file = make_added("gen/big.py", [f"value_{i} = {i}" * 3 for i in range(5_000)])
+    chunks = plan_chunks([file], budget_tokens=5_000, prefix_tokens=500)
+    check_chunks([file], chunks, budget=5_000, prefix=500)
+    for piece, _ in piece_entries(chunks):
+        for hunk in piece.hunks:
+            assert (hunk.old_start, hunk.old_len) == (0, 0)
+
+
+@pytest.mark.parametrize("char", ["x", "é", "中"])
+def test_line_longer_than_budget_is_truncated_with_note(char: str) -> None:
+    text = "var a=" + char * 1_000_000
+    file = make_added("web/app.min.js", ["// head", text, "// tail"])
+    chunks = plan_chunks([file], budget_tokens=20_000, prefix_tokens=2_000)
+    check_chunks([file], chunks, budget=20_000, prefix=2_000)
+    (cut,) = [
+        ln for f, _ in piece_entries(chunks) for h in f.hunks for ln in h.lines if ln.new_no == 2
+    ]
+    kept = cut.text.split(" [line truncated: ")[0]
+    assert text.startswith(kept) and len(kept) > 1_000
+    assert cut.text.endswith(f" [line truncated: {len(text) - len(kept)} more characters]")
+
+
+def test_directories_stay_together_when_that_costs_no_request() -> None:
+    rnd = random.Random(5)
+    files = [
+        make_modified(rnd, f"pkg{d}/mod{f}.py", [[(rnd.randint(2, 8), rnd.randint(5, 25))]])
+        for d in range(12)
+        for f in range(6)
+    ]
+    chunks = plan_chunks(files, budget_tokens=12_000, prefix_tokens=1_000)
+    check_chunks(files, chunks, budget=12_000, prefix=1_000)
+    homes: dict[str, set[int]] = {}
+    for i, chunk in enumerate(chunks):
+        for f in chunk.files:
+            homes.setdefault(posixpath.dirname(f.path), set()).add(i)
+    assert len(chunks) > 2 and all(len(h) == 1 for h in homes.values())
+
+
+def test_directories_are_broken_up_when_keeping_them_costs_requests() -> None:
+    # Ten directories of just over half a chunk each: kept whole they need ten requests.
+    files = [make_added(f"d{d}/f{f}.py", ["x = 1" * 10] * 38) for d in range(10) for f in range(6)]
+    chunks = plan_chunks(files, budget_tokens=10_000, prefix_tokens=1_000)
+    check_chunks(files, chunks, budget=10_000, prefix=1_000)
+    assert len(chunks) <= math.ceil(1.1 * lower_bound(chunks, budget=10_000, prefix=1_000)) < 10
+
+
+def test_output_is_deterministic_and_independent_of_input_order() -> None:
+    files = make_pr(seed=9, files=200)
+    first = plan_chunks(files, budget_tokens=20_000, prefix_tokens=2_000)
+    shuffled = list(files)
+    random.Random(0).shuffle(shuffled)
+    again = plan_chunks(shuffled, budget_tokens=20_000, prefix_tokens=2_000)
+    assert first == again
+    assert [render_chunk(c) for c in first] == [render_chunk(c) for c in again]
+
+
+def test_empty_input_gives_no_chunks() -> None:
+    assert plan_chunks([], budget_tokens=10_000, prefix_tokens=1_000) == ()
+
+
+def test_checker_reports_missing_duplicated_and_foreign_lines() -> None:
+    rnd = random.Random(6)
+    a = make_modified(rnd, "a.py", [[(1, 2)]])
+    b = make_modified(rnd, "b.py", [[(1, 1)]])
+    chunk = Chunk(files=(a, a), estimated_tokens=1, changed_lines=6, parts=("", ""))
+    problems = coverage_problems([a, b], [chunk])
+    assert [p.split(" changed")[0] for p in problems] == ["2", "3"]
+    assert "missing" in problems[0] and "several chunks" in problems[1]
+    foreign = Chunk(files=(a,), estimated_tokens=1, changed_lines=3)
+    assert "not in the diff" in coverage_problems([b], [foreign])[1]

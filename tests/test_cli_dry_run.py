@@ -1,0 +1,213 @@
+"""`review-pr --dry-run`: local git ranges, diff files, stdin, config and settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLAN_KEYS = {
+    "model",
+    "context_tokens",
+    "input_budget_tokens",
+    "files",
+    "changed_lines",
+    "chunks",
+    "estimated_cost_usd",
+}
+
+
+def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GROK_REVIEW_", "XAI_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        timeout=60,
+    )
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A checkout with main and a feature branch of two commits, plus staged/unstaged edits."""
+    r = tmp_path / "repo"
+    r.mkdir()
+    git(r, "init", "-q", "-b", "main")
+    (r / "src").mkdir()
+    (r / "src" / "app.py").write_text("def f(x):\n    return x\n")
+    (r / "README.md").write_text("# demo\n")
+    git(r, "add", ".")
+    git(r, "commit", "-qm", "base")
+    git(r, "checkout", "-qb", "feature")
+    (r / "src" / "app.py").write_text("def f(x):\n    return x * 2\n\n\ndef g():\n    pass\n")
+    git(r, "commit", "-qam", "double it")
+    (r / "package-lock.json").write_text('{"lockfileVersion": 3}\n')
+    (r / "src" / "util.py").write_text("VALUE = 1\n")
+    git(r, "add", ".")
+    git(r, "commit", "-qm", "add util and lock")
+    return r
+
+
+def plan_of(proc: subprocess.CompletedProcess) -> dict:
+    assert proc.returncode == 0, proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def test_branch_against_merge_base_json_shape(repo: Path) -> None:
+    plan = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
+    assert set(plan) >= PLAN_KEYS
+    assert plan["model"] == "grok-code-fast-1"
+    assert plan["context_tokens"] == 256_000
+    assert plan["files"]["total"] == 3
+    assert plan["files"]["reviewed"] == 2
+    assert plan["files"]["skipped"] == [{"path": "package-lock.json", "reason": "lockfile"}]
+    assert plan["changed_lines"]["total"] == plan["changed_lines"]["in_chunks"] > 0
+    chunk = plan["chunks"][0]
+    assert set(chunk) >= {"files", "estimated_tokens", "changed_lines"}
+    assert sorted(f for c in plan["chunks"] for f in c["files"]) == ["src/app.py", "src/util.py"]
+    assert all(c["estimated_tokens"] <= plan["input_budget_tokens"] for c in plan["chunks"])
+    assert plan["estimated_cost_usd"] > 0
+
+
+def test_base_ref_staged_and_working_tree(repo: Path) -> None:
+    plan = plan_of(run_cli("--dry-run", "--format", "json", "--base", "HEAD~1", cwd=repo))
+    assert plan["files"]["total"] == 2  # only the last commit: util.py and the lock file
+    (repo / "src" / "util.py").write_text("VALUE = 2\n")
+    (repo / "src" / "new.py").write_text("X = 1\n")
+    git(repo, "add", "src/new.py")
+    staged = plan_of(run_cli("--dry-run", "--format", "json", "--staged", cwd=repo))
+    assert [c["files"] for c in staged["chunks"]] == [["src/new.py"]]
+    tree = plan_of(run_cli("--dry-run", "--format", "json", "--working-tree", cwd=repo))
+    assert sorted(f for c in tree["chunks"] for f in c["files"]) == ["src/new.py", "src/util.py"]
+
+
+def test_diff_file_and_stdin_agree(repo: Path, tmp_path: Path) -> None:
+    diff = subprocess.run(
+        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
+    ).stdout
+    (tmp_path / "x.diff").write_bytes(diff)
+    from_file = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
+    from_stdin = plan_of(
+        run_cli("--dry-run", "--format", "json", "--diff", "-", cwd=tmp_path, stdin=diff)
+    )
+    assert from_file == from_stdin
+    assert from_file["files"]["total"] == 3
+
+
+def test_text_output_lists_kept_skipped_and_cost(repo: Path) -> None:
+    proc = run_cli("--dry-run", cwd=repo)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "src/app.py" in out and "package-lock.json" in out and "lockfile" in out
+    assert "$" in out
+
+
+def test_not_a_diff_exits_2_without_traceback(tmp_path: Path) -> None:
+    proc = run_cli("--dry-run", "--diff", "-", cwd=tmp_path, stdin=b"hello, this is prose\n")
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "not a unified diff" in err
+    assert "Traceback" not in err
+
+
+def test_empty_diff_has_nothing_to_review(tmp_path: Path) -> None:
+    proc = run_cli("--dry-run", "--diff", "-", cwd=tmp_path, stdin=b"")
+    assert proc.returncode == 0
+    assert "nothing to review" in (proc.stdout + proc.stderr).decode().lower()
+
+
+def test_config_unknown_key_names_it(repo: Path) -> None:
+    (repo / "cfg.yml").write_text("exclude: ['docs/**']\nmax_coments: 3\n")
+    proc = run_cli("--dry-run", "--config", "cfg.yml", cwd=repo)
+    assert proc.returncode == 2
+    assert "max_coments" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+
+
+def test_config_wrong_type_names_it(repo: Path) -> None:
+    (repo / "cfg.yml").write_text("max_requests: lots\n")
+    proc = run_cli("--dry-run", "--config", "cfg.yml", cwd=repo)
+    assert proc.returncode == 2
+    assert "max_requests" in proc.stderr.decode()
+
+
+def test_checkout_config_exclude_applies(repo: Path) -> None:
+    (repo / ".github").mkdir()
+    (repo / ".github" / "grok-review.yml").write_text("exclude: ['src/util.py']\n")
+    plan = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
+    assert {"path": "src/util.py", "reason": "excluded"} in plan["files"]["skipped"]
+
+
+def test_max_requests_cuts_and_lists_budget(tmp_path: Path) -> None:
+    # Three directories of large files at a small context: more than one request is needed.
+    parts = []
+    for d in ("a", "b", "c"):
+        body = "".join(f"+line {i} {'x' * 60}\n" for i in range(400))
+        parts.append(f"--- /dev/null\n+++ b/{d}/f.py\n@@ -0,0 +1,400 @@\n{body}")
+    (tmp_path / "big.diff").write_text("".join(parts))
+    args = ("--dry-run", "--format", "json", "--diff", "big.diff", "--context-tokens", "40000")
+    full = plan_of(run_cli(*args, cwd=tmp_path))
+    assert len(full["chunks"]) >= 2
+    (tmp_path / "cfg.yml").write_text("max_requests: 1\n")
+    cut = plan_of(run_cli(*args, "--config", "cfg.yml", cwd=tmp_path))
+    assert len(cut["chunks"]) == 1
+    assert any(s["reason"] == "budget" for s in cut["files"]["skipped"])
+    assert cut["changed_lines"]["in_chunks"] < cut["changed_lines"]["total"]
+
+
+def test_settings_from_env_and_flags(repo: Path) -> None:
+    env = {"GROK_REVIEW_MODEL": "grok-4.3", "GROK_REVIEW_CONTEXT_TOKENS": "100000"}
+    plan = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo, env=env))
+    assert plan["model"] == "grok-4.3"
+    assert plan["context_tokens"] == 100_000
+    assert plan["input_budget_tokens"] == 100_000 - 10_000 - 5_000
+    flagged = plan_of(
+        run_cli(
+            "--dry-run",
+            "--format",
+            "json",
+            "--model",
+            "grok-build-0.1",
+            "--context-tokens",
+            "50000",
+            cwd=repo,
+            env=env,
+        )
+    )
+    assert flagged["model"] == "grok-build-0.1"
+    assert flagged["input_budget_tokens"] == 50_000 - 10_000 - 2_500
+
+
+def test_bad_env_setting_exits_2(repo: Path) -> None:
+    proc = run_cli("--dry-run", cwd=repo, env={"GROK_REVIEW_CONTEXT_TOKENS": "many"})
+    assert proc.returncode == 2
+    assert "context_tokens" in proc.stderr.decode()
+
+
+def test_outside_a_checkout_without_diff_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run_cli("--dry-run", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--diff" in proc.stderr.decode()
+
+
+def test_missing_key_exits_2_and_mentions_dry_run(repo: Path) -> None:
+    proc = run_cli(cwd=repo)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "XAI_API_KEY" in err and "--dry-run" in err

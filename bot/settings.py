@@ -94,7 +94,8 @@ class Settings(BaseSettings):
         try:
             return path.read_text()
         except OSError as exc:
-            raise ConfigError(f"GITHUB_APP_PRIVATE_KEY: cannot read {path}: {exc.strerror}") from None
+            msg = f"GITHUB_APP_PRIVATE_KEY: cannot read {path}: {exc.strerror}"
+            raise ConfigError(msg) from None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -11,7 +11,7 @@ from bot.findings import blocking
 from bot.formats import render_markdown
 from bot.models import Finding, Review, severity_rank
 
-# Rules (GitHub's, see docs/action.md):
+# Rules (GitHub's, see the GitHub Action section of README.md):
 # - A workflow command is one line on stdout: `::LEVEL file=F,line=L,endLine=E,title=T::MSG`.
 #   Data escapes `%`, CR and LF; a property value also escapes `:` and `,`. Escaping is also
 #   what keeps model text from starting a command of its own on a new line.

@@ -1,0 +1,131 @@
+"""`review-pr --diff` end to end against the fake model: formats, exit codes, usage line."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from fakes.openai_server import FakeModel, error, finding, findings, raw
+
+from bot.cli import main
+
+DIFF = (
+    "diff --git a/app.py b/app.py\n"
+    "--- a/app.py\n"
+    "+++ b/app.py\n"
+    "@@ -1,2 +1,3 @@\n"
+    " def f(x):\n"
+    "-    return x\n"
+    "+    y = x / 0\n"
+    "+    return y\n"
+)
+
+
+@pytest.fixture
+def model(monkeypatch, tmp_path):
+    with FakeModel() as fake:
+        monkeypatch.setenv("XAI_API_KEY", "test-key")
+        monkeypatch.setenv("GROK_REVIEW_BASE_URL", fake.url)
+        monkeypatch.setenv("GROK_REVIEW_RETRY_BASE_S", "0")
+        monkeypatch.setenv("GROK_REVIEW_MODEL_RETRIES", "1")
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "x.diff").write_text(DIFF)
+        yield fake
+
+
+BUG = finding(
+    "app.py",
+    2,
+    severity="major",
+    category="bug",
+    title="Division by zero",
+    body="Always raises ZeroDivisionError.",
+    code="    y = x / 0",
+    confidence=0.9,
+)
+
+
+def test_json_review_has_the_documented_shape(model, capsys):
+    model.queue([findings([BUG])])
+    assert main(["--diff", "x.diff", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {
+        "summary",
+        "model",
+        "served_model",
+        "comments",
+        "unanchored",
+        "overflow",
+        "skipped_files",
+        "usage",
+        "errors",
+    }
+    (comment,) = out["comments"]
+    assert comment["path"] == "app.py" and comment["line"] == 2 and comment["side"] == "RIGHT"
+    assert comment["fingerprint"]
+    assert out["usage"]["requests"] == 1
+    assert model.requests[0]["json"]["response_format"]["type"] == "json_schema"
+
+
+def test_finding_off_the_diff_is_unanchored_not_lost(model, capsys):
+    far = {**BUG, "line": 40, "code": "something else entirely"}
+    model.queue([findings([far])])
+    assert main(["--diff", "x.diff", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["comments"] == [] and len(out["unanchored"]) == 1
+
+
+def test_fail_on_reached_exits_1(model, capsys):
+    model.queue([findings([BUG])])
+    assert main(["--diff", "x.diff", "--fail-on", "major", "--format", "markdown"]) == 1
+    assert "Division by zero" in capsys.readouterr().out
+
+
+def test_reply_that_never_validates_exits_3_and_still_prints(model, capsys):
+    model.queue([raw("not json"), raw("still not json")])
+    assert main(["--diff", "x.diff", "--format", "json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"] and out["comments"] == []
+
+
+def test_server_error_after_retries_exits_3(model, capsys):
+    model.queue([error(500), error(500), error(500)])
+    assert main(["--diff", "x.diff", "--format", "json", "--quiet"]) == 3
+
+
+def test_sarif_output_validates(model, capsys):
+    from pathlib import Path
+
+    model.queue([findings([BUG])])
+    assert main(["--diff", "x.diff", "--format", "sarif"]) == 0
+    sarif = json.loads(capsys.readouterr().out)
+    schema_path = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
+    jsonschema.Draft4Validator(json.loads(schema_path.read_text())).validate(sarif)
+    assert (
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+        == 2
+    )
+
+
+def test_text_output_ends_with_usage_and_output_file(model, capsys, tmp_path):
+    model.queue([findings([BUG]), findings([BUG])])
+    assert main(["--diff", "x.diff", "--no-color"]) == 0
+    text = capsys.readouterr().out
+    assert "app.py:2" in text and "request" in text and "$" in text
+    assert main(["--diff", "x.diff", "--format", "json", "--output", "r.json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads((tmp_path / "r.json").read_text())["comments"]
+    assert "request" in captured.err  # the usage line goes to stderr for file output
+
+
+def test_secret_never_reaches_the_model(model, capsys, tmp_path):
+    token = "ghp_" + "A1b2" * 9
+    (tmp_path / "s.diff").write_text(
+        f'--- a/cfg.py\n+++ b/cfg.py\n@@ -1 +1,2 @@\n x = 1\n+GITHUB_TOKEN = "{token}"\n'
+    )
+    model.queue([findings([])])
+    assert main(["--diff", "s.diff", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert token not in json.dumps(model.requests)
+    assert any(c["category"] == "secret" and c["severity"] == "critical" for c in out["comments"])

@@ -117,6 +117,12 @@ def _completion_json(reply: Completion, counter: int) -> dict[str, Any]:
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog of 5 makes the 6th concurrent client wait for
+    # a SYN retry (about 1 s): the fake must not be the bottleneck of concurrency checks.
+    request_queue_size = 128
+
+
 class FakeModel:
     """The server; use as a context manager. `.url` ends in /v1 like a real base_url."""
 
@@ -127,7 +133,7 @@ class FakeModel:
         self._queue: deque[Reply] = deque()
         self._reply_fn: ReplyFn = lambda request: findings()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         # A short poll interval so shutdown (every test's teardown) returns at once.
         self._thread = threading.Thread(

@@ -23,16 +23,15 @@ from bot.errors import BotError, UsageError
 from bot.formats import usage_line
 from bot.models import Review
 from bot.settings import Settings, load_settings
+from bot.triggers import REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, Trigger, parse_command
 
 if TYPE_CHECKING:
     from bot.github_api import GitHubClient
     from bot.github_review import GitHubOutcome
 
-Trigger = Literal["auto", "command", "command_full"]
 PostMode = Literal["review", "annotations", "both"]
 POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
-PR_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
-TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+PR_ACTIONS = REVIEW_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -100,15 +99,6 @@ class Options:
 
 
 # --- deciding (pure) -----------------------------------------------------------------------
-
-
-def parse_command(body: str) -> Trigger | None:
-    """`/review` -> "command", `/review full` -> "command_full", anything else -> None."""
-    lines = body.strip().splitlines()
-    words = lines[0].split() if lines else []
-    if not words or words[0] != "/review":
-        return None
-    return "command_full" if len(words) > 1 and words[1].lower() == "full" else "command"
 
 
 def is_fork(pr: Mapping[str, Any]) -> bool:

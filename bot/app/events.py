@@ -6,13 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app.jobs import ReviewJob, Trigger
+from bot.app.jobs import ReviewJob
+from bot.triggers import OWN_MARKER, REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, parse_command
 
-REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
-# Only people who can already push may spend the installation's model budget on demand.
-TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
-OWN_MARKER = "<!-- grok-review:"
 
 
 @dataclass(frozen=True)
@@ -68,15 +65,6 @@ def decide(
     if event == "issue_comment":
         return _issue_comment(payload, delivery_id=delivery_id, app_id=app_id)
     return Ignore(f"event {event!r} is not handled")
-
-
-def parse_command(body: str) -> Trigger | None:
-    """`/review` → command, `/review full` → command_full; anything else → None."""
-    lines = body.strip().splitlines()
-    words = lines[0].split() if lines else []
-    if not words or words[0] != "/review":
-        return None
-    return "command_full" if len(words) > 1 and words[1].lower() == "full" else "command"
 
 
 def _pull_request(payload: Mapping[str, Any], *, delivery_id: str) -> Decision:

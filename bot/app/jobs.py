@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-Trigger = Literal["auto", "command", "command_full"]
+from bot.triggers import Trigger as Trigger  # re-exported for the App modules
+
 ResultStatus = Literal["posted", "skipped", "superseded", "failed"]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.models import Chunk, DiffLine, FileDiff, Hunk
 from bot.tokens import max_bytes_for, tokens_for, utf8_len
@@ -243,7 +243,7 @@ def _truncate(line: DiffLine, max_bytes: int) -> DiffLine:
     else:  # cut on a character boundary
         kept = text.encode("utf-8", errors="replace")[:keep].decode("utf-8", errors="ignore")
     note = TRUNCATION_NOTE.format(len(text) - len(kept))
-    return line.model_copy(update={"text": kept + note})
+    return replace(line, text=kept + note)
 
 
 def _window_hunks(hunk: Hunk, windows: Sequence[Sequence[DiffLine]]) -> Iterable[Hunk]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -59,7 +60,13 @@ class Frozen(BaseModel):
 # --- diffs -----------------------------------------------------------------------------
 
 
-class DiffLine(Frozen):
+@dataclass(frozen=True, slots=True)
+class DiffLine:
+    """One line of a hunk. A slotted dataclass, not a model: a large diff has hundreds of
+    thousands, and validating each would take most of the parse time. Models holding
+    DiffLines still validate them (pydantic checks the instances and builds them from dicts).
+    """
+
     kind: LineKind
     old_no: int | None  # None for added lines
     new_no: int | None  # None for removed lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import random
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,9 @@ def our_lines(text: str) -> list[list[tuple[str, int | None, int | None, str]]]:
     ]
 
 
-# unidiff raises on a valid git header whose path contains " b/" (it splits greedily).
+# parse_diff reads git's headers itself and gives each file's hunks to unidiff; the lines
+# must be what unidiff reads from the whole diff at once. (Whole, unidiff raises on
+# quoted_names: a valid git header whose path contains " b/", which it splits greedily.)
 @pytest.mark.parametrize("diff", [p for p in GOLDEN if p.stem != "quoted_names"], ids=str)
 def test_hunks_match_unidiff_on_golden(diff: Path) -> None:
     text = decode_diff(diff.read_bytes()).replace("\r", "")  # unidiff keeps CRs in values
@@ -221,6 +224,42 @@ def test_hunk_that_disagrees_with_its_header_is_a_diff_error() -> None:
     long = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-b\n+c\n+d\n"
     with pytest.raises(DiffError, match="continues a hunk"):
         parse_diff(long)
+
+
+def test_malformed_hunk_header_after_a_hunk_is_a_diff_error() -> None:
+    text = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n@@ -5,x +5 @@\n-c\n+d\n"
+    with pytest.raises(DiffError, match=r"^x: malformed hunk header at line 7$"):
+        parse_diff(text)
+
+
+def test_stray_lines_between_hunks_are_a_diff_error() -> None:
+    text = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\nstray prose\n@@ -5 +5 @@\n-c\n+d\n"
+    with pytest.raises(DiffError, match=r"^x: line 7: hunk header after lines that belong"):
+        parse_diff(text)
+
+
+def test_error_in_a_plain_multi_file_diff_names_its_file() -> None:
+    good = "--- a/one.c\n+++ b/one.c\n@@ -1 +1 @@\n-a\n+b\n"
+    bad = "--- a/two.c\n+++ b/two.c\n@@ -1,3 +1,3 @@\n a\n-b\n"
+    with pytest.raises(DiffError, match=r"^two\.c: hunk at line 8 is truncated"):
+        parse_diff(good + bad)
+
+
+def test_truncated_hunk_in_the_middle_of_a_git_diff_names_its_file_and_line() -> None:
+    first = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,4 +1,4 @@\n x\n-y\n+z\n"
+    second = "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1 +1 @@\n-p\n+q\n"
+    with pytest.raises(DiffError, match=r"^a\.py: hunk at line 4 is truncated"):
+        parse_diff(first + second)
+    assert [f.path for f in parse_diff(second + second.replace("b.py", "c.py"))] == [
+        "b.py",
+        "c.py",
+    ]
+
+
+def test_diff_lines_are_immutable() -> None:
+    (file,) = parse_diff("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
+    with pytest.raises(FrozenInstanceError):
+        file.hunks[0].lines[0].text = "changed"  # type: ignore[misc]
 
 
 def test_git_header_without_target_line_is_a_diff_error() -> None:

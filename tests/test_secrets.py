@@ -342,3 +342,26 @@ def test_code_that_only_names_the_pem_marker_is_not_a_key() -> None:
     original = _files(_diff("app/pem.py", lines))
     files, findings = redact_files(original)
     assert (files, findings) == (original, ())
+
+
+def test_lines_after_characters_that_lowercase_longer_are_still_scanned() -> None:
+    # "İ" lowercases to two characters, so the one-pass scan of a lowercased hunk would
+    # point at the wrong lines; the per-line fallback must find the secret anyway.
+    lines = ["name = '" + "İ" * 100 + "'", "x = 1", f'GH = "{GHP}"', "y = 2"]
+    files, findings = redact_files(_files(_diff("app/ids.py", lines)))
+    texts = [ln.text for ln in files[0].hunks[0].lines]
+    assert texts[2] == 'GH = "[REDACTED:github-token]"'
+    assert texts[:2] + texts[3:] == lines[:2] + lines[3:]
+    assert [(f.line, f.title) for f in findings] == [(3, "Secret committed: github-token")]
+
+
+def test_secrets_in_a_long_hunk_are_found_on_their_own_lines() -> None:
+    # The hunk is scanned in one pass; each hit must map back to its exact line.
+    lines = [f"value_{i} = compute({i})" for i in range(300)]
+    lines[7] = f"aws = '{AWS_ID}'"
+    lines[299] = f"Token = '{GHS}'"
+    files, findings = redact_files(_files(_diff("app/many.py", lines)))
+    texts = [ln.text for ln in files[0].hunks[0].lines]
+    changed = [i for i, (a, b) in enumerate(zip(lines, texts, strict=True)) if a != b]
+    assert changed == [7, 299]
+    assert [f.line for f in findings] == [8, 300]

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.anchor import anchor_findings
@@ -35,9 +36,17 @@ class Prepared:
     files: tuple[FileDiff, ...]  # kept files after redaction: what the model sees
     plan: Plan
     prefix_messages: list[dict[str, str]]
-    chunk_texts: tuple[str, ...]
     secret_findings: tuple[Finding, ...]
     conv_id: str
+
+    @cached_property
+    def chunk_texts(self) -> tuple[str, ...]:
+        """Each chunk's user message, rendered on first use: a dry run never needs them."""
+        total = len(self.plan.chunks)
+        return tuple(
+            build_chunk_message(render_chunk(chunk), index=i + 1, total=total)["content"]
+            for i, chunk in enumerate(self.plan.chunks)
+        )
 
 
 def conversation_id(pr: PullRequest) -> str:
@@ -91,11 +100,6 @@ def prepare_review(
         price=price_for(model, settings.prices),
         files_total=len(pr.files) + len(extra_skipped),
     )
-    total = len(plan.chunks)
-    texts = tuple(
-        build_chunk_message(render_chunk(chunk), index=i + 1, total=total)["content"]
-        for i, chunk in enumerate(plan.chunks)
-    )
     return Prepared(
         pr=pr,
         config=config,
@@ -103,7 +107,6 @@ def prepare_review(
         files=files,
         plan=plan,
         prefix_messages=prefix,
-        chunk_texts=texts,
         secret_findings=secret_findings,
         conv_id=conversation_id(pr),
     )

@@ -9,29 +9,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.models import DiffLine, FileDiff, Finding, Hunk
+from bot.secrets_pem import (
+    PEM_INLINE,
+    inline_pem_kind,
+    pem_lines,
+    pem_positions,
+    placeholder,
+    redact_pem_line,
+)
 
 # Rules: precision first. A provider format (ghp_…, AKIA…, a PEM key) is a secret by its
 # shape alone. A generic `NAME = value` is one only when NAME says so, the value is a literal
 # that looks random, and it is no placeholder or reference. Redaction applies to every line
 # the model sees; findings only to added lines, never quoting any part of the secret.
 
-_PEM_KIND = "private-key"
-
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
-
-_BEGIN = r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-_END = r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-_PEM_BEGIN = re.compile(_BEGIN)
-_PEM_END = re.compile(_END)
-_PEM_INLINE = re.compile(_BEGIN + r"(?P<body>.*?)(?:" + _END + r"|$)")
-# A line of key material: base64, maybe quoted, maybe with a "\n" escape or a concatenation.
-_PEM_BODY = re.compile(r"""\s*["'`]?\s*(?P<b64>[A-Za-z0-9+/]*={0,2})(?:\\n)?["'`]?\s*[+,;\\]?\s*""")
-_PEM_HEADER = re.compile(r"""\s*["'`]?(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset):""")
-_PEM_TAIL = re.compile(r"""\s*(?:\\n)?\s*["'`]*\s*[+,;\\]?\s*""")
-_MIN_BODY = 32  # base64 characters that prove a block holds a key, not just its markers
 
 _TOKENS: tuple[tuple[str, str], ...] = (
     ("github-token", r"(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})(?!\w)"),
@@ -125,24 +120,44 @@ def redact_files(
     for file in files:
         bare = _bare_values_ok(file.path)
         quiet = bool(_QUIET_PATH.search(file.path))
-        hunks = []
+        hunks, found_here = [], []
         for hunk in file.hunks:
             new_hunk, found = _redact_hunk(hunk, path=file.path, bare=bare, quiet=quiet)
             hunks.append(new_hunk)
-            findings.extend(found)
+            found_here.extend(found)
+        findings.extend(_tell_apart(found_here))
         changed = any(a is not b for a, b in zip(hunks, file.hunks, strict=True))
         out.append(file.model_copy(update={"hunks": tuple(hunks)}) if changed else file)
     return tuple(out), tuple(findings)
+
+
+_ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def _tell_apart(findings: Sequence[Finding]) -> list[Finding]:
+    """Two secrets whose redacted lines read the same (two keys in one file) would share a
+    fingerprint, and the second would be dropped as a repeat; its title says which it is.
+    (Words, not digits: fingerprints ignore digits in titles.)"""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        key = " ".join(f.code.split())
+        count = seen[key] = seen.get(key, 0) + 1
+        if count > 1:
+            which = _ORDINALS[count - 2] if count - 2 < len(_ORDINALS) else "another"
+            f = f.model_copy(update={"title": f"{f.title} ({which} like it in this file)"})
+        out.append(f)
+    return out
 
 
 def redact_text(text: str) -> str:
     """`text` (a PR title, description or instructions) with every secret replaced."""
     lines = text.splitlines(keepends=True)
     bodies = [ln.rstrip("\r\n") for ln in lines]
-    in_pem, _ = _pem_positions(bodies)
+    in_pem, _ = pem_positions(bodies)
     out = []
     for pos, (line, body) in enumerate(zip(lines, bodies, strict=True)):
-        redacted = _redact_pem_line(body) if pos in in_pem else body
+        redacted = redact_pem_line(body) if pos in in_pem else body
         out.append(redact_line(redacted, bare_values=True)[0] + line[len(body) :])
     return "".join(out)
 
@@ -152,7 +167,7 @@ def redact_line(text: str, *, bare_values: bool = True) -> tuple[str, tuple[str,
     if not _TRIGGER.search(text):
         return text, ()
     kinds: list[str] = []
-    text = _sub(_PEM_INLINE, text, kinds, kind_of=_inline_pem_kind)
+    text = _sub(PEM_INLINE, text, kinds, kind_of=inline_pem_kind)
     text = _sub(_TOKEN_RE, text, kinds, kind_of=_token_kind)
     text = _sub(_URL_CREDS, text, kinds, kind_of=_url_password_kind, group="pw")
 
@@ -161,10 +176,6 @@ def redact_line(text: str, *, bare_values: bool = True) -> tuple[str, tuple[str,
 
     text = _sub(_ASSIGN, text, kinds, kind_of=assignment_kind, group="value")
     return text, tuple(kinds)
-
-
-def _placeholder(kind: str) -> str:
-    return f"[REDACTED:{kind}]"
 
 
 def _sub(
@@ -188,15 +199,9 @@ def _sub(
         value = m.group(group)
         if len(value) >= 2 and value[0] in "\"'`" and value[-1] == value[0]:
             start, end = start + 1, end - 1
-        return m.group(0)[: start - m.start()] + _placeholder(kind) + m.group(0)[end - m.start() :]
+        return m.group(0)[: start - m.start()] + placeholder(kind) + m.group(0)[end - m.start() :]
 
     return pattern.sub(replace, text)
-
-
-def _inline_pem_kind(m: re.Match[str]) -> str | None:
-    body = m.group("body").replace("\\n", "")
-    size = sum(len(run) for run in re.findall(r"[A-Za-z0-9+/=]{8,}", body))
-    return _PEM_KIND if size >= _MIN_BODY else None
 
 
 def _token_kind(m: re.Match[str]) -> str | None:
@@ -276,67 +281,6 @@ def _bare_values_ok(path: str) -> bool:
     return "." not in name or name.rsplit(".", 1)[-1].lower() not in _CODE_EXTS
 
 
-# --- private-key blocks spanning several lines -----------------------------------------
-
-
-def _pem_positions(texts: Sequence[str]) -> tuple[set[int], list[tuple[int, int]]]:
-    """Positions inside multi-line private-key blocks, and each block as (first, last)."""
-    blocks: list[tuple[int, int]] = []
-    start: int | None = None
-    body = 0
-    for pos, text in enumerate(texts):
-        if start is not None:
-            if _PEM_END.search(text):
-                if body >= _MIN_BODY:
-                    blocks.append((start, pos))
-                start = None
-                continue
-            size = _body_size(text)
-            if size is not None:
-                body += size
-                continue
-            if body >= _MIN_BODY:  # key material stopped without an END line in view
-                blocks.append((start, pos - 1))
-            start = None
-        if _opens_block(text):
-            start, body = pos, 0
-        elif _PEM_END.search(text) and not _PEM_BEGIN.search(text):
-            blocks.extend(_orphan_end(texts, pos))
-    if start is not None and body >= _MIN_BODY:
-        blocks.append((start, len(texts) - 1))
-    return {p for first, last in blocks for p in range(first, last + 1)}, blocks
-
-
-def _orphan_end(texts: Sequence[str], pos: int) -> list[tuple[int, int]]:
-    """An END line whose BEGIN lies above the visible lines: take the key lines before it."""
-    first, body = pos, 0
-    while first > 0 and (size := _body_size(texts[first - 1])) is not None:
-        first, body = first - 1, body + size
-    return [(first, pos)] if body >= _MIN_BODY else []
-
-
-def _opens_block(text: str) -> bool:
-    m = _PEM_BEGIN.search(text)
-    return m is not None and _PEM_TAIL.fullmatch(text[m.end() :]) is not None
-
-
-def _body_size(text: str) -> int | None:
-    """Base64 characters on a key-material line; None when the line is something else."""
-    if _PEM_HEADER.match(text):
-        return 0
-    m = _PEM_BODY.fullmatch(text)
-    return len(m.group("b64")) if m else None
-
-
-def _redact_pem_line(text: str) -> str:
-    begin = _PEM_BEGIN.search(text)
-    if begin:
-        return text[: begin.start()] + _placeholder(_PEM_KIND)
-    indent = text[: len(text) - len(text.lstrip())]
-    end = _PEM_END.search(text)
-    return indent + _placeholder(_PEM_KIND) + (text[end.end() :] if end else "")
-
-
 # --- diff hunks ------------------------------------------------------------------------
 
 
@@ -345,11 +289,11 @@ def _redact_hunk(hunk: Hunk, *, path: str, bare: bool, quiet: bool) -> tuple[Hun
     texts = [ln.text for ln in lines]
     joined = "\n".join(texts)
     # Most lines hold no trigger word and no key block: find the few that do in one scan.
-    in_pem, kinds = _pem_lines(lines) if "PRIVATE KEY" in joined else (set(), {})
+    in_pem, kinds = pem_lines(lines) if "PRIVATE KEY" in joined else (set(), {})  # in every marker
     new_lines = list(lines)
     for i in sorted(_trigger_lines(joined, texts) | in_pem):
         ln = lines[i]
-        text = _redact_pem_line(ln.text) if i in in_pem else ln.text
+        text = redact_pem_line(ln.text) if i in in_pem else ln.text
         text, found = redact_line(text, bare_values=bare)
         if ln.kind == "added":
             line_kinds = kinds.setdefault(i, [])
@@ -372,23 +316,6 @@ def _trigger_lines(joined: str, texts: Sequence[str]) -> set[int]:
         return {i for i, text in enumerate(texts) if _TRIGGER.search(text)}
     starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
     return {bisect.bisect_right(starts, m.start()) - 1 for m in _TRIGGER_LOWER.finditer(low)}
-
-
-def _pem_lines(lines: Sequence[DiffLine]) -> tuple[set[int], dict[int, list[str]]]:
-    """Lines inside private-key blocks, and the first added line of each added key."""
-    # Key blocks are found in the old and the new version separately, so a replaced key
-    # (removed lines interleaved with added ones) is still seen as two whole blocks.
-    new_view = [i for i, ln in enumerate(lines) if ln.kind != "removed"]
-    old_view = [i for i, ln in enumerate(lines) if ln.kind != "added"]
-    old_positions, _ = _pem_positions([lines[i].text for i in old_view])
-    new_positions, new_blocks = _pem_positions([lines[i].text for i in new_view])
-    in_pem = {old_view[p] for p in old_positions} | {new_view[p] for p in new_positions}
-    kinds: dict[int, list[str]] = {}
-    for first, last in new_blocks:
-        added = [new_view[p] for p in range(first, last + 1) if lines[new_view[p]].kind == "added"]
-        if added:  # one finding per key, on its first added line
-            kinds[added[0]] = [_PEM_KIND]
-    return in_pem, kinds
 
 
 def _finding(path: str, line: DiffLine, kinds: Sequence[str]) -> Finding:

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from bot.diff import parse_diff
+from bot.findings import dedupe, fingerprint
 from bot.models import FileDiff, Finding
 from bot.secrets import redact_files, redact_line, redact_text
 
@@ -365,3 +366,18 @@ def test_secrets_in_a_long_hunk_are_found_on_their_own_lines() -> None:
     changed = [i for i, (a, b) in enumerate(zip(lines, texts, strict=True)) if a != b]
     assert changed == [7, 299]
     assert [f.line for f in findings] == [8, 300]
+
+
+def test_two_keys_in_one_file_are_two_findings_with_their_own_fingerprints() -> None:
+    # Both key blocks redact to the same placeholder line; without telling them apart the
+    # second would share the first's fingerprint and be dropped as a repeat.
+    pem = _pem_lines()
+    other = _pem_lines("EC PRIVATE")
+    lines = ["KEYS = '''", *pem, "'''", "BACKUP = '''", *other, "'''"]
+    files, findings = redact_files(_files(_diff("deploy/keys.py", lines)))
+    assert [f.line for f in findings] == [2, len(pem) + 4]
+    prints = {fingerprint(f, files) for f in findings}
+    assert len(prints) == 2
+    kept = dedupe([f.model_copy(update={"fingerprint": fingerprint(f, files)}) for f in findings])
+    assert len(kept) == 2
+    assert "second like it" in findings[1].title

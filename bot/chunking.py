@@ -1,18 +1,7 @@
-"""Render diffs for the model and pack them into request-sized chunks (pure, no I/O).
+"""Pack rendered diffs into request-sized chunks: split big files, fill requests (pure).
 
-Format (one block per file; RENDER_FORMAT_HELP explains it to the model)::
-
-    ### File: src/app.py (renamed from src/old.py, part 2/3)
-    @@ -10,3 +10,4 @@ def handler():
-    10 10 | unchanged line
-    11    |-removed line
-       11 |+added line
-
-Columns: old-file number (blank for added lines), new-file number (blank for removed lines),
-both right-aligned to the block's widest number, then `|`, the marker (+, -, space) and the
-code. The status may add "mode A -> B" and "part k/n"; a chunk joins its blocks with one
-empty line. Sizes are counted per hunk from this exact format without rendering, so a
-chunk's estimate is prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk)).
+Sizes are counted per hunk from bot.render's exact format without rendering, so a chunk's
+estimate is prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk)).
 """
 
 from __future__ import annotations
@@ -23,85 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Chunk, DiffLine, FileDiff, Hunk
+from bot.render import LINE_EXTRA, digits, file_header, hunk_header, max_no
 from bot.tokens import max_bytes_for, tokens_for, utf8_len
 
-RENDER_FORMAT_HELP = (
-    "Each file starts with `### File: PATH (STATUS)`; a file split across requests adds "
-    "`part K/N`, and each hunk starts with `@@ -OLD,LEN +NEW,LEN @@`.\n"
-    "Every diff line reads `OLD NEW |` then a marker and the code: OLD is the line number in "
-    "the old file (blank for added lines), NEW the number in the new file (blank for removed "
-    "lines).\n"
-    "The marker is `+` for an added line, `-` for a removed line and a space for unchanged "
-    "context.\n"
-    "Cite NEW numbers for added and context lines (side RIGHT), OLD numbers only for removed "
-    "lines (side LEFT)."
-)
 CHUNK_OVERHEAD_TOKENS = 64  # message framing around a chunk: role markers, delimiters
 TRUNCATION_NOTE = " [line truncated: {} more characters]"
 
-_MARKERS = {"added": "+", "removed": "-", "context": " "}
-_LINE_EXTRA = 5  # bytes a line adds besides its numbers and code: " ", " |", marker, "\n"
 _PART_RESERVE = len(", part 99999/99999")  # the header of a piece grows by its part label
-
-
-def render_file(
-    file: FileDiff, hunks: Sequence[Hunk] | None = None, *, part: str | None = None
-) -> str:
-    """The model-facing text of `file` (or of some of its hunks); ends with a newline."""
-    chosen = file.hunks if hunks is None else tuple(hunks)
-    width = _digits(max((_max_no(h) for h in chosen), default=1))
-    out = [_file_header(file, part)]
-    for hunk in chosen:
-        out.append(_hunk_header(hunk))
-        for ln in hunk.lines:
-            old = "" if ln.old_no is None else ln.old_no
-            new = "" if ln.new_no is None else ln.new_no
-            out.append(f"{old:>{width}} {new:>{width}} |{_MARKERS[ln.kind]}{ln.text}")
-    out.append("")
-    return "\n".join(out)
-
-
-def render_chunk(chunk: Chunk) -> str:
-    """The diff text of one request: its file blocks, sorted by path, one empty line apart."""
-    parts = chunk.parts or ("",) * len(chunk.files)
-    return "\n".join(
-        render_file(f, part=p or None) for f, p in zip(chunk.files, parts, strict=True)
-    )
-
-
-def _file_header(file: FileDiff, part: str | None) -> str:
-    status = file.status
-    renamed = file.old_path and status in ("renamed", "copied")
-    notes = [f"{status} from {file.old_path}" if renamed else status]
-    if file.old_mode and file.new_mode and file.old_mode != file.new_mode:
-        notes.append(f"mode {file.old_mode} -> {file.new_mode}")
-    if file.binary:
-        notes.append("binary")
-    if part:
-        notes.append(part)
-    return f"### File: {file.path} ({', '.join(notes)})"
-
-
-def _hunk_header(hunk: Hunk) -> str:
-    head = f"@@ -{hunk.old_start},{hunk.old_len} +{hunk.new_start},{hunk.new_len} @@"
-    return f"{head} {hunk.section}" if hunk.section else head
-
-
-def _digits(number: int) -> int:
-    return len(str(number))
-
-
-def _max_no(hunk: Hunk) -> int:
-    # Numbers grow through a hunk, so the last ones are the largest.
-    old = new = 0
-    for ln in reversed(hunk.lines):
-        if not old and ln.old_no is not None:
-            old = ln.old_no
-        if not new and ln.new_no is not None:
-            new = ln.new_no
-        if old and new:
-            break
-    return max(old, new, 1)
 
 
 # --- sizes -------------------------------------------------------------------------------
@@ -118,7 +35,7 @@ class _HunkSize:
 
     def cost(self, width: int) -> tuple[int, int]:
         """(bytes, newlines) of this hunk rendered with number columns `width` wide."""
-        per_line = 2 * width + _LINE_EXTRA
+        per_line = 2 * width + LINE_EXTRA
         return self.head_bytes + self.lines * per_line + self.text_bytes, 1 + self.lines
 
 
@@ -127,8 +44,8 @@ def _size(hunk: Hunk) -> _HunkSize:
     for ln in hunk.lines:
         text_bytes += utf8_len(ln.text)
         changed += ln.kind != "context"
-    head = utf8_len(_hunk_header(hunk)) + 1
-    return _HunkSize(hunk, head, len(hunk.lines), text_bytes, _max_no(hunk), changed)
+    head = utf8_len(hunk_header(hunk)) + 1
+    return _HunkSize(hunk, head, len(hunk.lines), text_bytes, max_no(hunk), changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +66,8 @@ class Piece:
 
 
 def _piece(file: FileDiff, sizes: Sequence[_HunkSize], *, part: str = "", index: int = 0) -> Piece:
-    width = _digits(max((s.max_no for s in sizes), default=1))
-    nbytes, newlines = utf8_len(_file_header(file, part or None)) + 1, 1
+    width = digits(max((s.max_no for s in sizes), default=1))
+    nbytes, newlines = utf8_len(file_header(file, part or None)) + 1, 1
     for s in sizes:
         b, n = s.cost(width)
         nbytes, newlines = nbytes + b, newlines + n
@@ -179,8 +96,8 @@ def _file_pieces(file: FileDiff, capacity: int) -> tuple[Piece, ...]:
     if whole.tokens <= capacity or not sizes:
         return (whole,)
     # Columns as wide as the whole file's: never narrower than any part's, so never under.
-    width = _digits(max(s.max_no for s in sizes))
-    fixed = (utf8_len(_file_header(file, None)) + _PART_RESERVE + 2, 2)
+    width = digits(max(s.max_no for s in sizes))
+    fixed = (utf8_len(file_header(file, None)) + _PART_RESERVE + 2, 2)
     groups: list[list[_HunkSize]] = [[]]
     used = fixed
     for unit in _units_of(sizes, width=width, fixed=fixed, capacity=capacity):
@@ -215,10 +132,10 @@ def _units_of(
 
 def _windows(hunk: Hunk, *, width: int, fixed: tuple[int, int], capacity: int) -> list[_HunkSize]:
     """Cut a hunk into consecutive line windows that each fit a chunk on their own."""
-    top = max(_max_no(hunk), hunk.old_start + hunk.old_len, hunk.new_start + hunk.new_len)
+    top = max(max_no(hunk), hunk.old_start + hunk.old_len, hunk.new_start + hunk.new_len)
     head = len(f"@@ -{top},{top} +{top},{top} @@ {hunk.section}") + 1  # the widest header
     base = (fixed[0] + head, fixed[1] + 1)
-    per_line = 2 * width + _LINE_EXTRA
+    per_line = 2 * width + LINE_EXTRA
     windows: list[list[DiffLine]] = [[]]
     used = base
     for ln in hunk.lines:

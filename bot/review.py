@@ -10,7 +10,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.anchor import anchor_findings
-from bot.chunking import RENDER_FORMAT_HELP, render_chunk
 from bot.config import RepoConfig
 from bot.filters import filter_files
 from bot.findings import dedupe, fingerprint, passes_threshold, select_findings
@@ -18,6 +17,7 @@ from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
 from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
+from bot.render import RENDER_FORMAT_HELP, render_chunk
 from bot.secrets import redact_files, redact_text
 from bot.settings import Settings
 from bot.summary import build_summary

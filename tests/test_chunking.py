@@ -10,16 +10,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.chunking import (
-    CHUNK_OVERHEAD_TOKENS,
-    RENDER_FORMAT_HELP,
-    coverage_problems,
-    plan_chunks,
-    render_chunk,
-    render_file,
-)
+from bot.chunking import CHUNK_OVERHEAD_TOKENS, coverage_problems, plan_chunks
 from bot.diff import parse_diff
 from bot.models import Chunk, DiffLine, FileDiff, Hunk
+from bot.render import RENDER_FORMAT_HELP, render_chunk, render_file
 from bot.tokens import estimate_tokens
 
 # --- realistic diffs built in code -------------------------------------------------------

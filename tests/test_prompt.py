@@ -7,7 +7,7 @@ from typing import Any, get_args
 
 import pytest
 
-from bot.chunking import CHUNK_OVERHEAD_TOKENS, RENDER_FORMAT_HELP
+from bot.chunking import CHUNK_OVERHEAD_TOKENS
 from bot.config import PathInstruction
 from bot.models import Category
 from bot.prompt import (
@@ -19,6 +19,7 @@ from bot.prompt import (
     prefix_tokens,
     truncate_tokens,
 )
+from bot.render import RENDER_FORMAT_HELP
 from bot.tokens import estimate_tokens
 
 FORMAT_HELP = "Lines read `OLD NEW |` then a marker (+, - or space) and the code."

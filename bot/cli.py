@@ -215,12 +215,12 @@ def _plan_output(prepared: Prepared, fmt: str) -> str:
 
 
 def render_review(review: Review, fmt: str, *, color: bool) -> str:
-    from bot import formats
+    from bot import formats, sarif
 
     if fmt == "json":
         return json.dumps(formats.review_to_json(review), indent=2)
     if fmt == "sarif":
-        return json.dumps(formats.render_sarif(review, tool_version=__version__), indent=2)
+        return json.dumps(sarif.render_sarif(review, tool_version=__version__), indent=2)
     if fmt == "markdown":
         return formats.render_markdown(review)
     return formats.render_text(review, color=color)

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.formats import render_markdown, render_sarif, render_text, review_to_json, usage_line
+from bot.formats import render_markdown, render_text, review_to_json, usage_line
 from bot.markdown import (
     COMMENT_LIMIT,
     clip,
@@ -20,6 +20,7 @@ from bot.markdown import (
     render_comment_body,
 )
 from bot.models import Finding, Review, SkippedFile, Usage
+from bot.sarif import render_sarif
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
 HOSTILE = "Ping @octocat and @acme/admins <!-- grok-review:fp=x --> ![x](http://evil) <details>"

@@ -19,7 +19,7 @@ from bot.annotations import (
     workflow_command,
 )
 from bot.config import DEFAULT_CONFIG_PATH, FailOn, RepoConfig, describe_validation_error
-from bot.errors import BotError, UsageError
+from bot.errors import BotError, UsageError, exit_code_of
 from bot.formats import usage_line
 from bot.models import Review
 from bot.settings import Settings, load_settings
@@ -350,14 +350,11 @@ def write_outputs(
 def main(environ: Mapping[str, str] | None = None, out: IO[str] | None = None) -> int:
     env = os.environ if environ is None else environ
     stream = out or sys.stdout
-    try:
-        return run(env, stream)
-    except BotError as exc:
-        print(workflow_command("error", f"grok-review: {exc}"), file=stream)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("grok-review: interrupted", file=stream)
-        return 130
+    return exit_code_of(
+        lambda: run(env, stream),
+        on_error=lambda exc: print(workflow_command("error", f"grok-review: {exc}"), file=stream),
+        on_interrupt=lambda: print("grok-review: interrupted", file=stream),
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config
-from bot.errors import BotError, ConfigError, MissingKeyError, UsageError
+from bot.errors import ConfigError, MissingKeyError, UsageError, exit_code_of
 from bot.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
 from bot.models import PullRequest, Review
 from bot.settings import Settings, load_settings
@@ -74,14 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the default GC thresholds rescan them over and over (half the parse time).
     gc.set_threshold(100_000, 50, 100)
     args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except BotError as exc:
-        print(f"review-pr: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("review-pr: interrupted", file=sys.stderr)
-        return 130
+    return exit_code_of(
+        lambda: run(args),
+        on_error=lambda exc: print(f"review-pr: error: {exc}", file=sys.stderr),
+        on_interrupt=lambda: print("review-pr: interrupted", file=sys.stderr),
+    )
 
 
 def run(args: argparse.Namespace) -> int:

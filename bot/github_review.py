@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_validation_error, parse_config
 from bot.errors import BotError, ConfigError, GitHubAccessError, GitHubError, UsageError
 from bot.findings import blocking
-from bot.github_api import BotItem, Event, FetchedPull, GitHubClient, GitHubRateLimited
+from bot.github_api import GitHubClient
+from bot.github_api_data import BotItem, Event, FetchedPull, GitHubRateLimited
 from bot.github_render import (
     CHECK_NAME,
     CONFIG_ERROR_MARKER,

@@ -24,7 +24,7 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.github_api import GitHubClient
-    from bot.github_review import GitHubOutcome
+    from bot.github_run import GitHubOutcome
 
 NO_KEY = (
     "grok-review: no xAI API key, so nothing was reviewed. Set the xai-api-key input from a "

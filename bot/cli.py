@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
     )
     if args.target:
-        from bot.github_review import run_cli_pr  # PyGithub loads only when needed
+        from bot.cli_pr import run_cli_pr  # PyGithub loads only when needed
 
         return run_cli_pr(args, settings)
     pr, top = _local_source(args)

@@ -127,7 +127,7 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 
 def _make_reviewer(settings: Settings) -> Reviewer:
     try:
-        from bot.github_review import make_app_reviewer
+        from bot.app.reviewer import make_app_reviewer
     except ImportError as exc:
         raise ConfigError(f"the review engine cannot be loaded: {exc}") from None
 

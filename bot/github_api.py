@@ -7,15 +7,12 @@ github_api_transport retries, spaces and translates errors, github_api_data hold
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from github import Github
-
 from bot.errors import GitHubAccessError, GitHubError
-from bot.github_api_auth import Credential, connect_installation, connect_token
+from bot.github_api_auth import connect_installation, connect_token
 from bot.github_api_data import (
     Access,
     BotItem,
@@ -34,20 +31,8 @@ COMPARE_FILES_LIMIT = 300  # GET /compare lists no more
 ANNOTATIONS_PER_REQUEST = 50
 
 
-class GitHubClient:
+class GitHubClient(GitHubTransport):
     """The few GitHub calls the reviewer makes, with our retry, spacing and error rules."""
-
-    def __init__(
-        self,
-        gh: Github,
-        settings: Settings,
-        *,
-        credential: Credential = "token",
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._gh = gh
-        self._http = GitHubTransport(gh, settings, credential=credential, sleep=sleep, clock=clock)
 
     @classmethod
     def from_token(cls, settings: Settings, *, token: str | None = None) -> GitHubClient:
@@ -65,10 +50,10 @@ class GitHubClient:
     def fetch_pull_request(self, repo: str, number: int) -> FetchedPull:
         """The PR's metadata and files (up to GitHub's 3,000), as a PullRequest."""
         access = Access("read the pull request", "pull-requests: read", f"{repo}#{number}")
-        _, data = self._http.request("GET", f"/repos/{repo}/pulls/{number}", access)
+        _, data = self._request("GET", f"/repos/{repo}/pulls/{number}", access)
         files_path = f"/repos/{repo}/pulls/{number}/files"
         files = tuple(
-            file_from_github(i) for i in self._http.pages(files_path, access, limit=FILES_LIMIT)
+            file_from_github(i) for i in self._pages(files_path, access, limit=FILES_LIMIT)
         )
         return pull_from_github(data, repo=repo, number=number, files=files)
 
@@ -76,7 +61,7 @@ class GitHubClient:
         """A file's text at `ref` (contents API), or None when there is no such file."""
         access = Access(f"read {path}", "contents: read", f"{path} in {repo}")
         try:
-            _, data = self._http.request(
+            _, data = self._request(
                 "GET", f"/repos/{repo}/contents/{quote(path)}", access, params={"ref": ref}
             )
         except GitHubAccessError as exc:
@@ -93,7 +78,7 @@ class GitHubClient:
         """`base...head`, or None when GitHub no longer knows `base` (a force-push)."""
         access = Access("compare commits", "contents: read", f"{base[:7]}...{head[:7]} in {repo}")
         try:
-            _, data = self._http.request("GET", f"/repos/{repo}/compare/{base}...{head}", access)
+            _, data = self._request("GET", f"/repos/{repo}/compare/{base}...{head}", access)
         except GitHubError as exc:
             if exc.status in (404, 422):
                 return None
@@ -108,19 +93,19 @@ class GitHubClient:
     def list_bot_reviews(self, repo: str, number: int) -> list[BotItem]:
         """Our reviews on the PR, oldest first."""
         access = Access("read pull request reviews", "pull-requests: read", f"{repo}#{number}")
-        items = self._http.pages(f"/repos/{repo}/pulls/{number}/reviews", access)
-        return [item_from_github(r) for r in items if self._http.is_ours(r)]
+        items = self._pages(f"/repos/{repo}/pulls/{number}/reviews", access)
+        return [item_from_github(r) for r in items if self._ours(r)]
 
     def list_bot_review_comments(self, repo: str, number: int) -> list[BotItem]:
         """Our inline review comments on the PR (resolved or not), every page."""
         access = Access("read review comments", "pull-requests: read", f"{repo}#{number}")
-        items = self._http.pages(f"/repos/{repo}/pulls/{number}/comments", access)
-        return [item_from_github(c) for c in items if self._http.is_ours(c)]
+        items = self._pages(f"/repos/{repo}/pulls/{number}/comments", access)
+        return [item_from_github(c) for c in items if self._ours(c)]
 
     def list_bot_issue_comments(self, repo: str, number: int) -> list[BotItem]:
         access = Access("read issue comments", "issues: read", f"{repo}#{number}")
-        items = self._http.pages(f"/repos/{repo}/issues/{number}/comments", access)
-        return [item_from_github(c) for c in items if self._http.is_ours(c)]
+        items = self._pages(f"/repos/{repo}/issues/{number}/comments", access)
+        return [item_from_github(c) for c in items if self._ours(c)]
 
     # --- writes --------------------------------------------------------------------------
 
@@ -144,7 +129,7 @@ class GitHubClient:
             "event": event,
             "comments": [dict(c) for c in comments],
         }
-        _, data = self._http.request(
+        _, data = self._request(
             "POST",
             f"/repos/{repo}/pulls/{number}/reviews",
             access,
@@ -156,7 +141,7 @@ class GitHubClient:
     def dismiss_review(self, repo: str, number: int, review_id: int, *, message: str) -> None:
         access = Access("dismiss pull request reviews", "pull-requests: write", f"{repo}#{number}")
         path = f"/repos/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
-        self._http.request("PUT", path, access, body={"message": message, "event": "DISMISS"})
+        self._request("PUT", path, access, body={"message": message, "event": "DISMISS"})
 
     def create_check_run(
         self,
@@ -183,10 +168,10 @@ class GitHubClient:
             "conclusion": conclusion,
             "output": output,
         }
-        _, data = self._http.request("POST", f"/repos/{repo}/check-runs", access, body=payload)
+        _, data = self._request("POST", f"/repos/{repo}/check-runs", access, body=payload)
         for batch in batches[1:]:
             more = {"output": {"title": title, "summary": summary, "annotations": batch}}
-            self._http.request("PATCH", f"/repos/{repo}/check-runs/{data['id']}", access, body=more)
+            self._request("PATCH", f"/repos/{repo}/check-runs/{data['id']}", access, body=more)
         return str(data["html_url"]) if data.get("html_url") else None
 
     def create_issue_comment(self, repo: str, number: int, body: str) -> str | None:
@@ -194,5 +179,5 @@ class GitHubClient:
             "write pull request comments", "pull-requests: write (or issues: write)", repo
         )
         path = f"/repos/{repo}/issues/{number}/comments"
-        _, data = self._http.request("POST", path, access, body={"body": body})
+        _, data = self._request("POST", path, access, body={"body": body})
         return data.get("html_url") if isinstance(data, dict) else None

@@ -51,7 +51,10 @@ def rate_limit_wait(exc: GithubException, *, default_s: float) -> float | None:
 
 
 class GitHubTransport:
-    """JSON requests through PyGithub's requester, with our retry, spacing and error rules."""
+    """JSON requests through PyGithub's requester, with our retry, spacing and error rules.
+
+    GitHubClient (github_api.py) builds its calls on `_request`, `_pages` and `_ours`.
+    """
 
     def __init__(
         self,
@@ -72,7 +75,7 @@ class GitHubTransport:
         self._login: str | None = None
         self._login_known = credential != "token"
 
-    def request(
+    def _request(
         self,
         verb: str,
         path: str,
@@ -105,14 +108,14 @@ class GitHubTransport:
                 self._sleep(self._settings.github_retry_base_s * 2**failures)
             failures += 1
 
-    def pages(
+    def _pages(
         self, path: str, access: Access, *, limit: int | None = None
     ) -> Iterator[dict[str, Any]]:
         """Every item of a listing, 100 a page, following GitHub's `Link: rel="next"`."""
         count, page = 0, 1
         while True:
             params = {"per_page": PER_PAGE, "page": page}
-            headers, data = self.request("GET", path, access, params=params)
+            headers, data = self._request("GET", path, access, params=params)
             items = data if isinstance(data, list) else []
             for item in items:
                 if limit is not None and count >= limit:
@@ -123,7 +126,7 @@ class GitHubTransport:
                 return
             page += 1
 
-    def is_ours(self, item: Mapping[str, Any]) -> bool:
+    def _ours(self, item: Mapping[str, Any]) -> bool:
         """A review or comment the bot wrote: our marker, by a Bot or the token's own user."""
         body = item.get("body") or ""
         user = item.get("user") or {}

@@ -6,58 +6,25 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
+from bot.action_decide import Ignored, Options, Request, decide, read_options
 from bot.annotations import (
     count_findings,
     render_step_summary,
     review_annotations,
     workflow_command,
 )
-from bot.config import DEFAULT_CONFIG_PATH, FailOn, RepoConfig, describe_validation_error
-from bot.errors import BotError, UsageError
+from bot.config import FailOn
+from bot.errors import BotError, UsageError, exit_code_of
 from bot.formats import usage_line
 from bot.models import Review
 from bot.settings import Settings, load_settings
-from bot.triggers import REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, Trigger, parse_command
 
 if TYPE_CHECKING:
     from bot.github_api import GitHubClient
-    from bot.github_review import GitHubOutcome
-
-PostMode = Literal["review", "annotations", "both"]
-POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
-PR_ACTIONS = REVIEW_ACTIONS
-
-
-@dataclass(frozen=True)
-class ActionInput:
-    """Where one `with:` input goes: a Settings field, a RepoConfig key, or the Action itself."""
-
-    env: str
-    target: Literal["settings", "config", "action"]
-    field: str
-
-
-# The runner gives a composite action's steps no INPUT_* variables of its own: action.yml
-# passes each input as the variable named here. These names are read only by this module, so
-# an empty input falls back to the environment (GROK_REVIEW_MODEL, …) and then the default.
-
-INPUTS: dict[str, ActionInput] = {
-    "xai-api-key": ActionInput("INPUT_XAI_API_KEY", "settings", "api_key"),
-    "github-token": ActionInput("INPUT_GITHUB_TOKEN", "settings", "github_token"),
-    "model": ActionInput("INPUT_MODEL", "settings", "model"),
-    "base-url": ActionInput("INPUT_BASE_URL", "settings", "base_url"),
-    "config": ActionInput("INPUT_CONFIG", "action", "config_path"),  # review-pr --config
-    "min-severity": ActionInput("INPUT_MIN_SEVERITY", "config", "min_severity"),
-    "max-comments": ActionInput("INPUT_MAX_COMMENTS", "config", "max_comments"),
-    "fail-on": ActionInput("INPUT_FAIL_ON", "config", "fail_on"),
-    "post": ActionInput("INPUT_POST", "action", "post"),
-}
+    from bot.github_run import GitHubOutcome
 
 NO_KEY = (
     "grok-review: no xAI API key, so nothing was reviewed. Set the xai-api-key input from a "
@@ -71,120 +38,6 @@ FORK_NOTE = (
 )
 SHOWN_HERE = "it is shown here and as annotations instead."
 MAX_ERROR_LINES = 5
-
-
-@dataclass(frozen=True)
-class Request:
-    """A pull request event to review."""
-
-    number: int
-    trigger: Trigger
-    head_sha: str | None  # the payload's PR head (never GITHUB_SHA); None for comments
-    fork: bool  # the head lives in another repository: the token is read-only
-    base_sha: str | None = None
-
-
-@dataclass(frozen=True)
-class Ignored:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Options:
-    post: PostMode
-    config_path: str
-    overrides: dict[str, Any]  # RepoConfig keys set by inputs
-    settings: dict[str, str | None]  # Settings fields set by inputs (None: not set)
-    fail_on: FailOn | None = None  # the fail-on input, when given
-
-
-# --- deciding (pure) -----------------------------------------------------------------------
-
-
-def is_fork(pr: Mapping[str, Any]) -> bool:
-    """A head in another repository (or a deleted one): GitHub gives it a read-only token."""
-    head_repo = (pr.get("head") or {}).get("repo") or {}
-    base_repo = (pr.get("base") or {}).get("repo") or {}
-    return head_repo.get("full_name") != base_repo.get("full_name")
-
-
-def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
-    """What to do with one event: review a pull request, or why not."""
-    action = payload.get("action")
-    if event == "pull_request":
-        if action not in PR_ACTIONS:
-            return Ignored(f"grok-review: pull_request '{action}' needs no review")
-        pr = payload["pull_request"]
-        return Request(
-            number=int(pr["number"]),
-            trigger="auto",
-            head_sha=pr["head"]["sha"],
-            fork=is_fork(pr),
-            base_sha=(pr.get("base") or {}).get("sha"),
-        )
-    if event == "issue_comment":
-        return _decide_comment(payload)
-    return Ignored(
-        f"grok-review: event '{event}' is not handled; it reviews pull_request and "
-        "issue_comment (/review) events"
-    )
-
-
-def _decide_comment(payload: Mapping[str, Any]) -> Request | Ignored:
-    issue, comment = payload.get("issue") or {}, payload.get("comment") or {}
-    if payload.get("action") != "created":
-        return Ignored(f"grok-review: issue_comment '{payload.get('action')}' needs no review")
-    if not issue.get("pull_request"):
-        return Ignored("grok-review: a comment on an issue, not on a pull request")
-    trigger = parse_command(comment.get("body") or "")
-    if trigger is None:
-        return Ignored("grok-review: the comment is not a /review command")
-    user = comment.get("user") or {}
-    if user.get("type") == "Bot":
-        return Ignored("grok-review: /review from a bot is ignored")
-    association = comment.get("author_association") or "NONE"
-    if association not in TRUSTED_ASSOCIATIONS:
-        return Ignored(
-            f"grok-review: /review from {user.get('login')} ({association}) is ignored: "
-            "only owners, members and collaborators may ask for a review"
-        )
-    return Request(number=int(issue["number"]), trigger=trigger, head_sha=None, fork=False)
-
-
-def read_options(env: Mapping[str, str]) -> Options:
-    """The inputs, checked: a bad value is a UsageError naming the input."""
-
-    def value(name: str) -> str | None:
-        return (env.get(INPUTS[name].env) or "").strip() or None
-
-    modes: dict[str, PostMode] = {m: m for m in POST_MODES}
-    post = modes.get(value("post") or "review")
-    if post is None:
-        raise UsageError(f"input post: expected review, annotations or both, not {value('post')!r}")
-    overrides: dict[str, Any] = {}
-    for name, spec in INPUTS.items():
-        raw = value(name)
-        if spec.target == "config" and raw is not None:
-            overrides[spec.field] = raw
-    try:
-        checked = RepoConfig.model_validate(overrides)
-    except ValidationError as exc:
-        names = {spec.field: name for name, spec in INPUTS.items()}
-        message = describe_validation_error(exc)
-        for key, name in names.items():
-            message = message.replace(f"'{key}'", f"'{name}'")
-        raise UsageError(f"input {message}") from None
-    settings = {s.field: value(n) for n, s in INPUTS.items() if s.target == "settings"}
-    return Options(
-        post=post,
-        config_path=value("config") or DEFAULT_CONFIG_PATH,
-        overrides=overrides,
-        settings=settings,
-        fail_on=checked.fail_on if "fail_on" in overrides else None,
-    )
-
-
-# --- running (I/O) ---------------------------------------------------------------------------
 
 
 def read_event(env: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
@@ -350,14 +203,11 @@ def write_outputs(
 def main(environ: Mapping[str, str] | None = None, out: IO[str] | None = None) -> int:
     env = os.environ if environ is None else environ
     stream = out or sys.stdout
-    try:
-        return run(env, stream)
-    except BotError as exc:
-        print(workflow_command("error", f"grok-review: {exc}"), file=stream)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("grok-review: interrupted", file=stream)
-        return 130
+    return exit_code_of(
+        lambda: run(env, stream),
+        on_error=lambda exc: print(workflow_command("error", f"grok-review: {exc}"), file=stream),
+        on_interrupt=lambda: print("grok-review: interrupted", file=stream),
+    )
 
 
 if __name__ == "__main__":

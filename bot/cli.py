@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config
-from bot.errors import BotError, ConfigError, MissingKeyError, UsageError
+from bot.errors import ConfigError, MissingKeyError, UsageError, exit_code_of
 from bot.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
 from bot.models import PullRequest, Review
 from bot.settings import Settings, load_settings
@@ -74,14 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the default GC thresholds rescan them over and over (half the parse time).
     gc.set_threshold(100_000, 50, 100)
     args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except BotError as exc:
-        print(f"review-pr: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("review-pr: interrupted", file=sys.stderr)
-        return 130
+    return exit_code_of(
+        lambda: run(args),
+        on_error=lambda exc: print(f"review-pr: error: {exc}", file=sys.stderr),
+        on_interrupt=lambda: print("review-pr: interrupted", file=sys.stderr),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
     )
     if args.target:
-        from bot.github_review import run_cli_pr  # PyGithub loads only when needed
+        from bot.cli_pr import run_cli_pr  # PyGithub loads only when needed
 
         return run_cli_pr(args, settings)
     pr, top = _local_source(args)
@@ -215,12 +212,12 @@ def _plan_output(prepared: Prepared, fmt: str) -> str:
 
 
 def render_review(review: Review, fmt: str, *, color: bool) -> str:
-    from bot import formats
+    from bot import formats, sarif
 
     if fmt == "json":
         return json.dumps(formats.review_to_json(review), indent=2)
     if fmt == "sarif":
-        return json.dumps(formats.render_sarif(review, tool_version=__version__), indent=2)
+        return json.dumps(sarif.render_sarif(review, tool_version=__version__), indent=2)
     if fmt == "markdown":
         return formats.render_markdown(review)
     return formats.render_text(review, color=color)

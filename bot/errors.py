@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+
 
 class BotError(Exception):
     """Base of every error the bot reports to a person (one line, no traceback)."""
@@ -62,3 +66,25 @@ class GitHubAccessError(GitHubError):
     """The token cannot read the PR or cannot write what was asked (401/403/404)."""
 
     exit_code = 2
+
+
+def exit_code_of(
+    run: Callable[[], int],
+    *,
+    on_error: Callable[[BotError], None],
+    on_interrupt: Callable[[], None] | None = None,
+) -> int:
+    """Run an entry point: a BotError is reported in one line and becomes its exit code.
+
+    Every entry point (review-pr, review-bot, the Action) ends this way, so a person never
+    sees a traceback for a mistake they can fix; each says it in its own words.
+    """
+    try:
+        return run()
+    except BotError as exc:
+        on_error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if on_interrupt is not None:
+            on_interrupt()
+        return INTERRUPTED

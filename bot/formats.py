@@ -1,4 +1,4 @@
-"""`review-pr` outputs of a Review: JSON, markdown, terminal text and SARIF 2.1.0."""
+"""`review-pr` outputs of a Review: JSON, markdown and terminal text (SARIF: bot.sarif)."""
 
 from __future__ import annotations
 
@@ -7,32 +7,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from rich.console import Console
 from rich.text import Text
 
-from bot.markdown import code_span, headline, neutralize, suggestion_block
-from bot.models import SEVERITIES, Category, Finding, Review, Usage, severity_rank
+from bot.markdown import clip, code_span, headline, neutralize, suggestion_block
+from bot.models import SEVERITIES, Finding, Review, Usage, severity_rank
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_LEVELS = {"critical": "error", "major": "error", "minor": "warning", "nit": "note"}
-FINGERPRINT_KEY = "grokReviewFingerprint/v1"
-RULES: dict[Category, str] = {
-    "bug": "Incorrect behaviour",
-    "security": "Security vulnerability",
-    "secret": "Secret committed to the repository",
-    "data-loss": "Possible data loss",
-    "concurrency": "Concurrency problem",
-    "error-handling": "Error handling problem",
-    "performance": "Performance problem",
-    "api-contract": "Broken API contract",
-    "resource-leak": "Resource leak",
-    "maintainability": "Maintainability problem",
-    "testing": "Testing problem",
-    "documentation": "Documentation problem",
-    "style": "Style issue",
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n
 
 
@@ -103,32 +84,40 @@ def _group_by_file(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]
     return list(files.items())
 
 
-def _where(f: Finding) -> str:
+def line_label(f: Finding) -> str:
     """'line 12', 'lines 10-12', 'removed line 4' (LEFT lines are old-file numbers)."""
     span = f"s {f.start_line}-{f.line}" if f.start_line is not None else f" {f.line}"
     return ("removed line" if f.side == "LEFT" else "line") + span
 
 
-def _counts(findings: Iterable[Finding]) -> str:
+def severity_counts(findings: Iterable[Finding]) -> str:
+    """'1 critical · 0 major · 2 minor · 0 nit'."""
     counts = Counter(f.severity for f in findings)
     return " · ".join(f"{counts[s]} {s}" for s in SEVERITIES)
 
 
-# --- markdown ----------------------------------------------------------------------------
+def finding_markdown(f: Finding, *, with_path: bool = True, body_limit: int | None = None) -> str:
+    """A finding as a markdown list item: headline and place, then body and suggestion under it.
 
-
-def _md_finding(f: Finding, *, with_path: bool) -> str:
-    where = f"{code_span(f.path)} {_where(f)}" if with_path else _where(f)
-    lines = [f"- {headline(f)} ({where})"]
-    extra = [neutralize(f.body.strip())] if f.body.strip() else []
+    Shared by `--format markdown` and the posted review body, which clips long bodies.
+    """
+    place = f"{code_span(f.path)} {line_label(f)}" if with_path else line_label(f)
+    lines = [f"- {headline(f)} ({place})"]
+    body = f.body.strip()
+    if body and body_limit is not None:
+        body = clip(body, body_limit)
+    parts = [neutralize(body)] if body else []
     if f.suggestion is not None:
         block = suggestion_block(f.suggestion, info="")
         if block is not None:
-            extra.append("Suggested replacement:\n" + block)
-    for part in extra:
+            parts.append("Suggested replacement:\n" + block)
+    for part in parts:
         lines.append("")
         lines.extend(f"  {ln}" if ln else "" for ln in part.split("\n"))
     return "\n".join(lines)
+
+
+# --- markdown ----------------------------------------------------------------------------
 
 
 def _md_section(title: str, findings: Sequence[Finding], *, by_file: bool) -> list[str]:
@@ -138,10 +127,10 @@ def _md_section(title: str, findings: Sequence[Finding], *, by_file: bool) -> li
     if by_file:
         for path, group in _group_by_file(findings):
             out += [f"#### {code_span(path)}", ""]
-            out += [_md_finding(f, with_path=False) for f in group]
+            out += [finding_markdown(f, with_path=False) for f in group]
             out.append("")
     else:
-        out += [_md_finding(f, with_path=True) for f in _by_severity(findings)]
+        out += [finding_markdown(f) for f in _by_severity(findings)]
         out.append("")
     return out
 
@@ -152,7 +141,7 @@ def render_markdown(review: Review) -> str:
     out = ["## grok-review", ""]
     if review.summary:
         out += [neutralize(review.summary), ""]
-    out += [f"**Findings:** {_counts(listed)}", ""]
+    out += [f"**Findings:** {severity_counts(listed)}", ""]
     out += _md_section("Inline findings", review.comments, by_file=True)
     out += _md_section("Findings not tied to a changed line", review.unanchored, by_file=False)
     out += _md_section("Over the comment limit", review.overflow, by_file=False)
@@ -190,7 +179,7 @@ def _text_finding(f: Finding) -> list[Text]:
     head.append(f"{f.severity.upper()} {f.category}", style=_STYLES[f.severity])
     head.append(f"  {_plain(' '.join(f.title.split()))}")
     if f.side == "LEFT" or f.start_line is not None:
-        head.append(f"  ({_where(f)})", style="dim")
+        head.append(f"  ({line_label(f)})", style="dim")
     lines = [head]
     lines += [Text("    " + ln) for ln in _plain(f.body.strip()).splitlines()]
     if f.suggestion is not None:
@@ -217,7 +206,7 @@ def render_text(review: Review, *, color: bool) -> str:
     out: list[Text] = []
     if review.summary:
         out += [Text(_plain(review.summary)), Text()]
-    out.append(Text(f"Findings: {_counts(listed)}", style="bold"))
+    out.append(Text(f"Findings: {severity_counts(listed)}", style="bold"))
     out.append(Text())
     out += _text_section("Inline findings", review.comments)
     out += _text_section("Findings not tied to a changed line", review.unanchored)
@@ -249,70 +238,3 @@ def render_text(review: Review, *, color: bool) -> str:
         for text in out:
             console.print(text)
     return capture.get()
-
-
-# --- SARIF -------------------------------------------------------------------------------
-
-
-def _sarif_location(f: Finding) -> dict[str, Any]:
-    artifact = {"uri": quote(f.path.lstrip("/"), safe="/"), "uriBaseId": "%SRCROOT%"}
-    location: dict[str, Any] = {"artifactLocation": artifact}
-    # SARIF regions are lines of the scanned (new) file; a LEFT line number means the old
-    # file, so such findings point at the file only and say the line in their message.
-    if f.side == "RIGHT" and f.line >= 1:
-        start = f.start_line if f.start_line is not None and 1 <= f.start_line <= f.line else f.line
-        location["region"] = {"startLine": start, "endLine": f.line}
-    return {"physicalLocation": location}
-
-
-def _sarif_result(f: Finding, *, rule_index: int, anchored: bool) -> dict[str, Any]:
-    text = f"{f.title}\n\n{f.body}".strip()
-    if f.side == "LEFT":
-        text += f"\n\n(On removed code: line {f.line} of the old file.)"
-    result: dict[str, Any] = {
-        "ruleId": f.category,
-        "ruleIndex": rule_index,
-        "level": SARIF_LEVELS[f.severity],
-        "message": {"text": text},
-        "locations": [_sarif_location(f)],
-        "properties": {
-            "severity": f.severity,
-            "confidence": f.confidence,
-            "side": f.side,
-            "line": f.line,
-            "startLine": f.start_line,
-            "anchored": anchored,
-            "suggestion": f.suggestion,
-        },
-    }
-    if f.fingerprint:
-        result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
-    return result
-
-
-def render_sarif(review: Review, *, tool_version: str) -> dict[str, Any]:
-    """SARIF 2.1.0 log with one run; unanchored findings are results too."""
-    entries = [(f, True) for f in (*review.comments, *review.overflow)]
-    entries += [(f, False) for f in review.unanchored]
-    used = {f.category for f, _ in entries}
-    categories = [c for c in RULES if c in used]
-    rules = [
-        {"id": c, "name": c.title().replace("-", ""), "shortDescription": {"text": RULES[c]}}
-        for c in categories
-    ]
-    results = [
-        _sarif_result(f, rule_index=categories.index(f.category), anchored=anchored)
-        for f, anchored in entries
-    ]
-    invocation = {
-        "executionSuccessful": not review.errors,
-        "toolExecutionNotifications": [
-            {"level": "error", "message": {"text": e}} for e in review.errors
-        ],
-    }
-    driver = {"name": "grok-review", "version": tool_version, "rules": rules}
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}],
-    }

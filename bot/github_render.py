@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from bot.diff import build_line_map
-from bot.formats import usage_line
+from bot.formats import finding_markdown, severity_counts, usage_line
 from bot.markdown import (
     COMMENT_LIMIT,
     MARKER_PREFIX,
     clip,
     code_span,
     fingerprint_marker,
-    headline,
     neutralize,
     render_comment_body,
-    suggestion_block,
 )
-from bot.models import SEVERITIES, FileDiff, Finding, LineMap, Review, Severity, severity_rank
+from bot.models import FileDiff, Finding, LineMap, Review, Severity, severity_rank
 
 # Everything here is a function of our own data. Model text goes through `neutralize`
 # (markdown.py) so a PR cannot make the bot mention people, run commands or forge markers;
@@ -119,29 +116,11 @@ def split_postable(
 # --- the review body -------------------------------------------------------------------
 
 
-def severity_counts(findings: Iterable[Finding]) -> str:
-    counts = Counter(f.severity for f in findings)
-    return " · ".join(f"{counts[s]} {s}" for s in SEVERITIES)
-
-
-def _where(f: Finding) -> str:
-    span = f"lines {f.start_line}-{f.line}" if f.start_line is not None else f"line {f.line}"
-    return ("removed " if f.side == "LEFT" else "") + span
-
-
 def _finding_block(f: Finding, *, marker: bool) -> str:
-    lines = [f"- {headline(f)} ({code_span(f.path)} {_where(f)})"]
-    parts = [neutralize(clip(f.body.strip(), 4_000))] if f.body.strip() else []
-    if f.suggestion is not None:
-        block = suggestion_block(f.suggestion, info="")
-        if block is not None:
-            parts.append("Suggested replacement:\n" + block)
-    for part in parts:
-        lines.append("")
-        lines.extend(f"  {ln}" if ln else "" for ln in part.split("\n"))
+    block = finding_markdown(f, body_limit=4_000)
     if marker and f.fingerprint:
-        lines += ["", f"  {fingerprint_marker(f.fingerprint)}"]
-    return "\n".join(lines)
+        block += f"\n\n  {fingerprint_marker(f.fingerprint)}"
+    return block
 
 
 def _section(title: str, findings: Sequence[Finding], *, markers: bool) -> list[str]:

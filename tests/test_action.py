@@ -24,10 +24,11 @@ import yaml
 from fakes.github import FakeGitHub
 from fakes.openai_server import FakeModel, error, finding
 
-from bot import action
+from bot import action_decide
 from bot.config import RepoConfig
 from bot.github_render import head_marker
 from bot.settings import Settings
+from bot.triggers import parse_command
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
@@ -375,28 +376,30 @@ def test_review_command_from_a_contributor_is_ignored(
     ],
 )
 def test_parse_command(text: str, trigger: str | None) -> None:
-    assert action.parse_command(text) == trigger
+    assert parse_command(text) == trigger
 
 
 def test_comment_by_a_bot_is_ignored() -> None:
     body = review_comment("OWNER")
     body["comment"]["user"]["type"] = "Bot"
-    assert isinstance(action.decide("issue_comment", body), action.Ignored)
+    assert isinstance(action_decide.decide("issue_comment", body), action_decide.Ignored)
 
 
 def test_comment_on_a_plain_issue_is_ignored() -> None:
     # The real payload as it is: a comment on issue #1, which is not a pull request.
     body = payload("issue_comment.created")
     body["comment"]["body"] = "/review"
-    decision = action.decide("issue_comment", body)
-    assert isinstance(decision, action.Ignored) and "not on a pull request" in decision.reason
+    decision = action_decide.decide("issue_comment", body)
+    assert (
+        isinstance(decision, action_decide.Ignored) and "not on a pull request" in decision.reason
+    )
 
 
 def test_deleted_fork_counts_as_a_fork() -> None:
     pr = copy.deepcopy(payload("pull_request.opened")["pull_request"])
-    assert not action.is_fork(pr)
+    assert not action_decide.is_fork(pr)
     pr["head"]["repo"] = None
-    assert action.is_fork(pr)
+    assert action_decide.is_fork(pr)
 
 
 def load_action() -> dict[str, Any]:
@@ -406,10 +409,10 @@ def load_action() -> dict[str, Any]:
 def test_every_input_is_described_and_maps_to_a_setting_or_override() -> None:
     meta = load_action()
     run_step = next(s for s in meta["runs"]["steps"] if "bot.action" in s.get("run", ""))
-    assert set(meta["inputs"]) == set(action.INPUTS)
+    assert set(meta["inputs"]) == set(action_decide.INPUTS)
     for name, spec in meta["inputs"].items():
         assert spec.get("description", "").strip(), name
-        target = action.INPUTS[name]
+        target = action_decide.INPUTS[name]
         assert run_step["env"][target.env] == f"${{{{ inputs.{name} }}}}", name
         if target.target == "settings":
             assert target.field in Settings.model_fields, name
@@ -487,7 +490,7 @@ def test_ci_runs_the_one_ci_script_on_python_311() -> None:
 
 def test_review_workflow_reviews_this_repo_with_its_own_action() -> None:
     workflow = load_workflow(ROOT / ".github" / "workflows" / "review.yml")
-    assert set(workflow["on"]["pull_request"]["types"]) == action.PR_ACTIONS
+    assert set(workflow["on"]["pull_request"]["types"]) == action_decide.PR_ACTIONS
     assert workflow["on"]["issue_comment"]["types"] == ["created"]
     [job] = workflow["jobs"].values()
     assert job["permissions"] == {

@@ -102,9 +102,9 @@ def test_bad_port_variable_is_a_usage_error(
     clean_env.setenv("GITHUB_APP_PRIVATE_KEY", PEM)
     clean_env.setenv("PORT", "http")
     # The reviewer factory is imported lazily; stub the module so the check after it runs.
-    stub = type(sys)("bot.github_review")
+    stub = type(sys)("bot.app.reviewer")
     stub.make_app_reviewer = lambda settings: object()  # type: ignore[attr-defined]
-    clean_env.setitem(sys.modules, "bot.github_review", stub)
+    clean_env.setitem(sys.modules, "bot.app.reviewer", stub)
     assert main(["serve"]) == 2
     assert capsys.readouterr().err == "review-bot: PORT='http' is not a port number\n"
 

@@ -10,7 +10,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.formats import render_markdown, render_sarif, render_text, review_to_json, usage_line
+from bot.formats import (
+    finding_markdown,
+    render_markdown,
+    render_text,
+    review_to_json,
+    usage_line,
+)
+from bot.github_render import render_review_body
 from bot.markdown import (
     COMMENT_LIMIT,
     clip,
@@ -20,6 +27,7 @@ from bot.markdown import (
     render_comment_body,
 )
 from bot.models import Finding, Review, SkippedFile, Usage
+from bot.sarif import render_sarif
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
 HOSTILE = "Ping @octocat and @acme/admins <!-- grok-review:fp=x --> ![x](http://evil) <details>"
@@ -281,6 +289,24 @@ def test_markdown_omits_empty_sections() -> None:
 
 
 # --- terminal text -----------------------------------------------------------------------
+
+
+def test_finding_markdown_layout_is_shared_by_markdown_and_the_review_body() -> None:
+    f = finding(start_line=40, line=42, side="LEFT", suggestion="x = 1\n", body="Why.\n\nMore.")
+    text = finding_markdown(f)
+    assert text.startswith("- ") and "(`src/app.py` removed lines 40-42)" in text.splitlines()[0]
+    assert "\n\n  Why.\n\n  More.\n\n  Suggested replacement:\n  ```" in text
+    review = REVIEW.model_copy(update={"unanchored": (f,)})
+    assert text in render_markdown(review)
+    assert text in render_review_body(review, head_sha="a" * 40, run_key="r")
+    assert "(removed lines 40-42)" in finding_markdown(f, with_path=False).splitlines()[0]
+
+
+def test_finding_markdown_clips_the_body_only_when_asked() -> None:
+    f = finding(body="y" * 5_000)
+    assert "y" * 5_000 in finding_markdown(f)
+    clipped = finding_markdown(f, body_limit=1_000)
+    assert "y" * 1_000 not in clipped and "y" * 500 in clipped
 
 
 def test_text_without_color_has_no_escape_codes() -> None:

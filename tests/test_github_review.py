@@ -10,11 +10,14 @@ import pytest
 from fakes.github import FakeGitHub
 from fakes.openai_server import FakeModel, finding, last_message
 
-from bot import cli, github_review
+from bot import cli, github_publish
+from bot.app import reviewer as app_reviewer
 from bot.app.jobs import ReviewJob
+from bot.app.reviewer import AppReviewer
+from bot.cli_pr import parse_pr_ref
 from bot.errors import UsageError
 from bot.github_api import GitHubClient
-from bot.github_review import AppReviewer, parse_pr_ref, review_pull_request
+from bot.github_review import review_pull_request
 from bot.settings import Settings
 
 REPO, NUMBER = "octo/widgets", 7
@@ -75,7 +78,7 @@ def settings(fake: FakeGitHub, model: FakeModel) -> Settings:
 @pytest.fixture
 def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waits: list[float] = []
-    monkeypatch.setattr(github_review, "_sleep", waits.append)
+    monkeypatch.setattr(github_publish, "_sleep", waits.append)
     return waits
 
 
@@ -547,6 +550,6 @@ def test_app_reviewer_caches_one_client_per_installation(settings):
     reviewer = AppReviewer(settings, client_for=client_for, clock=lambda: now[0])
     first = reviewer.client(1)
     assert reviewer.client(1) is first and reviewer.client(2) is not first
-    now[0] += github_review.INSTALLATION_CLIENT_TTL_S + 1
+    now[0] += app_reviewer.INSTALLATION_CLIENT_TTL_S + 1
     assert reviewer.client(1) is not first
     assert made == [1, 2, 1]

@@ -11,7 +11,7 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from bot.errors import BotError, ConfigError, UsageError
+from bot.errors import ConfigError, UsageError, exit_code_of
 
 if TYPE_CHECKING:
     from bot.app.jobs import Reviewer
@@ -38,13 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return _run(args)
-    except BotError as exc:
-        print(f"review-bot: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
+    return exit_code_of(
+        lambda: _run(args), on_error=lambda exc: print(f"review-bot: {exc}", file=sys.stderr)
+    )
 
 
 def require_app_settings(settings: Settings, *, serve: bool) -> None:
@@ -131,7 +127,7 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 
 def _make_reviewer(settings: Settings) -> Reviewer:
     try:
-        from bot.github_review import make_app_reviewer
+        from bot.app.reviewer import make_app_reviewer
     except ImportError as exc:
         raise ConfigError(f"the review engine cannot be loaded: {exc}") from None
 

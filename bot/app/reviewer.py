@@ -1,0 +1,102 @@
+"""The webhook app's reviewer: a cached GitHub client per installation, one review per job."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from bot.app.jobs import JobContext, JobResult, ResultStatus, ReviewJob
+from bot.errors import BotError
+from bot.github_api import GitHubClient
+from bot.github_render import render_notice
+from bot.github_review import review_pull_request
+from bot.github_run import GitHubOutcome
+from bot.settings import Settings
+
+INSTALLATION_CLIENT_TTL_S = 50 * 60  # installation tokens live an hour
+
+
+class AppReviewer:
+    """The webhook app's reviewer: one cached client per installation, one call per job."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client_for: Callable[[int | None], GitHubClient] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._client_for = client_for or self._new_client
+        self._clock = clock
+        self._clients: dict[int | None, tuple[GitHubClient, float]] = {}
+        self._lock = threading.Lock()
+
+    def _new_client(self, installation_id: int | None) -> GitHubClient:
+        if installation_id is None:
+            return GitHubClient.from_token(self._settings)
+        return GitHubClient.for_installation(self._settings, installation_id)
+
+    def client(self, installation_id: int | None) -> GitHubClient:
+        """A client for the installation, rebuilt shortly before its token would expire."""
+        with self._lock:
+            cached = self._clients.get(installation_id)
+            if cached is not None and self._clock() - cached[1] < INSTALLATION_CLIENT_TTL_S:
+                return cached[0]
+            client = self._client_for(installation_id)
+            self._clients[installation_id] = (client, self._clock())
+            return client
+
+    def review(self, job: ReviewJob, ctx: JobContext) -> JobResult:
+        def cancelled() -> bool:
+            ctx.heartbeat()
+            return ctx.cancelled()
+
+        try:
+            outcome = review_pull_request(
+                self._settings,
+                self.client(job.installation_id),
+                repo=job.repo,
+                number=job.number,
+                trigger=job.trigger,
+                post=True,
+                expected_head=job.head_sha,
+                on_event=lambda event: ctx.heartbeat(),
+                cancelled=cancelled,
+                run_key=job.delivery_id,
+            )
+        except BotError as exc:
+            return JobResult(status="failed", detail=exc.message)
+        return job_result(outcome)
+
+    def post_notice(self, job: ReviewJob, text: str) -> None:
+        client = self.client(job.installation_id)
+        client.create_issue_comment(job.repo, job.number, render_notice(text))
+
+
+def job_result(outcome: GitHubOutcome) -> JobResult:
+    """The app's record of a run: status, a short detail, and what the model cost."""
+    usage = outcome.review.usage if outcome.review is not None else None
+    status: ResultStatus
+    if outcome.error:
+        status, detail = "failed", outcome.error
+    elif outcome.posted:
+        status, detail = "posted", "; ".join(outcome.notes)
+    elif outcome.skipped_reason == "superseded":
+        status, detail = "superseded", "a newer head or a close replaced this job"
+    else:
+        status, detail = "skipped", outcome.skipped_reason or "; ".join(outcome.notes)
+    return JobResult(
+        status=status,
+        detail=detail,
+        cost_usd=usage.cost_usd if usage else 0.0,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        review_url=outcome.review_url,
+    )
+
+
+def make_app_reviewer(settings: Settings) -> AppReviewer:
+    """The reviewer the webhook service's workers call (bot.app.jobs.Reviewer)."""
+    return AppReviewer(settings)

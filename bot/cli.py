@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config
+from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
 from bot.errors import ConfigError, MissingKeyError, UsageError, exit_code_of
 from bot.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
 from bot.models import PullRequest, Review
@@ -177,21 +177,9 @@ def load_local_config(path: str | None, top: Path | None) -> RepoConfig:
 
 def apply_flag_overrides(config: RepoConfig, args: argparse.Namespace) -> RepoConfig:
     """Flags win over the config file; the result is validated like the file."""
-    updates: dict[str, Any] = {
-        key: getattr(args, key)
-        for key in ("max_comments", "min_severity", "fail_on")
-        if getattr(args, key, None) is not None
-    }
-    if not updates:
-        return config
-    from pydantic import ValidationError
-
-    from bot.config import describe_validation_error
-
-    try:
-        return RepoConfig.model_validate({**config.model_dump(), **updates})
-    except ValidationError as exc:
-        raise UsageError(describe_validation_error(exc)) from None
+    keys = ("max_comments", "min_severity", "fail_on")
+    updates = {key: getattr(args, key) for key in keys if getattr(args, key, None) is not None}
+    return with_overrides(config, updates)
 
 
 def _read_optional(path: Path) -> str | None:

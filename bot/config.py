@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, UsageError
 from bot.models import Severity
 
 DEFAULT_CONFIG_PATH = ".github/grok-review.yml"
@@ -74,3 +75,13 @@ def describe_validation_error(exc: ValidationError) -> str:
         else:
             parts.append(f"key '{key}': {err['msg']}")
     return "; ".join(parts)
+
+
+def with_overrides(config: RepoConfig, overrides: Mapping[str, Any] | None) -> RepoConfig:
+    """Flags and Action inputs win over the config file, validated the same way."""
+    if not overrides:
+        return config
+    try:
+        return RepoConfig.model_validate({**config.model_dump(), **overrides})
+    except ValidationError as exc:
+        raise UsageError(describe_validation_error(exc)) from None

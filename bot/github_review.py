@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.config import DEFAULT_CONFIG_PATH
+from bot.config import DEFAULT_CONFIG_PATH, with_overrides
 from bot.errors import BotError, ConfigError
 from bot.findings import blocking
 from bot.github_api import GitHubClient
@@ -22,7 +22,6 @@ from bot.github_run import (
     Run,
     Trigger,
     all_heads,
-    apply_overrides,
     short_range,
     skip_reason,
     split_unreviewable,
@@ -98,7 +97,7 @@ def review_pull_request(
         config = fetch_repo_config(client, pr, config_path)
     except ConfigError as exc:
         return report_invalid_config(client, pr, exc, post=post, config_path=config_path)
-    config = apply_overrides(config, overrides)
+    config = with_overrides(config, overrides)
     reviews = tuple(client.list_bot_reviews(repo, number))
     reason = skip_reason(pr, config, trigger=trigger, heads=all_heads(reviews))
     if reason is not None:

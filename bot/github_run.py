@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import ValidationError
-
-from bot.config import RepoConfig, describe_validation_error
-from bot.errors import UsageError
+from bot.config import RepoConfig
 from bot.github_render import reviewed_heads
 from bot.models import FileDiff, Plan, PullRequest, Review, SkippedFile
 from bot.settings import Settings
@@ -65,16 +62,6 @@ class Run:
     @property
     def head(self) -> str:
         return self.fetched.pr.head_sha or ""
-
-
-def apply_overrides(config: RepoConfig, overrides: Mapping[str, Any] | None) -> RepoConfig:
-    """Flags / Action inputs win over the config file, validated the same way."""
-    if not overrides:
-        return config
-    try:
-        return RepoConfig.model_validate({**config.model_dump(), **overrides})
-    except ValidationError as exc:
-        raise UsageError(describe_validation_error(exc)) from None
 
 
 def skip_reason(

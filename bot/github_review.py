@@ -97,6 +97,7 @@ class _Run:
     checks: bool
     reviews: tuple[BotItem, ...]
     notes: list[str] = field(default_factory=list)
+    stop: Callable[[], bool] = field(default=lambda: False)  # asked again before every POST
 
     @property
     def pr(self) -> PullRequest:
@@ -277,6 +278,7 @@ def review_pull_request(
         run_key=run_key or uuid.uuid4().hex,
         checks=checks,
         reviews=reviews,
+        stop=stop,
     )
     return _review(run, post=post, dry_run=dry_run, on_event=on_event, stop=stop)
 
@@ -326,6 +328,8 @@ def _review(
         return GitHubOutcome(review=review, exit_code=code, head_sha=run.head)
     try:
         return _publish(run, prepared, review, blocks=blocks, code=code)
+    except _Stopped:
+        return superseded
     except BotError as exc:
         return GitHubOutcome(
             review=review,
@@ -402,6 +406,9 @@ def _post_once(
         found, ours = _existing(run)
         if found is not None:
             return found, ours
+        if run.stop():
+            # e.g. the app timed the job out while this run waited out a rate limit.
+            raise _Stopped
         try:
             item = run.client.create_review(
                 run.repo, run.number, commit_id=run.head, body=body, event=event, comments=comments
@@ -437,6 +444,10 @@ def _post_once(
         if failures > settings.github_retries:
             raise GitHubError("GitHub did not take the review after retries; run again later")
         _sleep(wait)
+
+
+class _Stopped(Exception):
+    """The run was cancelled between deciding to post and the POST itself."""
 
 
 def _own_pr(exc: GitHubError) -> bool:

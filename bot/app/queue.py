@@ -120,7 +120,9 @@ class _SharedLockStorage(SqliteStorage):  # type: ignore[misc]
 
 
 def poll_interval(settings: Settings) -> float:
-    """How often idle workers look for work: the heartbeat period, capped at half a second."""
+    """How often idle workers look for work: `poll_s`, else the heartbeat period up to 0.5 s."""
+    if settings.poll_s is not None:
+        return settings.poll_s
     return max(MIN_POLL_S, min(settings.heartbeat_s, 0.5))
 
 

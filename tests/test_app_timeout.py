@@ -176,7 +176,8 @@ def test_real_reviewer_does_not_post_a_review_that_outlived_its_job(
             return findings()
 
         model.script(late_answer)
-        settings = _real_settings(tmp_path, fake_github, model, job_timeout_s=0.3)
+        # Long enough to reach the model call even on a busy machine; the model then hangs past it.
+        settings = _real_settings(tmp_path, fake_github, model, job_timeout_s=1.0)
         reviewer = _Recording(
             AppReviewer(settings, client_for=lambda _: GitHubClient.from_token(settings))
         )

@@ -19,7 +19,7 @@ from bot.github_render import (
     reviewed_heads,
     split_postable,
 )
-from bot.github_run import GitHubOutcome, Run, all_heads
+from bot.github_run import GitHubOutcome, Run, Stopped, all_heads
 from bot.models import Review
 
 if TYPE_CHECKING:
@@ -97,6 +97,9 @@ def _post_once(
         found, ours = _existing(run)
         if found is not None:
             return found, ours
+        if run.stop():
+            # e.g. the app timed the job out while this run waited out a rate limit.
+            raise Stopped
         try:
             item = run.client.create_review(
                 run.repo, run.number, commit_id=run.head, body=body, event=event, comments=comments

@@ -20,6 +20,7 @@ from bot.github_publish import publish_review
 from bot.github_run import (
     GitHubOutcome,
     Run,
+    Stopped,
     Trigger,
     all_heads,
     short_range,
@@ -111,6 +112,7 @@ def review_pull_request(
         run_key=run_key or uuid.uuid4().hex,
         checks=checks,
         reviews=reviews,
+        stop=stop,
     )
     return _review(run, post=post, dry_run=dry_run, on_event=on_event, stop=stop)
 
@@ -160,6 +162,8 @@ def _review(
         return GitHubOutcome(review=review, exit_code=code, head_sha=run.head)
     try:
         return publish_review(run, prepared, review, blocks=blocks, code=code)
+    except Stopped:
+        return superseded
     except BotError as exc:
         return GitHubOutcome(
             review=review,

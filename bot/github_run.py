@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -33,6 +33,10 @@ class GitHubOutcome:
     head_sha: str | None = None
 
 
+class Stopped(Exception):
+    """The run was cancelled between deciding to post and the POST itself."""
+
+
 @dataclass(frozen=True)
 class Run:
     """The settled facts of one run, passed between its stages."""
@@ -46,6 +50,7 @@ class Run:
     checks: bool
     reviews: tuple[BotItem, ...]
     notes: list[str] = field(default_factory=list)
+    stop: Callable[[], bool] = field(default=lambda: False)  # asked again before every POST
 
     @property
     def pr(self) -> PullRequest:

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     requeue_interval_s: float = Field(default=60.0, gt=0)
     job_retry_delay_s: float = Field(default=10.0, ge=0)
     job_retries: int = Field(default=3, ge=0)
+    # One attempt running longer is abandoned and recorded as failed (reason `timeout`).
+    job_timeout_s: float = Field(default=1800.0, gt=0)
+    # How often idle workers look for jobs; unset: the heartbeat period, at most 0.5 s.
+    poll_s: float | None = Field(default=None, ge=0.01)
+    # SIGTERM: wait this long for running jobs; fits the usual 30 s before SIGKILL.
+    shutdown_grace_s: float = Field(default=25.0, ge=0)
+    # `review-bot worker` serves /metrics and /healthz on this port; unset: no server.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("prices", mode="before")
     @classmethod

@@ -29,9 +29,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2, help="embedded job threads")
     worker = sub.add_parser("worker", help="extra worker process (no web)")
     worker.add_argument("--workers", type=int, default=1, help="job threads")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve GET /metrics and /healthz on this port (default $GROK_REVIEW_METRICS_PORT; "
+        "unset: off)",
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address of the metrics server")
     for command in (serve, worker):
         command.add_argument(
-            "--grace-s", type=float, default=None, help="SIGTERM: wait this long for running jobs"
+            "--grace-s",
+            type=float,
+            default=None,
+            help="SIGTERM: wait this long for running jobs (default $GROK_REVIEW_SHUTDOWN_GRACE_S "
+            "or 25)",
         )
     return parser
 
@@ -58,20 +70,31 @@ def require_app_settings(settings: Settings, *, serve: bool) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from bot.app.logs import configure_logging
-    from bot.app.pool import DEFAULT_GRACE_S, run_worker
+    from bot.app.pool import run_worker
     from bot.settings import load_settings
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    settings = load_settings()
-    require_app_settings(settings, serve=args.command == "serve")
+    if args.grace_s is not None and args.grace_s < 0:
+        raise UsageError("--grace-s must not be negative")
+    worker = args.command == "worker"
+    if worker and args.metrics_port is not None and not 0 < args.metrics_port < 65536:
+        raise UsageError(f"--metrics-port {args.metrics_port} is not a port number")
+    # The flag wins over GROK_REVIEW_METRICS_PORT; None leaves the environment's value.
+    settings = load_settings(metrics_port=args.metrics_port if worker else None)
+    require_app_settings(settings, serve=not worker)
     configure_logging(
         secrets=[settings.github_webhook_secret, settings.api_key, settings.github_token]
     )
-    grace_s = DEFAULT_GRACE_S if args.grace_s is None else args.grace_s
     reviewer = _make_reviewer(settings)
-    if args.command == "worker":
-        run_worker(settings, reviewer=reviewer, workers=args.workers, grace_s=grace_s)
+    if worker:
+        run_worker(
+            settings,
+            reviewer=reviewer,
+            workers=args.workers,
+            grace_s=args.grace_s,
+            metrics_host=args.metrics_host,
+        )
         return 0
     port = args.port if args.port is not None else _env_port()
     run_server(
@@ -80,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         host=args.host,
         port=port,
         workers=args.workers,
-        grace_s=grace_s,
+        grace_s=args.grace_s,
     )
     return 0
 
@@ -97,7 +120,6 @@ def run_server(
     """uvicorn with the app; the embedded job threads start and stop with it."""
     import uvicorn
 
-    from bot.app.pool import DEFAULT_GRACE_S
     from bot.app.queue import open_queue
     from bot.app.web import create_app
 
@@ -109,7 +131,7 @@ def run_server(
             queue=queue,
             reviewer=reviewer,
             workers=workers,
-            grace_s=DEFAULT_GRACE_S if grace_s is None else grace_s,
+            grace_s=grace_s,
         )
         log.info("serving", extra={"host": host, "port": port, "queue": queue.kind})
         if threading.current_thread() is threading.main_thread():

@@ -38,6 +38,11 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+        self.jobs_timed_out = Counter(
+            "grok_review_jobs_timed_out",
+            "Review jobs this process abandoned after job_timeout_s (recorded as failed).",
+            registry=self.registry,
+        )
         self.review_seconds = Histogram(
             "grok_review_review_duration_seconds",
             "Wall time of one review job.",
@@ -65,6 +70,9 @@ class Metrics:
     def observe_result(self, result: JobResult, *, seconds: float) -> None:
         self.jobs_finished.labels(result.status).inc()
         self.review_seconds.observe(seconds)
+        self.observe_usage(result)
+
+    def observe_usage(self, result: JobResult) -> None:
         self.tokens.labels("prompt").inc(result.prompt_tokens)
         self.tokens.labels("completion").inc(result.completion_tokens)
         self.cost.inc(result.cost_usd)

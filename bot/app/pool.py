@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.app.jobs import Reviewer
 from bot.app.metrics import Metrics
+from bot.app.metrics_http import MetricsServer
 from bot.app.queue import JobQueue, open_queue
 from bot.app.worker import JobRunner
 
@@ -17,9 +19,6 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Fits inside the 30 s a container orchestrator usually waits between SIGTERM and SIGKILL.
-DEFAULT_GRACE_S = 25.0
 
 
 class Sweeper:
@@ -107,23 +106,39 @@ def run_worker(
     *,
     reviewer: Reviewer,
     workers: int = 1,
-    grace_s: float = DEFAULT_GRACE_S,
+    grace_s: float | None = None,
+    metrics_host: str = "127.0.0.1",
     stop: threading.Event | None = None,
 ) -> None:
-    """`review-bot worker`: run jobs until SIGTERM/SIGINT (or `stop`), then shut down gently."""
+    """`review-bot worker`: run jobs until SIGTERM/SIGINT (or `stop`), then shut down gently.
+
+    grace_s: how long to wait for running jobs at shutdown (default: `shutdown_grace_s`).
+    With `metrics_port` set, GET /metrics and /healthz are served on metrics_host meanwhile.
+    """
+    grace_s = settings.shutdown_grace_s if grace_s is None else grace_s
     queue = open_queue(settings)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    try:
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(queue.close)
         queue.store.ping()  # fail at start, in one line, when Redis or the data dir is unusable
         metrics = Metrics(store=queue.store, queue=queue)
+        listening = None
+        if settings.metrics_port is not None:
+            server = MetricsServer(
+                metrics, queue, host=metrics_host, port=settings.metrics_port, poll_s=queue.poll_s
+            )
+            server.start()
+            cleanup.callback(server.stop)  # after the pool: scrapes still work while it drains
+            listening = f"{server.host}:{server.port}"
         pool = WorkerPool(queue, reviewer, settings=settings, metrics=metrics, workers=workers)
         pool.start()
-        log.info("worker started", extra={"queue": queue.kind, "workers": workers})
+        log.info(
+            "worker started",
+            extra={"queue": queue.kind, "workers": workers, "metrics": listening},
+        )
         stop.wait()
         log.info("worker stopping", extra={"grace_s": grace_s})
         pool.stop(grace_s=grace_s)
-    finally:
-        queue.close()

@@ -5,14 +5,21 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 from huey.storage import SqliteStorage
 
-from bot.app.store import SQLITE_FILE, Store, StoreError, open_store
+from bot.app.store import (
+    SQLITE_BUSY_TIMEOUT_S,
+    SQLITE_FILE,
+    Store,
+    StoreError,
+    StoreKind,
+    open_store,
+)
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -28,7 +35,7 @@ class JobQueue:
     def __init__(self, *, huey: Huey, store: Store, poll_s: float) -> None:
         self.huey = huey
         self.store = store
-        self.kind: Literal["sqlite", "redis"] = store.kind
+        self.kind: StoreKind = store.kind
         self.poll_s = poll_s
         self._handler: Callable[[str], None] | None = None
         self._task: TaskWrapper = huey.task(name=TASK_NAME)(self._execute)
@@ -113,7 +120,9 @@ class _SharedLockStorage(SqliteStorage):  # type: ignore[misc]
 
 
 def poll_interval(settings: Settings) -> float:
-    """How often idle workers look for work: the heartbeat period, capped at half a second."""
+    """How often idle workers look for work: `poll_s`, else the heartbeat period up to 0.5 s."""
+    if settings.poll_s is not None:
+        return settings.poll_s
     return max(MIN_POLL_S, min(settings.heartbeat_s, 0.5))
 
 
@@ -131,7 +140,7 @@ def open_queue(settings: Settings, *, store: Store | None = None) -> JobQueue:
                 HUEY_NAME,
                 filename=str(path),
                 results=False,
-                timeout=10,
+                timeout=SQLITE_BUSY_TIMEOUT_S,
                 storage_class=_SharedLockStorage,
                 lock=getattr(store, "write_lock", None),
             )

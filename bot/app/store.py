@@ -12,6 +12,7 @@ from bot.errors import UpstreamError
 if TYPE_CHECKING:
     from bot.settings import Settings
 
+StoreKind = Literal["sqlite", "redis"]
 JobState = Literal["queued", "running", "done", "failed", "superseded"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed", "superseded")
 AcceptOutcome = Literal["queued", "replayed", "duplicate_head"]
@@ -20,6 +21,12 @@ ClaimOutcome = Literal["claimed", "busy", "gone"]
 # Deliveries are remembered this long: GitHub lets people redeliver recent deliveries by hand.
 DELIVERY_TTL_S = 7 * 24 * 3600
 SQLITE_FILE = "queue.sqlite3"
+# How long a SQLite writer (job store or huey, same file) waits for another process's lock.
+SQLITE_BUSY_TIMEOUT_S = 10.0
+REDIS_PREFIX = "grok_review"
+# The `detail` of a job record, the same whichever backend wrote it.
+CLOSED_DETAIL = "pull request closed"
+TIMEOUT_REASON = "timeout"
 
 
 class StoreError(UpstreamError):
@@ -52,7 +59,7 @@ class Claim:
 class Store(Protocol):
     """Every method is atomic across processes; `owner` identifies one execution attempt."""
 
-    kind: Literal["sqlite", "redis"]
+    kind: StoreKind
 
     def accept(self, job: ReviewJob) -> Accepted: ...
 
@@ -70,9 +77,9 @@ class Store(Protocol):
         """Put a running job back to `queued` (retry or shutdown); False if no longer ours."""
         ...
 
-    def finish(
-        self, delivery_id: str, *, owner: str, state: JobState, result: JobResult
-    ) -> None: ...
+    def finish(self, delivery_id: str, *, owner: str, state: JobState, result: JobResult) -> bool:
+        """Record the result's cost, and `state` if the job still runs as `owner` (then True)."""
+        ...
 
     def get(self, delivery_id: str) -> JobRecord | None: ...
 
@@ -105,6 +112,15 @@ class Store(Protocol):
 
 def pr_key(repo: str, number: int) -> str:
     return f"{repo}#{number}"
+
+
+def newer_head_detail(head_sha: str) -> str:
+    return f"newer head {head_sha}"
+
+
+def installation_key(installation_id: int | None) -> str:
+    """How spend is keyed per installation; jobs without one (plain token) share "none"."""
+    return "none" if installation_id is None else str(installation_id)
 
 
 def utc_day(now: float) -> str:

@@ -5,19 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import redis
 
 from bot.app import store_redis_lua as lua
 from bot.app.jobs import JobResult, ReviewJob, Trigger
 from bot.app.store import (
+    CLOSED_DETAIL,
     DELIVERY_TTL_S,
+    REDIS_PREFIX,
     Accepted,
+    AcceptOutcome,
     Claim,
+    ClaimOutcome,
     JobRecord,
     JobState,
     StoreError,
+    StoreKind,
+    installation_key,
+    newer_head_detail,
     pr_key,
     utc_day,
 )
@@ -27,10 +34,10 @@ from bot.errors import ConfigError
 class RedisStore:
     """Keys live under `prefix:`; each multi-key change is one Lua script (atomic)."""
 
-    kind: Literal["sqlite", "redis"] = "redis"
+    kind: StoreKind = "redis"
 
     def __init__(
-        self, url: str, *, prefix: str = "grok_review", clock: Callable[[], float] = time.time
+        self, url: str, *, prefix: str = REDIS_PREFIX, clock: Callable[[], float] = time.time
     ) -> None:
         self._prefix = prefix
         self._clock = clock
@@ -53,18 +60,19 @@ class RedisStore:
             job.trigger,
             "" if job.installation_id is None else job.installation_id,
             job.requested_by or "",
+            newer_head_detail(job.head_sha) if job.head_sha else "",
         )
-        outcome = cast(Literal["queued", "replayed", "duplicate_head"], out[0])
-        return Accepted(outcome, tuple(out[1:]))
+        return Accepted(cast(AcceptOutcome, out[0]), tuple(out[1:]))
 
     def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
-        out = self._run("CANCEL", delivery_id, self._clock(), DELIVERY_TTL_S, repo, number)
+        now = self._clock()
+        out = self._run("CANCEL", delivery_id, now, DELIVERY_TTL_S, repo, number, CLOSED_DETAIL)
         return None if out[0] == "replayed" else tuple(out[1:])
 
     def claim(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> Claim:
         ttl_ms = max(1, int(lock_ttl_s * 1000))
         out = self._run("CLAIM", delivery_id, owner, self._clock(), ttl_ms)
-        return Claim(cast(Literal["claimed", "busy", "gone"], out), self.get(delivery_id))
+        return Claim(cast(ClaimOutcome, out), self.get(delivery_id))
 
     def heartbeat(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> bool:
         ttl_ms = max(1, int(lock_ttl_s * 1000))
@@ -78,18 +86,20 @@ class RedisStore:
     def release(self, delivery_id: str, *, owner: str) -> bool:
         return bool(self._run("RELEASE", delivery_id, owner, self._clock()))
 
-    def finish(self, delivery_id: str, *, owner: str, state: JobState, result: JobResult) -> None:
+    def finish(self, delivery_id: str, *, owner: str, state: JobState, result: JobResult) -> bool:
         now = self._clock()
-        self._run(
-            "FINISH",
-            delivery_id,
-            owner,
-            state,
-            result.status,
-            result.detail,
-            repr(float(result.cost_usd)),
-            utc_day(now),
-            now,
+        return bool(
+            self._run(
+                "FINISH",
+                delivery_id,
+                owner,
+                state,
+                result.status,
+                result.detail,
+                repr(float(result.cost_usd)),
+                utc_day(now),
+                now,
+            )
         )
 
     def get(self, delivery_id: str) -> JobRecord | None:
@@ -119,7 +129,7 @@ class RedisStore:
         """Nothing to do: every key carries a TTL."""
 
     def spent_today(self, installation_id: int | None) -> float:
-        inst = "none" if installation_id is None else str(installation_id)
+        inst = installation_key(installation_id)
         with self._errors():
             value = self._r.get(f"{self._prefix}:spend:{inst}:{utc_day(self._clock())}")
         return float(value) if value else 0.0
@@ -153,6 +163,7 @@ class RedisStore:
         return f"{self._prefix}:job:{delivery_id}"
 
     def _active_fields(self, *names: str) -> Iterator[tuple[str, list[str | None]]]:
+        """Fields of the jobs in the `active` set (those in ACTIVE_STATES)."""
         with self._errors():
             ids = sorted(cast(set[str], self._r.smembers(f"{self._prefix}:active")))
             pipe = self._r.pipeline(transaction=False)

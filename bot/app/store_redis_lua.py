@@ -24,7 +24,8 @@ local function supersede(id, detail, now)
 end
 """
 
-# ARGV: prefix, id, now, ttl, repo, number, head, trigger, installation, requested_by
+# ARGV: prefix, id, now, ttl, repo, number, head, trigger, installation, requested_by,
+#       detail for the jobs of older heads this one supersedes
 ACCEPT = (
     _PRELUDE
     + """
@@ -49,7 +50,7 @@ if head ~= '' then
   for _, other in ipairs(redis.call('SMEMBERS', p .. ':pr:' .. pr)) do
     local oh = redis.call('HGET', jobkey(other), 'head_sha')
     if oh and oh ~= '' and oh ~= head then
-      supersede(other, 'newer head ' .. head, now)
+      supersede(other, ARGV[11], now)
       table.insert(out, other)
     end
   end
@@ -65,7 +66,7 @@ return out
 """
 )
 
-# ARGV: prefix, delivery id, now, ttl, repo, number
+# ARGV: prefix, delivery id, now, ttl, repo, number, detail
 CANCEL = (
     _PRELUDE
     + """
@@ -74,7 +75,7 @@ if not redis.call('SET', p .. ':delivery:' .. ARGV[2], ARGV[3], 'NX', 'EX', ARGV
 end
 local out = {'ok'}
 for _, id in ipairs(redis.call('SMEMBERS', p .. ':pr:' .. ARGV[5] .. '#' .. ARGV[6])) do
-  supersede(id, 'pull request closed', ARGV[3])
+  supersede(id, ARGV[7], ARGV[3])
   table.insert(out, id)
 end
 return out
@@ -124,10 +125,11 @@ return 1
 )
 
 # ARGV: prefix, id, owner, state, status, detail, cost, day, now
+# Returns 1 when the job was still running as `owner` and now has `state`, else 0.
 FINISH = (
     _PRELUDE
     + """
-local id, owner = ARGV[2], ARGV[3]
+local id, owner, moved = ARGV[2], ARGV[3], 0
 local v = redis.call('HMGET', jobkey(id), 'state', 'owner', 'repo', 'number', 'installation_id')
 if not v[3] then return 0 end
 if tonumber(ARGV[7]) > 0 then
@@ -141,11 +143,12 @@ if v[1] == 'running' and v[2] == owner then
     'owner', '', 'touched', ARGV[9])
   deactivate(id, v[3], v[4])
   redis.call('HINCRBY', p .. ':finished', ARGV[4], 1)
+  moved = 1
 elseif v[1] == 'superseded' and v[2] == owner then
   redis.call('HSET', jobkey(id), 'status', ARGV[5])
 end
 unlock(v[3], v[4], owner)
-return 1
+return moved
 """
 )
 

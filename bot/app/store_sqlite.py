@@ -9,17 +9,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 from bot.app import store_sqlite_sql as sql
 from bot.app.jobs import JobResult, ReviewJob
 from bot.app.store import (
+    CLOSED_DETAIL,
     DELIVERY_TTL_S,
+    SQLITE_BUSY_TIMEOUT_S,
     Accepted,
     Claim,
     JobRecord,
     JobState,
     StoreError,
+    StoreKind,
+    installation_key,
+    newer_head_detail,
     pr_key,
     utc_day,
 )
@@ -28,10 +32,14 @@ from bot.app.store import (
 class SqliteStore:
     """One connection per thread; every write is a `BEGIN IMMEDIATE` transaction."""
 
-    kind: Literal["sqlite", "redis"] = "sqlite"
+    kind: StoreKind = "sqlite"
 
     def __init__(
-        self, path: Path, *, clock: Callable[[], float] = time.time, busy_timeout_s: float = 10.0
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
     ) -> None:
         self.path = path
         self._clock = clock
@@ -62,7 +70,7 @@ class SqliteStore:
                 return Accepted("duplicate_head")
             superseded: tuple[str, ...] = ()
             if job.head_sha is not None:
-                detail = f"newer head {job.head_sha}"
+                detail = newer_head_detail(job.head_sha)
                 rows = db.execute(
                     sql.SUPERSEDE_OLDER, (detail, now, job.repo, job.number, job.head_sha)
                 ).fetchall()
@@ -81,7 +89,7 @@ class SqliteStore:
         with self._tx() as db:
             if not _remember(db, delivery_id, now):
                 return None
-            params = ("pull request closed", now, repo, number)
+            params = (CLOSED_DETAIL, now, repo, number)
             return tuple(r[0] for r in db.execute(sql.SUPERSEDE_ALL, params).fetchall())
 
     def claim(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> Claim:
@@ -131,7 +139,7 @@ class SqliteStore:
             db.execute("DELETE FROM gr_lock WHERE owner = ?", (owner,))
             return cur.rowcount > 0
 
-    def finish(self, delivery_id: str, *, owner: str, state: JobState, result: JobResult) -> None:
+    def finish(self, delivery_id: str, *, owner: str, state: JobState, result: JobResult) -> bool:
         now = self._clock()
         with self._tx() as db:
             row = db.execute(
@@ -142,9 +150,9 @@ class SqliteStore:
                 db.execute(
                     "INSERT INTO gr_spend (installation, day, usd) VALUES (?, ?, ?) "
                     "ON CONFLICT (installation, day) DO UPDATE SET usd = usd + excluded.usd",
-                    (_installation(row[0]), utc_day(now), result.cost_usd),
+                    (installation_key(row[0]), utc_day(now), result.cost_usd),
                 )
-            db.execute(
+            cur = db.execute(
                 "UPDATE gr_job SET state = ?, status = ?, detail = ?, owner = NULL, touched = ? "
                 "WHERE id = ? AND state = 'running' AND owner = ?",
                 (state, result.status, result.detail, now, delivery_id, owner),
@@ -154,6 +162,7 @@ class SqliteStore:
                 (result.status, delivery_id, owner),
             )
             db.execute("DELETE FROM gr_lock WHERE owner = ?", (owner,))
+            return cur.rowcount > 0
 
     def get(self, delivery_id: str) -> JobRecord | None:
         with self._tx(write=False) as db:
@@ -216,7 +225,7 @@ class SqliteStore:
         with self._tx(write=False) as db:
             row = db.execute(
                 "SELECT usd FROM gr_spend WHERE installation = ? AND day = ?",
-                (_installation(installation_id), utc_day(self._clock())),
+                (installation_key(installation_id), utc_day(self._clock())),
             ).fetchone()
             return float(row[0]) if row else 0.0
 
@@ -314,7 +323,3 @@ def _get(db: sqlite3.Connection, delivery_id: str) -> JobRecord | None:
     status, detail = row[11:]
     job = ReviewJob(did, inst, repo, number, head, trigger, by)
     return JobRecord(job, state, attempts, owner, touched, status, detail)
-
-
-def _installation(installation_id: int | None) -> str:
-    return "none" if installation_id is None else str(installation_id)

@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from bot.app.events import Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
 from bot.app.jobs import Reviewer
 from bot.app.metrics import Metrics
-from bot.app.pool import DEFAULT_GRACE_S, WorkerPool
+from bot.app.metrics_http import health
+from bot.app.pool import WorkerPool
 from bot.app.queue import JobQueue
 from bot.app.signature import verify_signature
 from bot.app.store import StoreError
@@ -40,10 +41,13 @@ def create_app(
     queue: JobQueue,
     reviewer: Reviewer | None,
     workers: int = 2,
-    grace_s: float = DEFAULT_GRACE_S,
+    grace_s: float | None = None,
     metrics: Metrics | None = None,
 ) -> FastAPI:
-    """The FastAPI app; with a reviewer it also runs `workers` job threads while it is up."""
+    """The FastAPI app; with a reviewer it also runs `workers` job threads while it is up.
+
+    grace_s: how long shutdown waits for running jobs (default: `shutdown_grace_s`).
+    """
     secret = settings.github_webhook_secret
     if not secret:
         raise ConfigError("missing GITHUB_WEBHOOK_SECRET")
@@ -66,7 +70,8 @@ def create_app(
             yield
         finally:
             if pool is not None:
-                await run_in_threadpool(pool.stop, grace_s=grace_s)
+                grace = settings.shutdown_grace_s if grace_s is None else grace_s
+                await run_in_threadpool(pool.stop, grace_s=grace)
 
     app = FastAPI(
         title="grok-review", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
@@ -78,7 +83,7 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> Response:
-        status, body = await run_in_threadpool(_health, queue)
+        status, body = await run_in_threadpool(health, queue)
         return JSONResponse(body, status_code=status)
 
     @app.get("/metrics")
@@ -87,16 +92,6 @@ def create_app(
         return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-def _health(queue: JobQueue) -> tuple[int, dict[str, Any]]:
-    try:
-        queue.store.ping()
-        queue.depth()
-        pending = queue.store.counts().get("queued", 0)
-    except StoreError as exc:
-        return 503, {"status": "unavailable", "queue": queue.kind, "error": str(exc)}
-    return 200, {"status": "ok", "queue": queue.kind, "pending": pending}
 
 
 class _Webhooks:

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
-from types import TracebackType
+from functools import partial
 from typing import TYPE_CHECKING
 
+from bot.app.attempt import Attempt, RunContext, new_owner
 from bot.app.jobs import JobResult, Reviewer, ReviewJob
 from bot.app.logs import scrub
 from bot.app.metrics import Metrics
-from bot.app.store import JobRecord, Store, StoreError, final_state
+from bot.app.store import TIMEOUT_REASON, JobRecord, StoreError, final_state
 
 if TYPE_CHECKING:
     from bot.app.queue import JobQueue
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def new_owner() -> str:
-    """A token naming one execution attempt (host, process, random part)."""
-    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
 
 
 def budget_notice(*, cap: float, spent: float) -> str:
@@ -35,62 +28,6 @@ def budget_notice(*, cap: float, spent: float) -> str:
         "Reviews resume after midnight UTC; until then `/review` commands are stopped too, "
         "since the budget caps cost whoever asks."
     )
-
-
-class RunContext:
-    """The JobContext a reviewer gets: heartbeats renew the job's lease and PR lock."""
-
-    def __init__(
-        self, store: Store, delivery_id: str, *, owner: str, interval_s: float, lock_ttl_s: float
-    ) -> None:
-        self.owner = owner
-        self._store = store
-        self._id = delivery_id
-        self._interval = interval_s
-        self._ttl = lock_ttl_s
-        self._cancelled = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def heartbeat(self) -> None:
-        try:
-            alive = self._store.heartbeat(self._id, owner=self.owner, lock_ttl_s=self._ttl)
-        except StoreError as exc:
-            # A blip: the lease still runs for stale_after_s, the next beat may get through.
-            log.warning("heartbeat failed", extra={"delivery": self._id, "error": str(exc)})
-            return
-        if not alive:
-            self._cancelled.set()
-
-    def cancelled(self) -> bool:
-        if not self._cancelled.is_set():
-            try:
-                if not self._store.is_current(self._id, owner=self.owner):
-                    self._cancelled.set()
-            except StoreError:
-                pass  # cannot tell; keep going, the heartbeat will find out
-        return self._cancelled.is_set()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def __enter__(self) -> RunContext:
-        # Beats from a thread, so a reviewer stuck in one long model call keeps its lease.
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{self._id}")
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.heartbeat()
 
 
 class JobRunner:
@@ -172,23 +109,70 @@ class JobRunner:
             owner=owner,
             interval_s=s.heartbeat_s,
             lock_ttl_s=s.stale_after_s,
+            timeout_s=s.job_timeout_s,
         )
+        attempt = Attempt(lambda: self._reviewer.review(job, ctx), name=f"review-{job.delivery_id}")
         with self._lock:
             self._running[job.delivery_id] = ctx
         start = time.monotonic()
         log.info("review started", extra=_fields(job, attempt=record.attempts))
         try:
             with ctx:
-                result = self._reviewer.review(job, ctx)
-        except Exception as exc:
-            self._retry_or_fail(record, owner=owner, exc=exc)
-            return
+                ended = attempt.run_for(ctx.remaining_s())
+                if not ended:
+                    # Cancelled before the store hears of it: from now on nothing gets posted.
+                    ctx.expire()
+                    ended = not attempt.abandon(partial(self._late, job, owner=owner))
         finally:
             with self._lock:
                 self._running.pop(job.delivery_id, None)
+        if not ended:
+            self._time_out(record, owner=owner)
+        elif attempt.error is not None:
+            self._retry_or_fail(record, owner=owner, exc=attempt.error)
+        elif attempt.result is not None:
+            self._finish(job, owner=owner, result=attempt.result, start=start)
+
+    def _finish(self, job: ReviewJob, *, owner: str, result: JobResult, start: float) -> None:
         self._store.finish(job.delivery_id, owner=owner, state=final_state(result), result=result)
         self._metrics.observe_result(result, seconds=time.monotonic() - start)
         log.info("review finished", extra=_fields(job, status=result.status, cost=result.cost_usd))
+
+    def _time_out(self, record: JobRecord, *, owner: str) -> None:
+        """Record the abandoned attempt as failed (not retried) and free the PR for newer heads."""
+        s, job = self._settings, record.job
+        detail = f"{TIMEOUT_REASON}: no result within job_timeout_s={s.job_timeout_s:g}"
+        failed = JobResult("failed", detail=detail)
+        if not self._store.finish(job.delivery_id, owner=owner, state="failed", result=failed):
+            # Superseded, or given back at shutdown, meanwhile: that record stands.
+            log.info("review abandoned", extra=_fields(job, timeout_s=s.job_timeout_s))
+            return
+        self._metrics.jobs_timed_out.inc()
+        self._metrics.jobs_finished.labels("failed").inc()
+        log.error(
+            "review timed out",
+            extra=_fields(
+                job, reason=TIMEOUT_REASON, timeout_s=s.job_timeout_s, attempt=record.attempts
+            ),
+        )
+
+    def _late(self, job: ReviewJob, attempt: Attempt, *, owner: str) -> None:
+        """An abandoned review ended after all: count what it spent; its record stays failed."""
+        result = attempt.result
+        if result is None:
+            error = scrub(f"{type(attempt.error).__name__}: {attempt.error}")
+            log.warning("timed-out review raised", extra=_fields(job, error=error))
+            return
+        try:
+            # Moves nothing (the job is no longer ours) but adds the cost to today's spend.
+            self._store.finish(
+                job.delivery_id, owner=owner, state=final_state(result), result=result
+            )
+        except StoreError as exc:
+            log.error("cannot record late cost", extra=_fields(job, error=str(exc)))
+        self._metrics.observe_usage(result)
+        level = logging.ERROR if result.status == "posted" else logging.WARNING
+        log.log(level, "timed-out review returned", extra=_fields(job, status=result.status))
 
     def _retry_or_fail(self, record: JobRecord, *, owner: str, exc: Exception) -> None:
         s = self._settings

@@ -389,3 +389,24 @@ def _spawn(entry: str, spec: dict[str, Any]) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+# --- fixtures shared by the app test modules (registered in tests/conftest.py) -------------
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """One real redis-server per test module."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> SettingsFactory:
+    """Settings for a fresh data dir, once per backend (Redis flushed first)."""
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    if url:
+        flush_redis(url)
+    return lambda **overrides: make_settings(tmp_path / "data", redis_url=url, **overrides)

@@ -18,10 +18,8 @@ from conftest_app import (
     FakeReviewer,
     ThreadServer,
     deliver,
-    flush_redis,
     make_settings,
     opened_queue,
-    redis_server,
     wait_for,
     with_head,
 )
@@ -41,20 +39,6 @@ from bot.settings import Settings
 
 Factory = Callable[..., Settings]
 HUNG, NEWER = "a" * 40, "b" * 40
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def make(request: pytest.FixtureRequest, tmp_path: Path) -> Factory:
-    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
-    if url:
-        flush_redis(url)
-    return lambda **overrides: make_settings(tmp_path / "data", redis_url=url, **overrides)
 
 
 class HungReviewer:

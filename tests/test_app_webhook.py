@@ -21,7 +21,6 @@ from conftest_app import (
     opened_queue,
     payload,
     pr_comment,
-    redis_server,
     reset,
     signed,
     with_head,
@@ -31,12 +30,6 @@ from bot.app.queue import JobQueue
 from bot.app.signature import sign_body
 from bot.app.web import MAX_BODY, create_app
 from bot.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
 
 
 def _settings(kind: str, data_dir: Path, request: pytest.FixtureRequest) -> Any:

@@ -19,12 +19,9 @@ from conftest_app import (
     FakeReviewer,
     ThreadServer,
     deliver,
-    flush_redis,
-    make_settings,
     opened_queue,
     payload,
     pr_comment,
-    redis_server,
     spawn_worker,
     wait_for,
     with_head,
@@ -38,20 +35,6 @@ from bot.app.web import create_app
 from bot.settings import Settings
 
 Factory = Callable[..., Settings]
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def make(request: pytest.FixtureRequest, tmp_path: Path) -> Factory:
-    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
-    if url:
-        flush_redis(url)
-    return lambda **overrides: make_settings(tmp_path / "data", redis_url=url, **overrides)
 
 
 @pytest.fixture

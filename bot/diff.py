@@ -182,10 +182,25 @@ def _plain_files(lines: list[str], start: int, end: int) -> list[FileDiff]:
         _check_hunk_ends(fed, patched, base=first, path=path)
         # Without git's headers, two different names are two snapshots of one file (diff -u
         # f.orig f, git diff --no-index A B), not a rename the repository records.
-        status: FileStatus = "added" if old is None else "deleted" if new is None else "modified"
-        head = _Header(old=old, new=new, status=status, binary=patched.is_binary_file)
-        files.append(_file_diff(head, path, _convert(patched)))
+        hunks = _convert(patched)
+        head = _Header(old=old, new=new, status=_plain_status(old, new, hunks))
+        head.binary = patched.is_binary_file
+        files.append(_file_diff(head, path, hunks))
     return files
+
+
+def _plain_status(old: str | None, new: str | None, hunks: tuple[Hunk, ...]) -> FileStatus:
+    if old is None:
+        return "added"
+    if new is None:
+        return "deleted"
+    # `diff -N` names both sides of a file that exists on one side only; its one hunk
+    # starts at line 0 of the side that is missing.
+    if len(hunks) == 1 and (hunks[0].old_start, hunks[0].old_len) == (0, 0):
+        return "added"
+    if len(hunks) == 1 and (hunks[0].new_start, hunks[0].new_len) == (0, 0):
+        return "deleted"
+    return "modified"
 
 
 def _apply_meta(head: _Header) -> None:

@@ -296,6 +296,25 @@ def test_plain_diff_u_with_timestamps() -> None:
     ]
 
 
+def test_diff_ru_new_file_names_both_sides_and_is_still_added_or_deleted() -> None:
+    # `diff -ruN d1 d2` (GNU diffutils) for a file only in d2, one only in d1, one in both.
+    epoch = "\t1970-01-01 00:00:00.000000000 +0000"
+    stamp = "\t2026-11-26 02:00:00.000000000 +0000"
+    text = (
+        f"diff -ruN d1/new.txt d2/new.txt\n--- d1/new.txt{epoch}\n+++ d2/new.txt{stamp}\n"
+        "@@ -0,0 +1 @@\n+new\n"
+        f"diff -ruN d1/old.txt d2/old.txt\n--- d1/old.txt{stamp}\n+++ d2/old.txt{epoch}\n"
+        "@@ -1,2 +0,0 @@\n-a\n-b\n"
+        f"diff -ruN d1/x.txt d2/x.txt\n--- d1/x.txt{stamp}\n+++ d2/x.txt{stamp}\n"
+        "@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+    )
+    assert [(f.path, f.status) for f in parse_diff(text)] == [
+        ("d2/new.txt", "added"),
+        ("d2/old.txt", "deleted"),
+        ("d2/x.txt", "modified"),
+    ]
+
+
 def test_format_patch_mail_with_preamble_and_signature() -> None:
     text = (
         "From 1234 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] fix\n\n---\n x | 2 +-\n\n"

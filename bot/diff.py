@@ -62,7 +62,9 @@ def parse_diff(text: str) -> tuple[FileDiff, ...]:
             raise DiffError(f"line {start + 1}: combined (merge) diffs are not supported")
         files.append(_git_file(lines, start, end))
     if not files:
-        raise DiffError("not a unified diff: no file headers ('diff --git' or ---/+++) found")
+        hint = " (it has colour codes: use git diff --no-color)" if "\x1b[" in text else ""
+        msg = "not a unified diff: no file headers ('diff --git' or ---/+++) found"
+        raise DiffError(msg + hint)
     return tuple(files)
 
 

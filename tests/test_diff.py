@@ -211,6 +211,12 @@ def test_not_a_diff(text: str) -> None:
     assert "\n" not in str(err.value)
 
 
+def test_coloured_git_output_gets_a_hint() -> None:
+    coloured = "\x1b[1mdiff --git a/x b/x\x1b[m\n\x1b[1m--- a/x\x1b[m\n\x1b[1m+++ b/x\x1b[m\n"
+    with pytest.raises(DiffError, match=r"^not a unified diff: .* use git diff --no-color\)$"):
+        parse_diff(coloured + "\x1b[36m@@ -1 +1 @@\x1b[m\n\x1b[31m-a\x1b[m\n\x1b[32m+b\x1b[m\n")
+
+
 def test_truncated_hunk_is_a_diff_error() -> None:
     text = "--- a/x.py\n+++ b/x.py\n@@ -1,5 +1,5 @@\n a\n-b\n"
     with pytest.raises(DiffError, match=r"x\.py: hunk at line 3 is truncated"):

@@ -1,6 +1,6 @@
 """Pack rendered diffs into request-sized chunks: split big files, fill requests (pure).
 
-Sizes are counted per hunk from bot.render's exact format without rendering, so a chunk's
+Costs are computed per hunk from bot.render's exact format without rendering, so a chunk's
 estimate is prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk)).
 """
 
@@ -12,66 +12,119 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Chunk, DiffLine, FileDiff, Hunk
-from bot.render import LINE_EXTRA, digits, file_header, hunk_header, max_no
-from bot.tokens import max_bytes_for, tokens_for, utf8_len
+from bot.render import digits, file_header, hunk_header, max_no
+from bot.tokens import MAX_UNITS_PER_BYTE, SHARES, UNIT, text_cost, tokens_of
 
 CHUNK_OVERHEAD_TOKENS = 64  # message framing around a chunk: role markers, delimiters
 TRUNCATION_NOTE = " [line truncated: {} more characters]"
 
-_PART_RESERVE = len(", part 99999/99999")  # the header of a piece grows by its part label
+_WIDEST_PART = "part 99999/99999"  # costs no less than any real part label
 
 
 # --- sizes -------------------------------------------------------------------------------
+#
+# Costs are in bot.tokens units and equal text_cost of the rendered text, computed without
+# rendering it: a hunk's code is costed as one text, then each line's `OLD NEW |M` columns
+# are added by arithmetic on its kind, its numbers and the column width.
+
+_RUNS = {"context": 6, "added": 4, "removed": 3}  # runs in the columns, besides a pad run
+_DIGIT, _OTHER, _NEWLINE = SHARES["d"], SHARES["s"], SHARES["n"]  # the columns' byte shares
+assert SHARES["p"] == _OTHER  # the columns are digits, spaces, "|" and the marker
+# Where the columns meet the code a new run starts, unless the code's first character is of
+# the class the columns end in (a space for context, "+"/"-" otherwise) or, after a space,
+# a letter (" word" is one run).
+_JOINS_AFTER_SPACE = {c for c in map(chr, range(128)) if c in " \t\r" or c.isalpha()}
+_JOINS_AFTER_MARK = {c for c in map(chr, range(128)) if not (c.isalnum() or c in " \t\r\n")}
 
 
 @dataclass(frozen=True, slots=True)
 class _HunkSize:
     hunk: Hunk
-    head_bytes: int  # the "@@ … @@" line with its newline
+    base: int  # units: the code as one text, and the runs that do not depend on the width
     lines: int
-    text_bytes: int
+    digits: int  # digits of all line numbers in the columns
+    olds: tuple[int, int]  # (first, count) of the old line numbers, for pad runs
     max_no: int
     changed: int
 
-    def cost(self, width: int) -> tuple[int, int]:
-        """(bytes, newlines) of this hunk rendered with number columns `width` wide."""
-        per_line = 2 * width + LINE_EXTRA
-        return self.head_bytes + self.lines * per_line + self.text_bytes, 1 + self.lines
+    def cost(self, width: int) -> int:
+        """Units of this hunk rendered with number columns `width` wide."""
+        # An old number narrower than the column starts the line with a run of pad spaces
+        # (an added line's blank old column is in _RUNS already).
+        pads = self.olds[1] - _count_with_digits(*self.olds, width)
+        other = self.lines * (2 * width + 4) - self.digits  # spaces, "|" and markers
+        return self.base + pads * UNIT + self.digits * _DIGIT + other * _OTHER
 
 
 def _size(hunk: Hunk) -> _HunkSize:
-    text_bytes = changed = 0
+    texts = [ln.text for ln in hunk.lines]
+    runs = changed = 0
     for ln in hunk.lines:
-        text_bytes += utf8_len(ln.text)
-        changed += ln.kind != "context"
-    head = utf8_len(hunk_header(hunk)) + 1
-    return _HunkSize(hunk, head, len(hunk.lines), text_bytes, max_no(hunk), changed)
+        kind, first = ln.kind, ln.text[:1]
+        runs += _RUNS[kind]
+        if kind == "context":
+            runs += first not in _JOINS_AFTER_SPACE
+        else:
+            changed += 1
+            runs += first not in _JOINS_AFTER_MARK
+    # Joined, each non-empty code line starts a run after its newline; rendered, that run is
+    # the join with the columns counted above.
+    runs -= sum(1 for t in texts if t)
+    joined = "\n".join([hunk_header(hunk), *texts, ""])
+    olds = (hunk.old_start, hunk.old_len) if hunk.old_len else (1, 0)
+    news = (hunk.new_start, hunk.new_len) if hunk.new_len else (1, 0)
+    return _HunkSize(
+        hunk,
+        base=text_cost(joined) + runs * UNIT,
+        lines=len(texts),
+        digits=_digit_total(*olds) + _digit_total(*news),
+        olds=olds,
+        max_no=max_no(hunk),
+        changed=changed,
+    )
+
+
+def _count_with_digits(first: int, count: int, width: int) -> int:
+    """How many of first .. first + count - 1 have exactly `width` digits."""
+    low, high = max(first, int(10 ** (width - 1))), min(first + count - 1, int(10**width) - 1)
+    return max(high - low + 1, 0)
+
+
+def _digit_total(first: int, count: int) -> int:
+    if not count:
+        return 0
+    low, high = len(str(first)), len(str(first + count - 1))
+    return sum(k * _count_with_digits(first, count, k) for k in range(low, high + 1))
+
+
+def _prefix_units(kind: str, width: int) -> int:
+    """At most what one line's columns add (pad run, widest numbers, a new run after)."""
+    numbers = 2 if kind == "context" else 1
+    shares = numbers * width * _DIGIT + (2 * width + 4 - numbers * width) * _OTHER
+    return (_RUNS[kind] + 2) * UNIT + shares
 
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """A file, or one part of a split file, with the exact size of its rendering."""
+    """A file, or one part of a split file, with an upper bound of its rendering's cost."""
 
     file: FileDiff  # carries only this piece's hunks
     part: str  # "part k/n", or "" for a whole file
     index: int  # k, or 0 for a whole file: orders the parts of one file
-    nbytes: int  # of render_file(file, part=part)
-    newlines: int
+    units: int  # of render_file(file, part=part), in bot.tokens units
     changed: int
 
     @property
     def tokens(self) -> int:
         """Its estimate inside a chunk, counting the empty line that separates blocks."""
-        return tokens_for(self.nbytes + 1, self.newlines + 1)
+        return tokens_of(self.units + _NEWLINE)
 
 
 def _piece(file: FileDiff, sizes: Sequence[_HunkSize], *, part: str = "", index: int = 0) -> Piece:
     width = digits(max((s.max_no for s in sizes), default=1))
-    nbytes, newlines = utf8_len(file_header(file, part or None)) + 1, 1
-    for s in sizes:
-        b, n = s.cost(width)
-        nbytes, newlines = nbytes + b, newlines + n
-    return Piece(file, part, index, nbytes, newlines, sum(s.changed for s in sizes))
+    units = text_cost(file_header(file, part or None) + "\n")
+    units += sum(s.cost(width) for s in sizes)
+    return Piece(file, part, index, units, sum(s.changed for s in sizes))
 
 
 # --- splitting ---------------------------------------------------------------------------
@@ -97,16 +150,17 @@ def _file_pieces(file: FileDiff, capacity: int) -> tuple[Piece, ...]:
         return (whole,)
     # Columns as wide as the whole file's: never narrower than any part's, so never under.
     width = digits(max(s.max_no for s in sizes))
-    fixed = (utf8_len(file_header(file, None)) + _PART_RESERVE + 2, 2)
+    limit = capacity * UNIT
+    fixed = text_cost(file_header(file, _WIDEST_PART) + "\n") + _NEWLINE  # + the separator
     groups: list[list[_HunkSize]] = [[]]
     used = fixed
-    for unit in _units_of(sizes, width=width, fixed=fixed, capacity=capacity):
-        b, n = unit.cost(width)
-        if groups[-1] and tokens_for(used[0] + b, used[1] + n) > capacity:
+    for unit in _units_of(sizes, width=width, fixed=fixed, limit=limit):
+        cost = unit.cost(width)
+        if groups[-1] and used + cost > limit:
             groups.append([])
             used = fixed
         groups[-1].append(unit)
-        used = (used[0] + b, used[1] + n)
+        used += cost
     total = len(groups)
     return tuple(
         _piece(
@@ -120,35 +174,33 @@ def _file_pieces(file: FileDiff, capacity: int) -> tuple[Piece, ...]:
 
 
 def _units_of(
-    sizes: Iterable[_HunkSize], *, width: int, fixed: tuple[int, int], capacity: int
+    sizes: Iterable[_HunkSize], *, width: int, fixed: int, limit: int
 ) -> Iterable[_HunkSize]:
     for s in sizes:
-        b, n = s.cost(width)
-        if tokens_for(fixed[0] + b, fixed[1] + n) <= capacity:
+        if fixed + s.cost(width) <= limit:
             yield s
         else:
-            yield from _windows(s.hunk, width=width, fixed=fixed, capacity=capacity)
+            yield from _windows(s.hunk, width=width, fixed=fixed, limit=limit)
 
 
-def _windows(hunk: Hunk, *, width: int, fixed: tuple[int, int], capacity: int) -> list[_HunkSize]:
+def _windows(hunk: Hunk, *, width: int, fixed: int, limit: int) -> list[_HunkSize]:
     """Cut a hunk into consecutive line windows that each fit a chunk on their own."""
     top = max(max_no(hunk), hunk.old_start + hunk.old_len, hunk.new_start + hunk.new_len)
-    head = len(f"@@ -{top},{top} +{top},{top} @@ {hunk.section}") + 1  # the widest header
-    base = (fixed[0] + head, fixed[1] + 1)
-    per_line = 2 * width + LINE_EXTRA
+    widest = f"@@ -{top},{top} +{top},{top} @@ {hunk.section}".rstrip()
+    base = fixed + text_cost(widest + "\n")
     windows: list[list[DiffLine]] = [[]]
     used = base
     for ln in hunk.lines:
-        cost = per_line + utf8_len(ln.text)
-        if windows[-1] and tokens_for(used[0] + cost, used[1] + 1) > capacity:
+        columns = _prefix_units(ln.kind, width)
+        cost = columns + text_cost(ln.text + "\n")
+        if base + cost > limit:
+            ln = _truncate(ln, (limit - base - columns - UNIT) // MAX_UNITS_PER_BYTE)
+            cost = columns + text_cost(ln.text + "\n")
+        if windows[-1] and used + cost > limit:
             windows.append([])
             used = base
-        if tokens_for(base[0] + cost, base[1] + 1) > capacity:
-            room = max_bytes_for(capacity, newlines=base[1] + 1) - base[0] - per_line
-            ln = _truncate(ln, room)
-            cost = per_line + utf8_len(ln.text)
         windows[-1].append(ln)
-        used = (used[0] + cost, used[1] + 1)
+        used += cost
     return [_size(h) for h in _window_hunks(hunk, windows)]
 
 
@@ -270,14 +322,13 @@ def _piece_key(piece: Piece) -> tuple[str, int]:
 
 
 def _chunk(pieces: list[Piece], prefix_tokens: int) -> Chunk:
-    joins = len(pieces) - 1
-    nbytes = sum(p.nbytes for p in pieces) + joins
-    newlines = sum(p.newlines for p in pieces) + joins
+    # Blocks are one empty line apart: a newline that joins the run of the one before it.
+    units = sum(p.units for p in pieces) + (len(pieces) - 1) * _NEWLINE
     return Chunk(
         files=tuple(p.file for p in pieces),
         parts=tuple(p.part for p in pieces),
         changed_lines=sum(p.changed for p in pieces),
-        estimated_tokens=prefix_tokens + CHUNK_OVERHEAD_TOKENS + tokens_for(nbytes, newlines),
+        estimated_tokens=prefix_tokens + CHUNK_OVERHEAD_TOKENS + tokens_of(units),
     )
 
 

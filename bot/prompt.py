@@ -9,7 +9,7 @@ from typing import get_args
 from bot.config import PathInstruction
 from bot.models import Category
 from bot.secrets import redact_text
-from bot.tokens import BYTES_PER_TOKEN, estimate_tokens
+from bot.tokens import MAX_CHARS_PER_TOKEN, estimate_tokens
 
 # Rules: everything here is a pure function of its arguments (no dates, ids or randomness),
 # so every chunk of a PR repeats the same prefix bytes and the provider's prompt cache
@@ -201,8 +201,8 @@ def truncate_tokens(text: str, cap_tokens: int) -> str:
     """The longest prefix of `text` whose estimate, with the truncation note, fits."""
     if estimate_tokens(text) <= cap_tokens:
         return text
-    # A prefix of more than cap * BYTES_PER_TOKEN characters cannot fit: search below that.
-    low, high = 0, min(len(text), max(cap_tokens, 0) * BYTES_PER_TOKEN)
+    # A prefix of more than cap * MAX_CHARS_PER_TOKEN characters cannot fit: search below.
+    low, high = 0, min(len(text), max(cap_tokens, 0) * MAX_CHARS_PER_TOKEN)
     while low < high:  # binary search: estimate_tokens grows with the prefix length
         mid = (low + high + 1) // 2
         if estimate_tokens(_with_note(text, mid)) <= cap_tokens:

@@ -11,8 +11,8 @@ Format (one block per file; RENDER_FORMAT_HELP explains it to the model)::
 Columns: old-file number (blank for added lines), new-file number (blank for removed lines),
 both right-aligned to the block's widest number, then `|`, the marker (+, -, space) and the
 code. The status may add "mode A -> B" and "part k/n"; a chunk joins its blocks with one
-empty line. bot.chunking counts sizes per hunk from this exact format without rendering
-(LINE_EXTRA and the header helpers here), so a chunk's estimate is
+empty line. bot.chunking bounds each chunk's cost from this exact format without rendering
+it, so a chunk's estimate is at least
 prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk)).
 """
 
@@ -34,7 +34,6 @@ RENDER_FORMAT_HELP = (
     "lines (side LEFT)."
 )
 MARKERS = {"added": "+", "removed": "-", "context": " "}
-LINE_EXTRA = 5  # bytes a line adds besides its numbers and code: " ", " |", marker, "\n"
 
 
 def render_file(

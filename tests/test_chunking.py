@@ -300,25 +300,37 @@ def test_line_longer_than_budget_is_truncated_with_note(char: str) -> None:
     assert cut.text.endswith(f" [line truncated: {len(text) - len(kept)} more characters]")
 
 
+def piece_tokens(file: FileDiff) -> int:
+    """What one whole file takes in a chunk (its block and the empty line after it)."""
+    return estimate_tokens(render_file(file) + "\n")
+
+
 def test_directories_stay_together_when_that_costs_no_request() -> None:
-    rnd = random.Random(5)
+    # Twelve equal directories, a request holding three and a quarter: by directory or by
+    # file, four requests. So no directory is split.
     files = [
-        make_modified(rnd, f"pkg{d}/mod{f}.py", [[(rnd.randint(2, 8), rnd.randint(5, 25))]])
-        for d in range(12)
-        for f in range(6)
+        make_added(f"pkg{d}/mod{f}.py", ["x = y + 1"] * 40) for d in range(12) for f in range(6)
     ]
-    chunks = plan_chunks(files, budget_tokens=12_000, prefix_tokens=1_000)
-    check_chunks(files, chunks, budget=12_000, prefix=1_000)
+    per_dir = 6 * piece_tokens(files[0])
+    budget = 1_000 + CHUNK_OVERHEAD_TOKENS + 3 * per_dir + per_dir // 4
+    chunks = plan_chunks(files, budget_tokens=budget, prefix_tokens=1_000)
+    check_chunks(files, chunks, budget=budget, prefix=1_000)
     homes: dict[str, set[int]] = {}
     for i, chunk in enumerate(chunks):
         for f in chunk.files:
             homes.setdefault(posixpath.dirname(f.path), set()).add(i)
-    assert len(chunks) > 2 and all(len(h) == 1 for h in homes.values())
+    assert len(chunks) == 4 and all(len(h) == 1 for h in homes.values())
 
 
 def test_directories_are_broken_up_when_keeping_them_costs_requests() -> None:
     # Ten directories of just over half a chunk each: kept whole they need ten requests.
-    files = [make_added(f"d{d}/f{f}.py", ["x = 1" * 10] * 38) for d in range(10) for f in range(6)]
+    capacity = 10_000 - 1_000 - CHUNK_OVERHEAD_TOKENS
+    lines = next(
+        n
+        for n in range(1, 500)
+        if 6 * piece_tokens(make_added("f.py", ["x = 1"] * n)) > capacity // 2
+    )
+    files = [make_added(f"d{d}/f{f}.py", ["x = 1"] * lines) for d in range(10) for f in range(6)]
     chunks = plan_chunks(files, budget_tokens=10_000, prefix_tokens=1_000)
     check_chunks(files, chunks, budget=10_000, prefix=1_000)
     assert len(chunks) <= math.ceil(1.1 * lower_bound(chunks, budget=10_000, prefix=1_000)) < 10

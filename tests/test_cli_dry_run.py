@@ -158,8 +158,10 @@ def test_max_requests_cuts_and_lists_budget(tmp_path: Path) -> None:
     # Three directories of large files at a small context: more than one request is needed.
     parts = []
     for d in ("a", "b", "c"):
-        body = "".join(f"+line {i} {'x' * 60}\n" for i in range(400))
-        parts.append(f"--- /dev/null\n+++ b/{d}/f.py\n@@ -0,0 +1,400 @@\n{body}")
+        body = "".join(
+            f"+    result_{i} = handler(request, {i}, timeout={i % 30})\n" for i in range(600)
+        )
+        parts.append(f"--- /dev/null\n+++ b/{d}/f.py\n@@ -0,0 +1,600 @@\n{body}")
     (tmp_path / "big.diff").write_text("".join(parts))
     args = ("--dry-run", "--format", "json", "--diff", "big.diff", "--context-tokens", "40000")
     full = plan_of(run_cli(*args, cwd=tmp_path))

@@ -73,14 +73,14 @@ def test_uncapped_plan_covers_everything_and_prices_it() -> None:
 def importance_mix() -> list[FileDiff]:
     # Each file takes most of a 20k-token request, so a cap of N keeps about N files.
     return [
-        sized("docs/guide.md", 700),
-        sized("config/app.yml", 900),
-        sized("tests/test_core.py", 800),
-        sized("src/core.py", 600),
-        sized("src/big.py", 900),
-        sized("README.rst", 400),
-        sized("src/web/view.ts", 500),
-        sized("pkg/api_test.go", 300),
+        sized("docs/guide.md", 525),
+        sized("config/app.yml", 675),
+        sized("tests/test_core.py", 600),
+        sized("src/core.py", 450),
+        sized("src/big.py", 675),
+        sized("README.rst", 300),
+        sized("src/web/view.ts", 375),
+        sized("pkg/api_test.go", 225),
     ]
 
 

@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import tarfile
@@ -161,13 +162,39 @@ SOURCES = {
     "locale_vi_countries.json.txt": Source("locale", "countries", "langs/vi.json"),
     "locale_zh_countries.json.txt": Source("locale", "countries", "langs/zh.json"),
     "locale_ko_countries.json.txt": Source("locale", "countries", "langs/ko.json"),
+    # Data that real PRs add and byte counts misjudge most: generated here (see synthetic()),
+    # then rendered for the model as a new file.
+    "data_c_hex_table.txt": Source("data", "synthetic", "table.c"),
+    "data_csv_numbers.txt": Source("data", "synthetic", "data.csv"),
+    "data_json_numbers.txt": Source("data", "synthetic", "data.json"),
+    "data_go_short_lines.txt": Source("data", "synthetic", "server.go"),
 }
+
+
+def synthetic(path: str) -> bytes:
+    """A deterministic new-file diff of data-like content (seeded; no download)."""
+    rnd = random.Random(path)
+    if path == "table.c":
+        row = lambda: ", ".join(f"0x{rnd.randrange(256):02x}" for _ in range(4))  # noqa: E731
+        lines = [row() + "," for _ in range(600)]
+    elif path == "data.csv":
+        lines = [",".join(str(rnd.randrange(1000)) for _ in range(6)) for _ in range(600)]
+    elif path == "data.json":
+        lines = ["[", *(f"    {rnd.randrange(100000)}," for _ in range(600)), "    0", "]"]
+    else:
+        go = ["\t}", "\treturn nil", "}", "", "func (s *Server) Close() error {"]
+        go += ["\tif s.ln == nil {", "\ts.mu.Lock()", "\tdefer s.mu.Unlock()"]
+        lines = [rnd.choice(go) for _ in range(600)]
+    body = "".join(f"+{line}\n" for line in lines)
+    return f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(lines)} @@\n{body}".encode()
 
 
 def describe(source: Source) -> str:
     """Where a sample comes from, in one line (stored in counts.json next to its counts)."""
     if source.archive == "diff":
         return f"bot.render.render_chunk of tests/data/diffs/{source.path}"
+    if source.archive == "synthetic":
+        return f"bot.render.render_chunk of make_counts.synthetic({source.path!r}) (generated)"
     if ".." in source.archive:
         old, new = (ARCHIVES[k] for k in source.archive.split(".."))
         dirs = f"{old.name}-{old.version}/{source.path} {new.name}-{new.version}/{source.path}"
@@ -245,11 +272,14 @@ def fetch() -> None:
     SAMPLES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tarballs = {}
-        for key in sorted({k for s in SOURCES.values() for k in s.archive.split("..")} - {"diff"}):
+        keys = {k for s in SOURCES.values() for k in s.archive.split("..")} - {"diff", "synthetic"}
+        for key in sorted(keys):
             tarballs[key] = download(ARCHIVES[key], Path(tmp) / key)
         for name, source in SOURCES.items():
             if source.archive == "diff":
                 data = rendered((DIFFS / source.path).read_bytes())
+            elif source.archive == "synthetic":
+                data = rendered(synthetic(source.path))
             elif ".." in source.archive:
                 old, new = (tarballs[k] for k in source.archive.split(".."))
                 data = rendered(release_diff(old, new, source.path, Path(tmp) / name))

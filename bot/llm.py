@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,10 +64,25 @@ class ChunkResult:
     usage: Usage  # every billed request of this chunk, repairs included
     served_model: str | None
     error: str | None = None  # set when the chunk failed; findings are then empty
+    too_long: bool = False  # the server said the request exceeds the model's context
 
 
 class _ChunkFailed(Exception):
     """A transient failure that outlived its retries, or a 4xx that only concerns this chunk."""
+
+    def __init__(self, reason: str, *, too_long: bool = False) -> None:
+        super().__init__(reason)
+        self.too_long = too_long
+
+
+# How OpenAI-compatible servers word a request over the context window (xAI's wording is not
+# documented): "maximum context length", "prompt is too long", "context_length_exceeded",
+# "too many tokens", "exceeds the maximum ... tokens".
+_TOO_LONG = re.compile(
+    r"context.?(?:length|window)|too (?:long|large|many tokens)|(?:maximum|max|limit)\b.*\btokens"
+    r"|tokens?\b.*\b(?:exceed|maximum|limit)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -196,7 +212,7 @@ class _Session:
                 outcome = await self._ask(repair)
                 usage, served = usage + outcome.usage, outcome.served_model or served
         except _ChunkFailed as exc:
-            return ChunkResult(index, (), usage, served, f"{name} failed: {exc}")
+            return ChunkResult(index, (), usage, served, f"{name} failed: {exc}", exc.too_long)
         if outcome.review is None:
             reason = f"reply did not validate, even after a repair request: {outcome.problem}"
             return ChunkResult(index, (), usage, served, f"{name} failed: {reason}")
@@ -220,8 +236,9 @@ class _Session:
                     return await self._ask(messages)
                 reason, headers = f"model API answered {status}: {message}", exc.response.headers
                 if not _retryable(status):
+                    too_long = status in (400, 413) and bool(_TOO_LONG.search(message))
                     fatal = self._fatal(status, message)
-                    raise (fatal or _ChunkFailed(reason)) from None
+                    raise (fatal or _ChunkFailed(reason, too_long=too_long)) from None
             except openai.APIConnectionError as exc:  # includes timeouts
                 reason = _connection_reason(exc, self.settings.timeout_s)
             if attempt == retries:

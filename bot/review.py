@@ -18,6 +18,7 @@ from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
 from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
 from bot.render import RENDER_FORMAT_HELP, render_chunk
+from bot.resplit import ask_with_splits
 from bot.secrets import redact_files, redact_text
 from bot.settings import Settings
 from bot.summary import build_summary
@@ -121,23 +122,28 @@ def ask_model(
     """Send every chunk to the model (concurrently) and return results in chunk order."""
     from bot import llm  # the openai import is slow; dry runs never pay for it
 
-    if not prepared.chunk_texts:
+    chunks = prepared.plan.chunks
+    if not chunks:
         return []
 
     async def run() -> list[ChunkResult]:
         client = llm.make_client(settings)
-        try:
+
+        async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:
             return await llm.review_chunks(
                 client,
                 settings=settings,
                 model=prepared.model,
                 prefix_messages=prepared.prefix_messages,
-                chunk_texts=prepared.chunk_texts,
+                chunk_texts=texts,
                 conv_id=prepared.conv_id,
                 on_event=on_event,
-                chunk_labels=[
-                    ", ".join(f.path for f in chunk.files) for chunk in prepared.plan.chunks
-                ],
+                chunk_labels=labels,
+            )
+
+        try:
+            return await ask_with_splits(
+                chunks, prepared.chunk_texts, prefix_tokens=prepared.plan.prefix_tokens, ask=ask
             )
         finally:
             await client.close()

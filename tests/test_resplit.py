@@ -1,0 +1,141 @@
+"""A chunk the server refuses as over the model's context is asked about again in halves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fakes.openai_server import FakeModel, error, finding, findings
+
+from bot.config import RepoConfig
+from bot.diff import parse_diff
+from bot.llm import _TOO_LONG
+from bot.models import PullRequest
+from bot.review import ask_model, assemble_review, prepare_review
+from bot.settings import Settings
+
+# The wording OpenAI's API uses; xAI's is not documented, so several are recognised.
+TOO_LONG = {
+    "code": "Client specified an invalid argument",
+    "error": "This model's maximum prompt length is 131072 but the request contains 140000 tokens.",
+}
+
+
+def diff_of(files: int, lines: int) -> str:
+    parts = []
+    for i in range(files):
+        body = "".join(f"+    value_{j} = compute({j}, factor={i})\n" for j in range(lines))
+        parts.append(f"--- /dev/null\n+++ b/pkg{i}/mod.py\n@@ -0,0 +1,{lines} @@\n{body}")
+    return "".join(parts)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeModel]:
+    with FakeModel() as server:
+        yield server
+
+
+def settings_for(fake: FakeModel) -> Settings:
+    return Settings(
+        api_key="test-key",
+        base_url=fake.url,
+        retry_base_s=0.001,
+        retry_max_s=0.01,
+        timeout_s=5.0,
+        prices={},
+        context_tokens=400_000,
+        max_output_tokens=10_000,
+    )
+
+
+def files_in(request: dict[str, Any]) -> list[str]:
+    return re.findall(r"### File: (\S+)", request["json"]["messages"][-1]["content"])
+
+
+def refuse_more_than(limit: int):  # type: ignore[no-untyped-def]
+    """A server whose context holds `limit` files: more is refused as too long."""
+
+    def reply(request: dict[str, Any]) -> Any:
+        paths = files_in(request)
+        if len(paths) > limit:
+            return error(400, TOO_LONG)
+        return findings(
+            [finding(path=p, line=1, title=f"issue in {p}", code=_first(p)) for p in paths]
+        )
+
+    return reply
+
+
+def _first(path: str) -> str:
+    """The first added line of `path` in diff_of(), which the findings quote."""
+    return f"value_0 = compute(0, factor={path[3]})"
+
+
+def review(fake: FakeModel, diff: str) -> Any:
+    settings = settings_for(fake)
+    pr = PullRequest(files=parse_diff(diff))
+    prepared = prepare_review(pr, RepoConfig(min_severity="nit"), settings)
+    return prepared, assemble_review(prepared, ask_model(prepared, settings))
+
+
+def test_a_refused_chunk_is_reviewed_in_halves_and_nothing_is_lost(fake: FakeModel) -> None:
+    fake.script(refuse_more_than(2))
+    prepared, result = review(fake, diff_of(files=4, lines=30))
+    assert len(prepared.plan.chunks) == 1  # the planner put all four files in one request
+    assert result.errors == ()
+    assert sorted(f.path for f in result.comments) == [f"pkg{i}/mod.py" for i in range(4)]
+    sizes = [len(files_in(r)) for r in fake.requests]
+    assert sizes == [4, 2, 2]
+    assert result.usage.requests == 2  # the refused request is not billed
+
+
+def test_a_second_split_when_halves_are_still_too_long(fake: FakeModel) -> None:
+    fake.script(refuse_more_than(1))
+    _, result = review(fake, diff_of(files=4, lines=30))
+    assert result.errors == ()
+    assert len(result.comments) == 4
+    assert sorted(len(files_in(r)) for r in fake.requests) == [1, 1, 1, 1, 2, 2, 4]
+
+
+def test_a_chunk_still_refused_after_two_splits_is_an_error_that_says_so(fake: FakeModel) -> None:
+    fake.script(lambda request: error(400, TOO_LONG))
+    _, result = review(fake, diff_of(files=1, lines=30))  # a hunk splits into line windows
+    (message,) = result.errors
+    assert message.endswith("(too long for the model's context, even at 1/4 of its planned size)")
+    assert len(fake.requests) >= 1 + 2 + 4  # halves, then halves of those (windows may be 3)
+
+
+def test_a_single_line_cannot_be_split(fake: FakeModel) -> None:
+    fake.script(lambda request: error(400, TOO_LONG))
+    _, result = review(fake, diff_of(files=1, lines=1))
+    (message,) = result.errors
+    assert message.endswith("(too long for the model's context, unsplittable)")
+    assert len(fake.requests) == 1
+
+
+def test_other_400s_are_not_split(fake: FakeModel) -> None:
+    fake.script(lambda request: error(400, {"code": "bad", "error": "temperature is invalid"}))
+    _, result = review(fake, diff_of(files=4, lines=30))
+    assert len(fake.requests) == 1
+    assert len(result.errors) == 1 and "too long" not in result.errors[0]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "This model's maximum context length is 131072 tokens. However, you requested 140000",
+        "prompt is too long: 270000 tokens > 256000 maximum",
+        "context_length_exceeded",
+        "Input has too many tokens for this model",
+        "The number of tokens in the prompt exceeds the limit",
+    ],
+)
+def test_wordings_of_too_long_are_recognised(message: str) -> None:
+    assert _TOO_LONG.search(message)
+
+
+@pytest.mark.parametrize("message", ["temperature is invalid", "Unknown model grok-9"])
+def test_other_messages_are_not_too_long(message: str) -> None:
+    assert not _TOO_LONG.search(message)

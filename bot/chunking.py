@@ -9,122 +9,17 @@ from __future__ import annotations
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.models import Chunk, DiffLine, FileDiff, Hunk
-from bot.render import digits, file_header, hunk_header, max_no
-from bot.tokens import MAX_UNITS_PER_BYTE, SHARES, UNIT, text_cost, tokens_of
+from bot.render import digits, file_header, max_no
+from bot.sizes import NEWLINE_UNITS, HunkSize, Piece, hunk_size, make_piece, prefix_units
+from bot.tokens import MAX_UNITS_PER_BYTE, UNIT, text_cost, tokens_of
 
 CHUNK_OVERHEAD_TOKENS = 64  # message framing around a chunk: role markers, delimiters
 TRUNCATION_NOTE = " [line truncated: {} more characters]"
 
 _WIDEST_PART = "part 99999/99999"  # costs no less than any real part label
-
-
-# --- sizes -------------------------------------------------------------------------------
-#
-# Costs are in bot.tokens units and equal text_cost of the rendered text, computed without
-# rendering it: a hunk's code is costed as one text, then each line's `OLD NEW |M` columns
-# are added by arithmetic on its kind, its numbers and the column width.
-
-_RUNS = {"context": 6, "added": 4, "removed": 3}  # runs in the columns, besides a pad run
-_DIGIT, _OTHER, _NEWLINE = SHARES["d"], SHARES["s"], SHARES["n"]  # the columns' byte shares
-assert SHARES["p"] == _OTHER  # the columns are digits, spaces, "|" and the marker
-# Where the columns meet the code a new run starts, unless the code's first character is of
-# the class the columns end in (a space for context, "+"/"-" otherwise) or, after a space,
-# a letter (" word" is one run).
-_JOINS_AFTER_SPACE = {c for c in map(chr, range(128)) if c in " \t\r" or c.isalpha()}
-_JOINS_AFTER_MARK = {c for c in map(chr, range(128)) if not (c.isalnum() or c in " \t\r\n")}
-
-
-@dataclass(frozen=True, slots=True)
-class _HunkSize:
-    hunk: Hunk
-    base: int  # units: the code as one text, and the runs that do not depend on the width
-    lines: int
-    digits: int  # digits of all line numbers in the columns
-    olds: tuple[int, int]  # (first, count) of the old line numbers, for pad runs
-    max_no: int
-    changed: int
-
-    def cost(self, width: int) -> int:
-        """Units of this hunk rendered with number columns `width` wide."""
-        # An old number narrower than the column starts the line with a run of pad spaces
-        # (an added line's blank old column is in _RUNS already).
-        pads = self.olds[1] - _count_with_digits(*self.olds, width)
-        other = self.lines * (2 * width + 4) - self.digits  # spaces, "|" and markers
-        return self.base + pads * UNIT + self.digits * _DIGIT + other * _OTHER
-
-
-def _size(hunk: Hunk) -> _HunkSize:
-    texts = [ln.text for ln in hunk.lines]
-    runs = changed = 0
-    for ln in hunk.lines:
-        kind, first = ln.kind, ln.text[:1]
-        runs += _RUNS[kind]
-        if kind == "context":
-            runs += first not in _JOINS_AFTER_SPACE
-        else:
-            changed += 1
-            runs += first not in _JOINS_AFTER_MARK
-    # Joined, each non-empty code line starts a run after its newline; rendered, that run is
-    # the join with the columns counted above.
-    runs -= sum(1 for t in texts if t)
-    joined = "\n".join([hunk_header(hunk), *texts, ""])
-    olds = (hunk.old_start, hunk.old_len) if hunk.old_len else (1, 0)
-    news = (hunk.new_start, hunk.new_len) if hunk.new_len else (1, 0)
-    return _HunkSize(
-        hunk,
-        base=text_cost(joined) + runs * UNIT,
-        lines=len(texts),
-        digits=_digit_total(*olds) + _digit_total(*news),
-        olds=olds,
-        max_no=max_no(hunk),
-        changed=changed,
-    )
-
-
-def _count_with_digits(first: int, count: int, width: int) -> int:
-    """How many of first .. first + count - 1 have exactly `width` digits."""
-    low, high = max(first, int(10 ** (width - 1))), min(first + count - 1, int(10**width) - 1)
-    return max(high - low + 1, 0)
-
-
-def _digit_total(first: int, count: int) -> int:
-    if not count:
-        return 0
-    low, high = len(str(first)), len(str(first + count - 1))
-    return sum(k * _count_with_digits(first, count, k) for k in range(low, high + 1))
-
-
-def _prefix_units(kind: str, width: int) -> int:
-    """At most what one line's columns add (pad run, widest numbers, a new run after)."""
-    numbers = 2 if kind == "context" else 1
-    shares = numbers * width * _DIGIT + (2 * width + 4 - numbers * width) * _OTHER
-    return (_RUNS[kind] + 2) * UNIT + shares
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A file, or one part of a split file, with an upper bound of its rendering's cost."""
-
-    file: FileDiff  # carries only this piece's hunks
-    part: str  # "part k/n", or "" for a whole file
-    index: int  # k, or 0 for a whole file: orders the parts of one file
-    units: int  # of render_file(file, part=part), in bot.tokens units
-    changed: int
-
-    @property
-    def tokens(self) -> int:
-        """Its estimate inside a chunk, counting the empty line that separates blocks."""
-        return tokens_of(self.units + _NEWLINE)
-
-
-def _piece(file: FileDiff, sizes: Sequence[_HunkSize], *, part: str = "", index: int = 0) -> Piece:
-    width = digits(max((s.max_no for s in sizes), default=1))
-    units = text_cost(file_header(file, part or None) + "\n")
-    units += sum(s.cost(width) for s in sizes)
-    return Piece(file, part, index, units, sum(s.changed for s in sizes))
 
 
 # --- splitting ---------------------------------------------------------------------------
@@ -144,15 +39,15 @@ def split_into_pieces(
 
 
 def _file_pieces(file: FileDiff, capacity: int) -> tuple[Piece, ...]:
-    sizes = [_size(h) for h in file.hunks]
-    whole = _piece(file, sizes)
+    sizes = [hunk_size(h) for h in file.hunks]
+    whole = make_piece(file, sizes)
     if whole.tokens <= capacity or not sizes:
         return (whole,)
     # Columns as wide as the whole file's: never narrower than any part's, so never under.
     width = digits(max(s.max_no for s in sizes))
     limit = capacity * UNIT
-    fixed = text_cost(file_header(file, _WIDEST_PART) + "\n") + _NEWLINE  # + the separator
-    groups: list[list[_HunkSize]] = [[]]
+    fixed = text_cost(file_header(file, _WIDEST_PART) + "\n") + NEWLINE_UNITS  # + the separator
+    groups: list[list[HunkSize]] = [[]]
     used = fixed
     for unit in _units_of(sizes, width=width, fixed=fixed, limit=limit):
         cost = unit.cost(width)
@@ -163,7 +58,7 @@ def _file_pieces(file: FileDiff, capacity: int) -> tuple[Piece, ...]:
         used += cost
     total = len(groups)
     return tuple(
-        _piece(
+        make_piece(
             file.model_copy(update={"hunks": tuple(s.hunk for s in group)}),
             group,
             part=f"part {k}/{total}",
@@ -174,8 +69,8 @@ def _file_pieces(file: FileDiff, capacity: int) -> tuple[Piece, ...]:
 
 
 def _units_of(
-    sizes: Iterable[_HunkSize], *, width: int, fixed: int, limit: int
-) -> Iterable[_HunkSize]:
+    sizes: Iterable[HunkSize], *, width: int, fixed: int, limit: int
+) -> Iterable[HunkSize]:
     for s in sizes:
         if fixed + s.cost(width) <= limit:
             yield s
@@ -183,7 +78,7 @@ def _units_of(
             yield from _windows(s.hunk, width=width, fixed=fixed, limit=limit)
 
 
-def _windows(hunk: Hunk, *, width: int, fixed: int, limit: int) -> list[_HunkSize]:
+def _windows(hunk: Hunk, *, width: int, fixed: int, limit: int) -> list[HunkSize]:
     """Cut a hunk into consecutive line windows that each fit a chunk on their own."""
     top = max(max_no(hunk), hunk.old_start + hunk.old_len, hunk.new_start + hunk.new_len)
     widest = f"@@ -{top},{top} +{top},{top} @@ {hunk.section}".rstrip()
@@ -191,7 +86,7 @@ def _windows(hunk: Hunk, *, width: int, fixed: int, limit: int) -> list[_HunkSiz
     windows: list[list[DiffLine]] = [[]]
     used = base
     for ln in hunk.lines:
-        columns = _prefix_units(ln.kind, width)
+        columns = prefix_units(ln.kind, width)
         cost = columns + text_cost(ln.text + "\n")
         if base + cost > limit:
             ln = _truncate(ln, (limit - base - columns - UNIT) // MAX_UNITS_PER_BYTE)
@@ -201,7 +96,7 @@ def _windows(hunk: Hunk, *, width: int, fixed: int, limit: int) -> list[_HunkSiz
             used = base
         windows[-1].append(ln)
         used += cost
-    return [_size(h) for h in _window_hunks(hunk, windows)]
+    return [hunk_size(h) for h in _window_hunks(hunk, windows)]
 
 
 def _truncate(line: DiffLine, max_bytes: int) -> DiffLine:
@@ -323,7 +218,7 @@ def _piece_key(piece: Piece) -> tuple[str, int]:
 
 def _chunk(pieces: list[Piece], prefix_tokens: int) -> Chunk:
     # Blocks are one empty line apart: a newline that joins the run of the one before it.
-    units = sum(p.units for p in pieces) + (len(pieces) - 1) * _NEWLINE
+    units = sum(p.units for p in pieces) + (len(pieces) - 1) * NEWLINE_UNITS
     return Chunk(
         files=tuple(p.file for p in pieces),
         parts=tuple(p.part for p in pieces),

@@ -1,18 +1,18 @@
-"""Parse unified diffs (git's and GitHub's) into FileDiffs; build commentable-line maps."""
+"""Parse unified diffs (git's and GitHub's) into FileDiffs; build commentable-line maps.
+
+Git's extended header (names, renames, copies, modes, binary markers) is read here, because
+unidiff splits `diff --git` lines greedily (a name containing " b/" makes it fail on valid git
+output) and keeps quoted names encoded; every file's hunks are read by unidiff (bot.diff_hunks).
+"""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from unidiff.errors import UnidiffParseError
-from unidiff.patch import Hunk as UniHunk
-from unidiff.patch import PatchedFile, PatchSet
-
+from bot.diff_hunks import check_hunk_ends, convert, patch_set, read_hunks
 from bot.diff_names import (
     git_header_names,
     header_name,
@@ -21,21 +21,13 @@ from bot.diff_names import (
     unquote_name,
 )
 from bot.errors import DiffError
-from bot.models import DiffLine, FileDiff, FileStatus, Hunk, LineMap
+from bot.models import FileDiff, FileStatus, Hunk, LineMap
 
-# unidiff reads every hunk: line numbers, the counts its header promises, "\ No newline"
-# markers. Git's extended header (names, renames, copies, modes, binary markers) is read
-# here first, because unidiff splits a `diff --git` line greedily (a name containing " b/"
-# makes it fail on valid git output) and keeps quoted names encoded. Each git file's hunks
-# then go to unidiff under this neutral header.
-_NEUTRAL = ("--- a\n", "+++ b\n")
-_HUNK_RE = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)")
 _HEADER_RE = re.compile(  # git's extended header lines between "diff --git" and "---"
     r"(old mode|new mode|deleted file mode|new file mode|rename from|rename to|copy from"
     r"|copy to|similarity index|dissimilarity index|index) (.*)"
 )
 _SECTION_STARTS = ("diff --git ", "diff --cc ", "diff --combined ")
-_KINDS = {"+": "added", "-": "removed", " ": "context"}  # "" = blank lines after a hunk
 _MOVES: tuple[tuple[str, FileStatus], ...] = (("rename", "renamed"), ("copy", "copied"))
 SUBMODULE_MODE = "160000"
 
@@ -75,7 +67,7 @@ def parse_file_patch(
     lines = list(io.StringIO(patch))
     if lines and not lines[0].startswith("@@ "):
         raise DiffError(f"{path}: not a unified diff patch (unexpected line 1)")
-    hunks, end = _hunks(lines, 0, len(lines), path) if lines else ((), 0)
+    hunks, end = read_hunks(lines, 0, len(lines), path) if lines else ((), 0)
     if end < len(lines):
         raise DiffError(f"{path}: not a unified diff patch (unexpected line {end + 1})")
     return FileDiff(
@@ -153,7 +145,7 @@ def _git_file(lines: list[str], start: int, end: int) -> FileDiff:
     path = head.new if head.new is not None else head.old
     if path is None:
         raise DiffError(f"line {start + 1}: file header names no file (both sides /dev/null)")
-    hunks = _hunks(lines, i, end, path)[0] if i < end and lines[i].startswith("@@ ") else ()
+    hunks = read_hunks(lines, i, end, path)[0] if i < end and lines[i].startswith("@@ ") else ()
     return _file_diff(head, path, hunks)
 
 
@@ -174,17 +166,17 @@ def _plain_files(lines: list[str], start: int, end: int) -> list[FileDiff]:
         return []  # a preamble: commit message, e-mail headers, prose
     fed = lines[first:end]
     files = []
-    for patched in _patch_set(fed, base=first, path=None):
+    for patched in patch_set(fed, base=first, path=None):
         old_raw, new_raw = header_name(patched.source_file), header_name(patched.target_file)
         pair = prefix_pair(old_raw, new_raw)
         old, new = strip_prefix(old_raw, pair[0]), strip_prefix(new_raw, pair[1])
         path = new if new is not None else old
         if path is None:
             raise DiffError(f"line {first + 1}: file header names no file (both sides /dev/null)")
-        _check_hunk_ends(fed, patched, base=first, path=path)
+        check_hunk_ends(fed, patched, base=first, path=path)
         # Without git's headers, two different names are two snapshots of one file (diff -u
         # f.orig f, git diff --no-index A B), not a rename the repository records.
-        hunks = _convert(patched)
+        hunks = convert(patched)
         head = _Header(old=old, new=new, status=_plain_status(old, new, hunks))
         head.binary = patched.is_binary_file
         files.append(_file_diff(head, path, hunks))
@@ -241,99 +233,3 @@ def _is_submodule_patch(hunks: tuple[Hunk, ...]) -> bool:
     # GitHub's per-file patch carries no modes; a gitlink shows as "Subproject commit <sha>".
     lines = [ln for h in hunks for ln in h.lines]
     return bool(lines) and all(ln.text.startswith("Subproject commit ") for ln in lines)
-
-
-# --- hunks (unidiff) ----------------------------------------------------------------------
-
-
-def _hunks(lines: list[str], i: int, end: int, path: str) -> tuple[tuple[Hunk, ...], int]:
-    """Hunks of one file from lines[i:end] (starting at a hunk header), and where they end."""
-    fed = [*_NEUTRAL, *lines[i:end]]
-    base = i - len(_NEUTRAL)
-    patched = _patch_set(fed, base=base, path=path)[0]
-    stop = _check_hunk_ends(fed, patched, base=base, path=path)
-    return _convert(patched), base + stop
-
-
-def _patch_set(fed: list[str], *, base: int, path: str | None) -> PatchSet:
-    """unidiff's parse of `fed`, whose line k (1-based) is line base + k of the input."""
-    try:
-        return PatchSet(fed)
-    except UnidiffParseError as exc:
-        raise _located(exc, fed, base=base, path=path) from None
-
-
-def _located(exc: UnidiffParseError, fed: list[str], *, base: int, path: str | None) -> DiffError:
-    """unidiff names no line; parse again, watching where it stops, to say where and why."""
-    at = {"line": 0, "hunk": 0, "file": 0}
-
-    def watched() -> Iterator[str]:
-        for number, line in enumerate(fed, 1):
-            at["line"] = number
-            if line.startswith("@@ "):
-                at["hunk"] = number
-            elif line.startswith("+++ ") and number > 1 and fed[number - 2].startswith("--- "):
-                at["file"] = number
-            yield line
-
-    with contextlib.suppress(UnidiffParseError):
-        PatchSet(watched())
-    if path is None:  # a plain diff: the file whose header came last
-        old, new = (header_name(fed[at["file"] - k][4:]) for k in (2, 1))
-        path = strip_prefix(new, prefix_pair(old, new)[1]) or old
-    line, where = base + at["line"], f"{path}: hunk at line {base + at['hunk']}"
-    reason = str(exc)
-    if reason.startswith("Hunk is shorter"):
-        return DiffError(f"{where} is truncated: the diff ends before the lines its header counts")
-    if reason.startswith(("Hunk diff line expected", "Hunk is longer")):
-        return DiffError(f"{where} is truncated or does not match its header (line {line})")
-    if reason.startswith("Unexpected hunk"):
-        return DiffError(f"{path}: line {line}: hunk header after lines that belong to no hunk")
-    return DiffError(f"{path}: line {line}: {reason.splitlines()[0][:120]}")
-
-
-def _check_hunk_ends(fed: list[str], patched: PatchedFile, *, base: int, path: str) -> int:
-    """unidiff leaves lines after a complete hunk to whoever comes next; a line shaped like
-    hunk content there means the header undercounted, and a bad "@@" line is no hunk."""
-    stop = 0
-    for hunk in patched:
-        stop = max((ln.diff_line_no or 0) for ln in hunk)  # 1-based: fed[stop] comes next
-        while stop < len(fed) and fed[stop].startswith("\\"):
-            stop += 1
-        if stop >= len(fed):
-            break
-        after = fed[stop]
-        if after.startswith("@@ ") and not _HUNK_RE.match(_bare(after)):
-            raise DiffError(f"{path}: malformed hunk header at line {base + stop + 1}")
-        if after[:1] in ("+", " ") or (after[:1] == "-" and not after.startswith(("--- ", "-- "))):
-            raise DiffError(
-                f"{path}: line {base + stop + 1} continues a hunk past the length its header gives"
-            )
-    return stop
-
-
-def _convert(patched: PatchedFile) -> tuple[Hunk, ...]:
-    return tuple(_convert_hunk(hunk) for hunk in patched)
-
-
-def _convert_hunk(hunk: UniHunk) -> Hunk:
-    """unidiff's hunk as ours: "\\ No newline" markers dropped, line terminators removed."""
-    out: list[DiffLine] = []
-    for ln in hunk:
-        kind = _KINDS.get(ln.line_type)
-        if kind is None:  # "\ No newline at end of file" belongs to the line before
-            continue
-        text = ln.value
-        if text.endswith("\n"):
-            text = text[:-2] if text.endswith("\r\n") else text[:-1]
-        elif text.endswith("\r"):
-            text = text[:-1]
-        out.append(DiffLine(kind, ln.source_line_no, ln.target_line_no, text))  # type: ignore[arg-type]
-    return Hunk(
-        old_start=hunk.source_start,
-        old_len=hunk.source_length,
-        new_start=hunk.target_start,
-        new_len=hunk.target_length,
-        section=hunk.section_header.strip(),
-        lines=tuple(out),
-    )

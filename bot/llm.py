@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from openai import AsyncOpenAI
 from pydantic import ValidationError
 
 from bot.errors import ConfigError, MissingKeyError, ModelError
+from bot.model_errors import refuses_schema, retryable, too_long
 from bot.models import Finding, Usage
 from bot.ratelimit import RateLimiter, retry_wait_s
 from bot.schema import (
@@ -37,7 +37,6 @@ Sleep = Callable[[float], Awaitable[None]]
 
 CONV_HEADER = "x-grok-conv-id"
 _NO_HEADERS: Mapping[str, str] = {}
-RETRY_STATUSES = frozenset({408, 409, 429})  # plus every 5xx
 
 
 class ModelAuthError(ModelError):
@@ -73,16 +72,6 @@ class _ChunkFailed(Exception):
     def __init__(self, reason: str, *, too_long: bool = False) -> None:
         super().__init__(reason)
         self.too_long = too_long
-
-
-# How OpenAI-compatible servers word a request over the context window (xAI's wording is not
-# documented): "maximum context length", "prompt is too long", "context_length_exceeded",
-# "too many tokens", "exceeds the maximum ... tokens".
-_TOO_LONG = re.compile(
-    r"context.?(?:length|window)|too (?:long|large|many tokens)|(?:maximum|max|limit)\b.*\btokens"
-    r"|tokens?\b.*\b(?:exceed|maximum|limit)",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -231,14 +220,14 @@ class _Session:
                 return await self._send(messages, json_mode=json_mode)
             except openai.APIStatusError as exc:
                 status, message = exc.status_code, error_message(exc)
-                if status == 400 and not json_mode and _refuses_schema(message):
+                if status == 400 and not json_mode and refuses_schema(message):
                     self.json_mode = True  # this and every later request use json_object
                     return await self._ask(messages)
                 reason, headers = f"model API answered {status}: {message}", exc.response.headers
-                if not _retryable(status):
-                    too_long = status in (400, 413) and bool(_TOO_LONG.search(message))
+                if not retryable(status):
+                    over = too_long(status, message)
                     fatal = self._fatal(status, message)
-                    raise (fatal or _ChunkFailed(reason, too_long=too_long)) from None
+                    raise (fatal or _ChunkFailed(reason, too_long=over)) from None
             except openai.APIConnectionError as exc:  # includes timeouts
                 reason = _connection_reason(exc, self.settings.timeout_s)
             if attempt == retries:
@@ -323,15 +312,6 @@ def error_message(exc: openai.APIStatusError) -> str:
     except ValueError:
         body = exc.response.text
     return parse_error_body(body, status=exc.status_code)
-
-
-def _refuses_schema(message: str) -> bool:
-    lowered = message.lower()
-    return any(k in lowered for k in ("response_format", "json_schema", "response format"))
-
-
-def _retryable(status: int) -> bool:
-    return status in RETRY_STATUSES or status >= 500
 
 
 def _connection_reason(exc: openai.APIConnectionError, timeout_s: float) -> str:

@@ -7,10 +7,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from bot.chunking import CHUNK_OVERHEAD_TOKENS, Piece, pack_pieces, split_into_pieces
+from bot.chunking import CHUNK_OVERHEAD_TOKENS, pack_pieces, split_into_pieces
 from bot.errors import ConfigError
 from bot.models import Chunk, FileDiff, Plan, SkippedFile
 from bot.pricing import Price, cost_from_tokens
+from bot.sizes import Piece
 
 MARGIN_PERCENT = 5  # DESIGN.md "Budget": 5% of the context window stays unused
 MIN_CHUNK_TOKENS = 1_000  # below this a request cannot carry a useful piece of diff

@@ -11,7 +11,7 @@ from fakes.openai_server import FakeModel, error, finding, findings
 
 from bot.config import RepoConfig
 from bot.diff import parse_diff
-from bot.llm import _TOO_LONG
+from bot.model_errors import too_long
 from bot.models import PullRequest
 from bot.review import ask_model, assemble_review, prepare_review
 from bot.settings import Settings
@@ -133,9 +133,10 @@ def test_other_400s_are_not_split(fake: FakeModel) -> None:
     ],
 )
 def test_wordings_of_too_long_are_recognised(message: str) -> None:
-    assert _TOO_LONG.search(message)
+    assert too_long(400, message) and too_long(413, message)
 
 
 @pytest.mark.parametrize("message", ["temperature is invalid", "Unknown model grok-9"])
 def test_other_messages_are_not_too_long(message: str) -> None:
-    assert not _TOO_LONG.search(message)
+    assert not too_long(400, message)
+    assert not too_long(500, "prompt is too long")  # a server error is retried, not split

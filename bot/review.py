@@ -17,6 +17,7 @@ from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
 from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
+from bot.ratelimit import RateLimiter
 from bot.render import RENDER_FORMAT_HELP, render_chunk
 from bot.resplit import ask_with_splits
 from bot.secrets import redact_files, redact_text
@@ -128,6 +129,7 @@ def ask_model(
 
     async def run() -> list[ChunkResult]:
         client = llm.make_client(settings)
+        limiter = RateLimiter(settings.rpm, settings.tpm)  # shared by the re-sends of halves
 
         async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:
             return await llm.review_chunks(
@@ -139,6 +141,7 @@ def ask_model(
                 conv_id=prepared.conv_id,
                 on_event=on_event,
                 chunk_labels=labels,
+                limiter=limiter,
             )
 
         try:

@@ -153,7 +153,15 @@ def is_minified(file: FileDiff) -> bool:
 
 def path_matches(path: str, patterns: Sequence[str]) -> bool:
     """True when any gitignore-style glob in `patterns` matches the repository path."""
-    return any(glob_to_regex(pattern).fullmatch(path) for pattern in patterns)
+    if not patterns:
+        return False
+    return _any_of(tuple(patterns)).fullmatch(path) is not None
+
+
+@lru_cache(maxsize=256)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    # One alternation instead of a match per glob: a 1,300-file PR meets ~30 default globs.
+    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns), re.DOTALL)
 
 
 @lru_cache(maxsize=1024)

@@ -58,10 +58,13 @@ def review_to_json(review: Review) -> dict[str, Any]:
 
 
 def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
-    """'3 requests · 41,200 prompt (30,000 cached) · 2,100 completion (900 reasoning) …'."""
+    """'3 requests · 41,200 prompt (30,000 cached, estimated 48,900) · 2,100 completion …'."""
     prompt = f"{usage.prompt_tokens:,} prompt"
-    if usage.cached_tokens:
-        prompt += f" ({usage.cached_tokens:,} cached)"
+    notes = [f"{usage.cached_tokens:,} cached"] if usage.cached_tokens else []
+    if usage.estimated_prompt_tokens:
+        notes.append(f"estimated {usage.estimated_prompt_tokens:,}")
+    if notes:
+        prompt += f" ({', '.join(notes)})"
     completion = f"{usage.completion_tokens:,} completion"
     if usage.reasoning_tokens:
         completion += f" ({usage.reasoning_tokens:,} reasoning)"

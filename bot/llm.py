@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot.errors import ConfigError, MissingKeyError, ModelError
 from bot.model_errors import refuses_schema, retryable, too_long
 from bot.models import Finding, Usage
+from bot.prompt import prefix_tokens
 from bot.ratelimit import RateLimiter, retry_wait_s
 from bot.schema import (
     CUT_OFF,
@@ -30,7 +31,6 @@ from bot.schema import (
     with_schema_note,
 )
 from bot.settings import Settings
-from bot.tokens import estimate_tokens
 
 Message = dict[str, Any]
 Sleep = Callable[[float], Awaitable[None]]
@@ -210,14 +210,17 @@ class _Session:
 
     async def _ask(self, messages: list[Message]) -> _Outcome:
         """One answer for `messages`, retrying transient failures; raises _ChunkFailed."""
-        tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages)
+        tokens = prefix_tokens(messages)  # the planner's estimate of this prompt
         retries = self.settings.model_retries
         for attempt in range(retries + 1):
             await self.limiter.acquire(tokens)
             headers: Mapping[str, str] = _NO_HEADERS
             json_mode = self.json_mode  # another chunk may flip it while this one is in flight
             try:
-                return await self._send(messages, json_mode=json_mode)
+                outcome = await self._send(messages, json_mode=json_mode)
+                estimated = {"estimated_prompt_tokens": tokens * outcome.usage.requests}
+                outcome.usage = outcome.usage.model_copy(update=estimated)
+                return outcome
             except openai.APIStatusError as exc:
                 status, message = exc.status_code, error_message(exc)
                 if status == 400 and not json_mode and refuses_schema(message):

@@ -197,6 +197,8 @@ class Usage(Frozen):
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     cost_usd: float = 0.0
+    # Our own estimate of those requests' prompts, to set beside the billed prompt_tokens.
+    estimated_prompt_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -206,6 +208,7 @@ class Usage(Frozen):
             completion_tokens=self.completion_tokens + other.completion_tokens,
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cost_usd=round(self.cost_usd + other.cost_usd, 10),
+            estimated_prompt_tokens=self.estimated_prompt_tokens + other.estimated_prompt_tokens,
         )
 
 

@@ -119,8 +119,16 @@ def test_json_has_exactly_the_design_shape() -> None:
         "completion_tokens": 2_100,
         "reasoning_tokens": 900,
         "cost_usd": 0.0512,
+        "estimated_prompt_tokens": 0,  # added after DESIGN.md's list: fields may be added
     }
     assert out["errors"] == list(REVIEW.errors)
+
+
+def test_usage_line_sets_the_estimate_beside_the_billed_prompt() -> None:
+    usage = REVIEW.usage.model_copy(update={"estimated_prompt_tokens": 48_900})
+    line = usage_line(usage, model="grok-code-fast-1", served_model=None)
+    assert "41,200 prompt (30,000 cached, estimated 48,900)" in line
+    assert "estimated" not in usage_line(REVIEW.usage, model="grok-code-fast-1", served_model=None)
 
 
 def test_json_keeps_model_text_raw() -> None:

@@ -23,6 +23,7 @@ from bot.errors import ConfigError, MissingKeyError
 from bot.llm import ChunkResult, ModelAuthError, ProgressEvent
 from bot.models import Usage
 from bot.pricing import TICKS_PER_USD, cost_from_tokens, price_for
+from bot.prompt import prefix_tokens
 from bot.schema import ModelFinding, response_schema, to_finding
 from bot.settings import Settings
 
@@ -393,8 +394,16 @@ def test_usage_is_summed_with_cached_and_reasoning_tokens(fake: FakeModel) -> No
         completion_tokens=430,
         reasoning_tokens=350,
         cost_usd=result.usage.cost_usd,
+        estimated_prompt_tokens=result.usage.estimated_prompt_tokens,
     )
     assert result.usage.cost_usd == pytest.approx(expected_cost)
+
+
+def test_usage_carries_our_estimate_of_each_billed_prompt(fake: FakeModel) -> None:
+    fake.queue([findings([finding()], prompt_tokens=900)])
+    (result,) = run_review(make_settings(fake), ["the chunk"])
+    messages = [*PREFIX, {"role": "user", "content": "the chunk"}]
+    assert result.usage.estimated_prompt_tokens == prefix_tokens(messages) > 0
 
 
 def test_reasoning_left_out_of_completion_tokens_is_counted_once(fake: FakeModel) -> None:

@@ -155,7 +155,7 @@ class Chunk(Frozen):
     estimated_tokens: int  # whole request: prefix + chunk
     changed_lines: int
     # Aligned with `files`: "part k/n" for a piece of a file split across requests, else "".
-    parts: tuple[str, ...] = ()
+    parts: tuple[str, ...]
 
 
 class Plan(Frozen):

@@ -165,14 +165,10 @@ def requests_lower_bound(plan: Plan) -> int:
 def _chunk_json(chunk: Chunk) -> dict[str, Any]:
     return {
         "files": [f.path for f in chunk.files],
-        "parts": list(_parts(chunk)),  # aligned with files: "part k/n" or ""
+        "parts": list(chunk.parts),  # aligned with files: "part k/n" or ""
         "estimated_tokens": chunk.estimated_tokens,
         "changed_lines": chunk.changed_lines,
     }
-
-
-def _parts(chunk: Chunk) -> tuple[str, ...]:
-    return chunk.parts or ("",) * len(chunk.files)
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -219,7 +215,7 @@ def render_plan_text(plan: Plan) -> str:
         ]
         lines += [
             f"  {f.path} ({part})" if part else f"  {f.path}"
-            for f, part in zip(chunk.files, _parts(chunk), strict=True)
+            for f, part in zip(chunk.files, chunk.parts, strict=True)
         ]
     if plan.skipped:
         width = max(len(s.path) for s in plan.skipped)

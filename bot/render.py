@@ -55,10 +55,7 @@ def render_file(
 
 def render_chunk(chunk: Chunk) -> str:
     """The diff text of one request: its file blocks, sorted by path, one empty line apart."""
-    parts = chunk.parts or ("",) * len(chunk.files)
-    return "\n".join(
-        render_file(f, part=p or None) for f, p in zip(chunk.files, parts, strict=True)
-    )
+    return "\n".join(render_file(f, part=p) for f, p in zip(chunk.files, chunk.parts, strict=True))
 
 
 def file_header(file: FileDiff, part: str | None) -> str:

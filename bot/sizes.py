@@ -111,6 +111,6 @@ def make_piece(
     file: FileDiff, sizes: Sequence[HunkSize], *, part: str = "", index: int = 0
 ) -> Piece:
     width = digits(max((s.max_no for s in sizes), default=1))
-    units = text_cost(file_header(file, part or None) + "\n")
+    units = text_cost(file_header(file, part) + "\n")
     units += sum(s.cost(width) for s in sizes)
     return Piece(file, part, index, units, sum(s.changed for s in sizes))

@@ -358,5 +358,5 @@ def test_checker_reports_missing_duplicated_and_foreign_lines() -> None:
     problems = coverage_problems([a, b], [chunk])
     assert [p.split(" changed")[0] for p in problems] == ["2", "3"]
     assert "missing" in problems[0] and "several chunks" in problems[1]
-    foreign = Chunk(files=(a,), estimated_tokens=1, changed_lines=3)
+    foreign = Chunk(files=(a,), estimated_tokens=1, changed_lines=3, parts=("",))
     assert "not in the diff" in coverage_problems([b], [foreign])[1]

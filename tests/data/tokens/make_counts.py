@@ -261,10 +261,8 @@ def release_diff(old: Path, new: Path, path: str, tmp: Path) -> bytes:
 
 
 def rendered(diff: bytes) -> bytes:
-    files = parse_diff(decode_diff(diff))
-    chunk = Chunk(
-        files=tuple(sorted(files, key=lambda f: f.path)), estimated_tokens=0, changed_lines=0
-    )
+    files = tuple(sorted(parse_diff(decode_diff(diff)), key=lambda f: f.path))
+    chunk = Chunk(files=files, parts=("",) * len(files), estimated_tokens=0, changed_lines=0)
     return render_chunk(chunk).encode("utf-8")
 
 

@@ -213,3 +213,27 @@ def test_missing_key_exits_2_and_mentions_dry_run(repo: Path) -> None:
     assert proc.returncode == 2
     err = proc.stderr.decode()
     assert "XAI_API_KEY" in err and "--dry-run" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--staged", "--working-tree"), "choose one of: a PR target, --diff, --staged"),
+        (("--diff", "x.diff", "--base", "main"), "--base goes with a local branch review only"),
+        (("--diff", "x.diff", "--post"), "--post needs a pull request target"),
+        (("--diff", "missing.diff"), "--diff missing.diff: no such file"),
+        (("--diff", "x.diff", "--format", "markdown"), "--dry-run prints text or json"),
+    ],
+)
+def test_usage_mistakes_exit_2_in_one_line(
+    args: tuple[str, ...], message: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.diff").write_text("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
+    assert main(["--dry-run", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("review-pr: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1

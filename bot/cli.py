@@ -15,7 +15,7 @@ from bot import __version__
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
 from bot.errors import ConfigError, MissingKeyError, UsageError, exit_code_of
 from bot.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
-from bot.models import PullRequest, Review
+from bot.models import Plan, PullRequest, Review
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_cli_pr(args, settings)
     pr, top = _local_source(args)
-    config = apply_flag_overrides(load_local_config(args.config, top), args)
+    config = with_overrides(load_local_config(args.config, top), flag_overrides(args))
     agents_md = _read_optional(top / "AGENTS.md") if top else None
     return review_and_report(pr, config, settings, args=args, agents_md=agents_md)
 
@@ -117,7 +117,7 @@ def review_and_report(
         return 0
     prepared = prepare_review(pr, config, settings, agents_md=agents_md)
     if args.dry_run:
-        emit(_plan_output(prepared, args.format), args)
+        emit(plan_output(prepared.plan, args.format), args)
         return 0
     if not settings.api_key:
         raise MissingKeyError(NO_KEY)
@@ -175,11 +175,10 @@ def load_local_config(path: str | None, top: Path | None) -> RepoConfig:
     return RepoConfig()
 
 
-def apply_flag_overrides(config: RepoConfig, args: argparse.Namespace) -> RepoConfig:
-    """Flags win over the config file; the result is validated like the file."""
+def flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The config keys given as flags; they win over the config file (bot.config.with_overrides)."""
     keys = ("max_comments", "min_severity", "fail_on")
-    updates = {key: getattr(args, key) for key in keys if getattr(args, key, None) is not None}
-    return with_overrides(config, updates)
+    return {key: getattr(args, key) for key in keys if getattr(args, key, None) is not None}
 
 
 def _read_optional(path: Path) -> str | None:
@@ -189,13 +188,14 @@ def _read_optional(path: Path) -> str | None:
         return None
 
 
-def _plan_output(prepared: Prepared, fmt: str) -> str:
+def plan_output(plan: Plan, fmt: str) -> str:
+    """The `--dry-run` report: JSON or plain text."""
     from bot.plan import plan_to_json, render_plan_text
 
     if fmt == "json":
-        return json.dumps(plan_to_json(prepared.plan), indent=2)
+        return json.dumps(plan_to_json(plan), indent=2)
     if fmt == "text":
-        return render_plan_text(prepared.plan)
+        return render_plan_text(plan)
     raise UsageError("--dry-run prints text or json")
 
 

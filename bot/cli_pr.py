@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import NO_KEY, ProgressDisplay, emit, emit_review
+from bot.cli import NO_KEY, ProgressDisplay, emit, emit_review, flag_overrides, plan_output
 from bot.config import DEFAULT_CONFIG_PATH
 from bot.errors import MissingKeyError, UsageError
 from bot.github_api import GitHubClient
 from bot.github_review import review_pull_request
 from bot.github_run import GitHubOutcome
-from bot.models import Plan
-from bot.plan import plan_to_json, render_plan_text
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,11 +38,6 @@ def parse_pr_ref(text: str) -> tuple[str, int]:
     if number < 1:
         raise UsageError(f"not a pull request number: {number}")
     return match["repo"], number
-
-
-def _flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    keys = ("max_comments", "min_severity", "fail_on")
-    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
 class _LazyProgress:
@@ -88,7 +80,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
             trigger="cli",
             post=args.post,
             config_path=args.config or DEFAULT_CONFIG_PATH,
-            overrides=_flag_overrides(args),
+            overrides=flag_overrides(args),
             on_event=progress,
             dry_run=args.dry_run,
         )
@@ -101,7 +93,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
 def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
     """The plan or the review on stdout (or --output); what happened on stderr."""
     if outcome.plan is not None:
-        emit(_plan_text(outcome.plan, args.format), args)
+        emit(plan_output(outcome.plan, args.format), args)
     if outcome.review is not None:
         emit_review(outcome.review, args)
     for note in outcome.notes:
@@ -112,11 +104,3 @@ def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
         print(f"review-pr: posted {outcome.review_url or 'the review'}", file=sys.stderr)
     if outcome.error:
         print(f"review-pr: error: {outcome.error}", file=sys.stderr)
-
-
-def _plan_text(plan: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(plan_to_json(plan), indent=2)
-    if fmt == "text":
-        return render_plan_text(plan)
-    raise UsageError("--dry-run prints text or json")

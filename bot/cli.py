@@ -20,7 +20,6 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.llm import ProgressEvent
-    from bot.review import Prepared
 
 FORMATS = ("text", "markdown", "json", "sarif")
 NO_KEY = (
@@ -107,7 +106,6 @@ def review_and_report(
     *,
     args: argparse.Namespace,
     agents_md: str | None,
-    finish: Callable[[Prepared, Review], int] | None = None,
 ) -> int:
     """Plan, then either print the plan (dry run) or run the review and print it."""
     from bot.review import ask_model, assemble_review, prepare_review
@@ -124,8 +122,6 @@ def review_and_report(
     with ProgressDisplay(args, total=len(prepared.chunk_texts)) as on_event:
         results = ask_model(prepared, settings, on_event=on_event)
     review = assemble_review(prepared, results)
-    if finish is not None:
-        return finish(prepared, review)
     emit_review(review, args)
     return exit_code(review, config)
 

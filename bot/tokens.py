@@ -65,9 +65,3 @@ def tokens_of(units: int) -> int:
 def estimate_tokens(text: str) -> int:
     """A conservative token count for `text`."""
     return tokens_of(text_cost(text))
-
-
-def utf8_len(text: str) -> int:
-    """Bytes `text` takes in UTF-8 (a lone surrogate counts as one replacement byte)."""
-    # isascii() is a flag check on CPython strings, far cheaper than encoding every line.
-    return len(text) if text.isascii() else len(text.encode("utf-8", errors="replace"))

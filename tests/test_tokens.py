@@ -15,16 +15,7 @@ from bot.tokens import (
     estimate_tokens,
     text_cost,
     tokens_of,
-    utf8_len,
 )
-
-SAMPLES = ["", "x", "def f(x):\n    return x\n", "naïve café\n", "数据 处理 🎉", "a\nb\nc\n"]
-
-
-def test_utf8_len_counts_bytes() -> None:
-    for text in SAMPLES:
-        assert utf8_len(text) == len(text.encode("utf-8"))
-    assert utf8_len("a\udcff") == len("a\udcff".encode("utf-8", errors="replace")) == 2
 
 
 def test_runs_of_one_class_and_shares_of_their_bytes() -> None:

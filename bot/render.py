@@ -18,8 +18,6 @@ prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk)).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.models import Chunk, FileDiff, Hunk
 
 RENDER_FORMAT_HELP = (
@@ -36,14 +34,11 @@ RENDER_FORMAT_HELP = (
 MARKERS = {"added": "+", "removed": "-", "context": " "}
 
 
-def render_file(
-    file: FileDiff, hunks: Sequence[Hunk] | None = None, *, part: str | None = None
-) -> str:
-    """The model-facing text of `file` (or of some of its hunks); ends with a newline."""
-    chosen = file.hunks if hunks is None else tuple(hunks)
-    width = digits(max((max_no(h) for h in chosen), default=1))
+def render_file(file: FileDiff, *, part: str | None = None) -> str:
+    """The model-facing text of `file` (for a piece, its hunks only); ends with a newline."""
+    width = digits(max((max_no(h) for h in file.hunks), default=1))
     out = [file_header(file, part)]
-    for hunk in chosen:
+    for hunk in file.hunks:
         out.append(hunk_header(hunk))
         for ln in hunk.lines:
             old = "" if ln.old_no is None else ln.old_no

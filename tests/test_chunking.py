@@ -225,10 +225,12 @@ def test_render_file_subset_of_hunks_with_part_and_mode() -> None:
     rnd = random.Random(1)
     modes = {"old_mode": "100644", "new_mode": "100755"}
     file = make_modified(rnd, "bin/run", [[(1, 1)], [(0, 2)], [(3, 0)]], **modes)
-    text = render_file(file, file.hunks[1:2], part="part 2/3")
+    piece = file.model_copy(update={"hunks": file.hunks[1:2]})
+    text = render_file(piece, part="part 2/3")
     assert text.splitlines()[0] == "### File: bin/run (modified, mode 100644 -> 100755, part 2/3)"
     assert text.count("@@ -") == 1 and f"@@ -{file.hunks[1].old_start}," in text
-    assert render_file(file, file.hunks[1:2], part="part 2/3") == text  # same bytes again
+    assert render_file(piece, part="part 2/3") == text  # same bytes again
+    assert len(text.splitlines()) == 2 + len(file.hunks[1].lines)  # that hunk's lines only
 
 
 def test_render_added_file_leaves_old_column_blank() -> None:

@@ -77,7 +77,7 @@ def check_hunk_ends(fed: list[str], patched: PatchedFile, *, base: int, path: st
         if stop >= len(fed):
             break
         after = fed[stop]
-        if after.startswith("@@ ") and not _HUNK_RE.match(_bare(after)):
+        if after.startswith("@@ ") and not _HUNK_RE.match(after.rstrip("\r\n")):
             raise DiffError(f"{path}: malformed hunk header at line {base + stop + 1}")
         if after[:1] in ("+", " ") or (after[:1] == "-" and not after.startswith(("--- ", "-- "))):
             raise DiffError(
@@ -111,7 +111,3 @@ def _convert_hunk(hunk: UniHunk) -> Hunk:
         section=hunk.section_header.strip(),
         lines=tuple(out),
     )
-
-
-def _bare(line: str) -> str:
-    return line.rstrip("\r\n")

@@ -6,26 +6,22 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from bot.errors import ConfigError, UsageError
-from bot.models import Severity
+from bot.models import Frozen, Severity
 
 DEFAULT_CONFIG_PATH = ".github/grok-review.yml"
 FailOn = Literal["critical", "major", "minor", "nit", "none"]
 
 
-class PathInstruction(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class PathInstruction(Frozen):
     path: str
     instructions: str
 
 
-class RepoConfig(BaseModel):
+class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
     include: tuple[str, ...] = ()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict
+from bot.models import Frozen
 
 TICKS_PER_USD = 10_000_000_000  # xAI's usage.cost_in_usd_ticks: 1 USD = 1e10 ticks
 
 
-class Price(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Price(Frozen):
     input: float
     cached: float
     output: float  # reasoning tokens are billed as output

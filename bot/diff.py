@@ -142,9 +142,7 @@ def _git_file(lines: list[str], start: int, end: int) -> FileDiff:
         head.status = "added"
     elif head.status == "modified" and head.new is None:
         head.status = "deleted"
-    path = head.new if head.new is not None else head.old
-    if path is None:
-        raise DiffError(f"line {start + 1}: file header names no file (both sides /dev/null)")
+    path = _path_of(head.old, head.new, line=start + 1)
     hunks = read_hunks(lines, i, end, path)[0] if i < end and lines[i].startswith("@@ ") else ()
     return _file_diff(head, path, hunks)
 
@@ -170,9 +168,7 @@ def _plain_files(lines: list[str], start: int, end: int) -> list[FileDiff]:
         old_raw, new_raw = header_name(patched.source_file), header_name(patched.target_file)
         pair = prefix_pair(old_raw, new_raw)
         old, new = strip_prefix(old_raw, pair[0]), strip_prefix(new_raw, pair[1])
-        path = new if new is not None else old
-        if path is None:
-            raise DiffError(f"line {first + 1}: file header names no file (both sides /dev/null)")
+        path = _path_of(old, new, line=first + 1)
         check_hunk_ends(fed, patched, base=first, path=path)
         # Without git's headers, two different names are two snapshots of one file (diff -u
         # f.orig f, git diff --no-index A B), not a rename the repository records.
@@ -181,6 +177,14 @@ def _plain_files(lines: list[str], start: int, end: int) -> list[FileDiff]:
         head.binary = patched.is_binary_file
         files.append(_file_diff(head, path, hunks))
     return files
+
+
+def _path_of(old: str | None, new: str | None, *, line: int) -> str:
+    """The path a file goes by: its new name, or the old one when it was deleted."""
+    path = new if new is not None else old
+    if path is None:
+        raise DiffError(f"line {line}: file header names no file (both sides /dev/null)")
+    return path
 
 
 def _plain_status(old: str | None, new: str | None, hunks: tuple[Hunk, ...]) -> FileStatus:

@@ -273,6 +273,19 @@ def test_git_header_without_target_line_is_a_diff_error() -> None:
         parse_diff("diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n@@ -1 +1 @@\n")
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("diff --git a/x b/x\n--- /dev/null\n+++ /dev/null\n", 1),
+        ("prose\n--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+a\n", 2),
+    ],
+    ids=["git", "plain"],
+)
+def test_file_header_with_dev_null_on_both_sides_is_a_diff_error(text: str, line: int) -> None:
+    with pytest.raises(DiffError, match=rf"^line {line}: file header names no file \(both"):
+        parse_diff(text)
+
+
 def test_combined_merge_diff_is_rejected_clearly() -> None:
     with pytest.raises(DiffError, match="combined"):
         parse_diff("diff --cc f.txt\nindex 1,2..3\n--- a/f.txt\n+++ b/f.txt\n@@@ -1 -1 +1 @@@\n")

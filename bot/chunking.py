@@ -162,7 +162,7 @@ _Item = tuple[int, tuple[str, int], tuple[Piece, ...]]  # (tokens, tie-break key
 
 
 def _items(pieces: Sequence[Sequence[Piece]], capacity: int, *, grouped: bool) -> list[_Item]:
-    singles: list[_Item] = [(p.tokens, (p.file.path, p.index), (p,)) for ps in pieces for p in ps]
+    singles: list[_Item] = [(p.tokens, _piece_key(p), (p,)) for ps in pieces for p in ps]
     if not grouped:
         return singles
     groups: defaultdict[str, list[_Item]] = defaultdict(list)

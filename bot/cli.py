@@ -220,13 +220,14 @@ def emit_review(review: Review, args: argparse.Namespace) -> None:
 
 
 def emit(text: str, args: argparse.Namespace) -> None:
+    text = text if text.endswith("\n") else text + "\n"
     if args.output:
         try:
-            Path(args.output).write_text(text if text.endswith("\n") else text + "\n")
+            Path(args.output).write_text(text)
         except OSError as exc:
             raise UsageError(f"--output {args.output}: {exc.strerror}") from None
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
 
 
 def _note(message: str, args: argparse.Namespace) -> None:

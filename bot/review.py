@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.anchor import anchor_findings
 from bot.config import RepoConfig
 from bot.filters import filter_files
-from bot.findings import dedupe, fingerprint, passes_threshold, select_findings
+from bot.findings import dedupe, passes_threshold, select_findings, with_fingerprints
 from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
@@ -154,10 +154,6 @@ def ask_model(
     return asyncio.run(run())
 
 
-def _with_fp(finding: Finding, files: Sequence[FileDiff]) -> Finding:
-    return finding.model_copy(update={"fingerprint": fingerprint(finding, files)})
-
-
 def assemble_review(
     prepared: Prepared,
     results: Sequence[Any],
@@ -170,10 +166,9 @@ def assemble_review(
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
     anchored, unanchored = anchor_findings(raw, files)
-    anchored_fp = [_with_fp(f, files) for f in anchored]
     cfg = prepared.config
     selection = select_findings(
-        anchored_fp,
+        with_fingerprints(anchored, files),
         min_severity=cfg.min_severity,
         min_confidence=cfg.min_confidence,
         max_comments=cfg.max_comments,
@@ -183,7 +178,7 @@ def assemble_review(
     # Findings that could not be placed still face the same bar as inline ones.
     unanchored_fp = [
         f
-        for f in dedupe([_with_fp(f, files) for f in unanchored])
+        for f in dedupe(with_fingerprints(unanchored, files))
         if passes_threshold(
             f,
             min_severity=cfg.min_severity,

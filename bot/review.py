@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.anchor import anchor_findings
 from bot.config import RepoConfig
 from bot.filters import filter_files
-from bot.findings import dedupe, passes_threshold, select_findings, with_fingerprints
+from bot.findings import Selection, select_findings, with_fingerprints
 from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
@@ -167,26 +167,20 @@ def assemble_review(
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
     anchored, unanchored = anchor_findings(raw, files)
     cfg = prepared.config
-    selection = select_findings(
-        with_fingerprints(anchored, files),
-        min_severity=cfg.min_severity,
-        min_confidence=cfg.min_confidence,
-        max_comments=cfg.max_comments,
-        posted_fingerprints=posted_fingerprints,
-        style_nits=cfg.style_nits,
-    )
-    # Findings that could not be placed still face the same bar as inline ones.
-    unanchored_fp = [
-        f
-        for f in dedupe(with_fingerprints(unanchored, files))
-        if passes_threshold(
-            f,
+
+    def select(found: Sequence[Finding], *, cap: int) -> Selection:
+        return select_findings(
+            with_fingerprints(found, files),
             min_severity=cfg.min_severity,
             min_confidence=cfg.min_confidence,
+            max_comments=cap,
+            posted_fingerprints=posted_fingerprints,
             style_nits=cfg.style_nits,
         )
-        and f.fingerprint not in posted_fingerprints
-    ]
+
+    selection = select(anchored, cap=cfg.max_comments)
+    # Findings that could not be placed still face the same bar as inline ones, uncapped.
+    unplaced = select(unanchored, cap=len(unanchored)).comments
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
@@ -194,9 +188,9 @@ def assemble_review(
         summary="",
         model=prepared.model,
         served_model=served if served and served != prepared.model else None,
-        comments=tuple(selection.comments),
-        unanchored=tuple(unanchored_fp),
-        overflow=tuple(selection.overflow),
+        comments=selection.comments,
+        unanchored=unplaced,
+        overflow=selection.overflow,
         skipped_files=prepared.plan.skipped,
         usage=usage,
         errors=errors,

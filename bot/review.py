@@ -20,7 +20,7 @@ from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
 from bot.ratelimit import RateLimiter
 from bot.render import RENDER_FORMAT_HELP, render_chunk
 from bot.resplit import ask_with_splits
-from bot.secrets import redact_files, redact_text
+from bot.secrets import redact_files
 from bot.settings import Settings
 from bot.summary import build_summary
 
@@ -76,11 +76,11 @@ def prepare_review(
     files, secret_findings = redact_files(kept)
     budget = input_budget(settings.context_tokens, settings.max_output_tokens)
     prefix = build_prefix_messages(
-        title=redact_text(pr.title),
-        body=redact_text(pr.body),
-        instructions=redact_text(config.instructions),
+        title=pr.title,  # build_prefix_messages redacts every text it is given
+        body=pr.body,
+        instructions=config.instructions,
         path_instructions=config.path_instructions,
-        agents_md=redact_text(agents_md) if agents_md else None,
+        agents_md=agents_md,
         style_nits=config.style_nits,
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,

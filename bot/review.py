@@ -16,10 +16,10 @@ from bot.findings import Selection, select_findings, with_fingerprints
 from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
-from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
+from bot.prompt import build_prefix_messages, prefix_tokens
 from bot.ratelimit import RateLimiter
-from bot.render import RENDER_FORMAT_HELP, render_chunk
-from bot.resplit import ask_with_splits
+from bot.render import RENDER_FORMAT_HELP
+from bot.resplit import ask_with_splits, chunk_text
 from bot.secrets import redact_files
 from bot.settings import Settings
 from bot.summary import build_summary
@@ -45,10 +45,7 @@ class Prepared:
     def chunk_texts(self) -> tuple[str, ...]:
         """Each chunk's user message, rendered on first use: a dry run never needs them."""
         total = len(self.plan.chunks)
-        return tuple(
-            build_chunk_message(render_chunk(chunk), index=i + 1, total=total)["content"]
-            for i, chunk in enumerate(self.plan.chunks)
-        )
+        return tuple(chunk_text(c, index=i, total=total) for i, c in enumerate(self.plan.chunks))
 
 
 def conversation_id(pr: PullRequest) -> str:

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.anchor import anchor_findings
 from bot.config import RepoConfig
@@ -153,7 +153,7 @@ def ask_model(
 
 def assemble_review(
     prepared: Prepared,
-    results: Sequence[Any],
+    results: Sequence[ChunkResult],
     *,
     anchor_files: Sequence[FileDiff] | None = None,
     posted_fingerprints: Sequence[str] = (),

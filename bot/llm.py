@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +17,10 @@ from bot.errors import ConfigError, MissingKeyError, ModelError
 from bot.model_errors import refuses_schema, retryable, too_long
 from bot.models import Finding, Usage
 from bot.prompt import prefix_tokens
-from bot.ratelimit import RateLimiter, retry_wait_s
+from bot.ratelimit import RateLimiter, Sleep, retry_wait_s
 from bot.schema import (
     CUT_OFF,
+    Message,
     ModelReview,
     build_repair_messages,
     describe_validation_error,
@@ -31,9 +32,6 @@ from bot.schema import (
     with_schema_note,
 )
 from bot.settings import Settings
-
-Message = dict[str, Any]
-Sleep = Callable[[float], Awaitable[None]]
 
 CONV_HEADER = "x-grok-conv-id"
 _NO_HEADERS: Mapping[str, str] = {}

@@ -59,8 +59,10 @@ async def ask_with_splits(
             parts = halves(w.chunk, prefix_tokens=prefix_tokens)
             if len(parts) > 1 and w.depth < MAX_SPLITS:
                 done[w.index].append(replace(result, error=None, too_long=False))  # its usage
-                total = len(chunks)
-                again += [_Work(w.index, p, _text(p, w.index, total), w.depth + 1) for p in parts]
+                again += [
+                    _Work(w.index, p, chunk_text(p, index=w.index, total=len(chunks)), w.depth + 1)
+                    for p in parts
+                ]
             else:
                 why = f"even at 1/{2**w.depth} of its planned size" if w.depth else "unsplittable"
                 error = f"{result.error} (too long for the model's context, {why})"
@@ -73,7 +75,9 @@ def _label(chunk: Chunk) -> str:
     return ", ".join(f.path for f in chunk.files)
 
 
-def _text(chunk: Chunk, index: int, total: int) -> str:
+def chunk_text(chunk: Chunk, *, index: int, total: int) -> str:
+    """The user message about `chunk`, part `index` (0-based) of `total` planned chunks; its
+    halves are sent under their chunk's number."""
     return build_chunk_message(render_chunk(chunk), index=index + 1, total=total)["content"]
 
 

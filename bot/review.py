@@ -7,20 +7,20 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.anchor import anchor_findings
 from bot.config import RepoConfig
 from bot.filters import filter_files
-from bot.findings import dedupe, fingerprint, passes_threshold, select_findings
+from bot.findings import Selection, select_findings, with_fingerprints
 from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
 from bot.plan import build_plan, input_budget
 from bot.pricing import price_for
-from bot.prompt import build_chunk_message, build_prefix_messages, prefix_tokens
+from bot.prompt import build_prefix_messages, prefix_tokens
 from bot.ratelimit import RateLimiter
-from bot.render import RENDER_FORMAT_HELP, render_chunk
-from bot.resplit import ask_with_splits
-from bot.secrets import redact_files, redact_text
+from bot.render import RENDER_FORMAT_HELP
+from bot.resplit import ask_with_splits, chunk_text
+from bot.secrets import redact_files
 from bot.settings import Settings
 from bot.summary import build_summary
 
@@ -45,10 +45,7 @@ class Prepared:
     def chunk_texts(self) -> tuple[str, ...]:
         """Each chunk's user message, rendered on first use: a dry run never needs them."""
         total = len(self.plan.chunks)
-        return tuple(
-            build_chunk_message(render_chunk(chunk), index=i + 1, total=total)["content"]
-            for i, chunk in enumerate(self.plan.chunks)
-        )
+        return tuple(chunk_text(c, index=i, total=total) for i, c in enumerate(self.plan.chunks))
 
 
 def conversation_id(pr: PullRequest) -> str:
@@ -76,11 +73,11 @@ def prepare_review(
     files, secret_findings = redact_files(kept)
     budget = input_budget(settings.context_tokens, settings.max_output_tokens)
     prefix = build_prefix_messages(
-        title=redact_text(pr.title),
-        body=redact_text(pr.body),
-        instructions=redact_text(config.instructions),
+        title=pr.title,  # build_prefix_messages redacts every text it is given
+        body=pr.body,
+        instructions=config.instructions,
         path_instructions=config.path_instructions,
-        agents_md=redact_text(agents_md) if agents_md else None,
+        agents_md=agents_md,
         style_nits=config.style_nits,
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
@@ -154,13 +151,9 @@ def ask_model(
     return asyncio.run(run())
 
 
-def _with_fp(finding: Finding, files: Sequence[FileDiff]) -> Finding:
-    return finding.model_copy(update={"fingerprint": fingerprint(finding, files)})
-
-
 def assemble_review(
     prepared: Prepared,
-    results: Sequence[Any],
+    results: Sequence[ChunkResult],
     *,
     anchor_files: Sequence[FileDiff] | None = None,
     posted_fingerprints: Sequence[str] = (),
@@ -170,28 +163,21 @@ def assemble_review(
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
     anchored, unanchored = anchor_findings(raw, files)
-    anchored_fp = [_with_fp(f, files) for f in anchored]
     cfg = prepared.config
-    selection = select_findings(
-        anchored_fp,
-        min_severity=cfg.min_severity,
-        min_confidence=cfg.min_confidence,
-        max_comments=cfg.max_comments,
-        posted_fingerprints=posted_fingerprints,
-        style_nits=cfg.style_nits,
-    )
-    # Findings that could not be placed still face the same bar as inline ones.
-    unanchored_fp = [
-        f
-        for f in dedupe([_with_fp(f, files) for f in unanchored])
-        if passes_threshold(
-            f,
+
+    def select(found: Sequence[Finding], *, cap: int) -> Selection:
+        return select_findings(
+            with_fingerprints(found, files),
             min_severity=cfg.min_severity,
             min_confidence=cfg.min_confidence,
+            max_comments=cap,
+            posted_fingerprints=posted_fingerprints,
             style_nits=cfg.style_nits,
         )
-        and f.fingerprint not in posted_fingerprints
-    ]
+
+    selection = select(anchored, cap=cfg.max_comments)
+    # Findings that could not be placed still face the same bar as inline ones, uncapped.
+    unplaced = select(unanchored, cap=len(unanchored)).comments
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
@@ -199,9 +185,9 @@ def assemble_review(
         summary="",
         model=prepared.model,
         served_model=served if served and served != prepared.model else None,
-        comments=tuple(selection.comments),
-        unanchored=tuple(unanchored_fp),
-        overflow=tuple(selection.overflow),
+        comments=selection.comments,
+        unanchored=unplaced,
+        overflow=selection.overflow,
         skipped_files=prepared.plan.skipped,
         usage=usage,
         errors=errors,

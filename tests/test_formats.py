@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jsonschema
 import pytest
@@ -26,7 +26,7 @@ from bot.markdown import (
     neutralize,
     render_comment_body,
 )
-from bot.models import Finding, Review, SkippedFile, Usage
+from bot.models import Category, Finding, Review, Severity, SkippedFile, Usage
 from bot.sarif import render_sarif
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
@@ -396,3 +396,17 @@ def test_sarif_of_an_empty_review_is_valid(validator: Any) -> None:
     assert (
         log["runs"][0]["results"] == [] and log["runs"][0]["invocations"][0]["executionSuccessful"]
     )
+
+
+def test_sarif_has_a_rule_and_a_level_for_every_category_and_severity(validator: Any) -> None:
+    # A category or severity added to the model without one here would fail every export.
+    severities = get_args(Severity)
+    every = tuple(
+        finding(category=c, severity=severities[i % len(severities)], fingerprint=f"f{i}")
+        for i, c in enumerate(get_args(Category))
+    )
+    log = render_sarif(Review(summary="", model="m", comments=every), tool_version="0.1.0")
+    assert list(validator.iter_errors(log)) == []
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(get_args(Category))
+    assert {r["level"] for r in log["runs"][0]["results"]} == {"error", "warning", "note"}

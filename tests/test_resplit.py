@@ -88,6 +88,9 @@ def test_a_refused_chunk_is_reviewed_in_halves_and_nothing_is_lost(fake: FakeMod
     assert sorted(f.path for f in result.comments) == [f"pkg{i}/mod.py" for i in range(4)]
     sizes = [len(files_in(r)) for r in fake.requests]
     assert sizes == [4, 2, 2]
+    # The halves are framed like the chunk they come from, under its number.
+    intros = {r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests}
+    assert intros == {"Review part 1 of 1 of the diff."}
     assert result.usage.requests == 2  # the refused request is not billed
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.config import DEFAULT_CONFIG_PATH, with_overrides
@@ -114,7 +114,8 @@ def review_pull_request(
         reviews=reviews,
         stop=stop,
     )
-    return _review(run, post=post, dry_run=dry_run, on_event=on_event, stop=stop)
+    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event, stop=stop)
+    return replace(outcome, fail_on=config.fail_on)
 
 
 def _review(

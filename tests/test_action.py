@@ -360,6 +360,23 @@ def test_review_command_from_a_contributor_is_ignored(
     assert gh.requests == [] and model.requests == []
 
 
+@pytest.mark.parametrize("event", ["pull_request", "issue_comment"])
+def test_annotation_levels_follow_the_fail_on_the_review_applied(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel, event: str
+) -> None:
+    # fail_on comes from the base branch's config, read once, for a /review command too.
+    base = payload("pull_request.opened")["pull_request"]["base"]["sha"]
+    gh.add_file_content(REPO, base, ".github/grok-review.yml", "fail_on: minor\n")
+    model.script(lambda request: [{**BUG, "severity": "minor"}])
+    body = payload("pull_request.opened") if event == "pull_request" else review_comment("OWNER")
+    run = run_action(tmp_path, gh, model, event, body, post="annotations")
+    assert run.code == 1, run.stdout + run.stderr
+    [annotation] = run.commands("error")  # a minor finding that fails the job: an error
+    assert annotation.startswith("::error file=app.py,line=2,")
+    assert run.commands("warning") == []
+    assert len(gh.calls("GET", r"/contents/\.github/grok-review\.yml$")) == 1
+
+
 # --- pure pieces and the action's metadata ----------------------------------------------------
 
 

@@ -10,12 +10,13 @@ from bot.config import FailOn, RepoConfig
 from bot.github_render import reviewed_heads
 from bot.models import FileDiff, Plan, PullRequest, Review, SkippedFile
 from bot.settings import Settings
+from bot.triggers import Trigger as EventTrigger
 
 if TYPE_CHECKING:
     from bot.github_api import GitHubClient
     from bot.github_api_data import BotItem, FetchedPull
 
-Trigger = Literal["cli", "auto", "command", "command_full"]
+Trigger = Literal["cli", EventTrigger]  # review-pr, or what a GitHub event asked for
 
 
 @dataclass(frozen=True)

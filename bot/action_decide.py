@@ -14,7 +14,6 @@ from bot.triggers import REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, Trigger, parse_co
 
 PostMode = Literal["review", "annotations", "both"]
 POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
-PR_ACTIONS = REVIEW_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
     """What to do with one event: review a pull request, or why not."""
     action = payload.get("action")
     if event == "pull_request":
-        if action not in PR_ACTIONS:
+        if action not in REVIEW_ACTIONS:
             return Ignored(f"grok-review: pull_request '{action}' needs no review")
         pr = payload["pull_request"]
         return Request(

@@ -28,7 +28,7 @@ from bot import action_decide
 from bot.config import RepoConfig
 from bot.github_render import head_marker
 from bot.settings import Settings
-from bot.triggers import parse_command
+from bot.triggers import REVIEW_ACTIONS, parse_command
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
@@ -507,7 +507,7 @@ def test_ci_runs_the_one_ci_script_on_python_311() -> None:
 
 def test_review_workflow_reviews_this_repo_with_its_own_action() -> None:
     workflow = load_workflow(ROOT / ".github" / "workflows" / "review.yml")
-    assert set(workflow["on"]["pull_request"]["types"]) == action_decide.PR_ACTIONS
+    assert set(workflow["on"]["pull_request"]["types"]) == REVIEW_ACTIONS
     assert workflow["on"]["issue_comment"]["types"] == ["created"]
     [job] = workflow["jobs"].values()
     assert job["permissions"] == {

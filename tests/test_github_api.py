@@ -172,6 +172,20 @@ def test_compare_returns_status_and_files_or_none_for_unknown_commits(fake):
     assert client.compare(REPO, "9" * 40, HEAD) is None
 
 
+def test_compare_at_githubs_300_file_cap_is_truncated(fake):
+    many = [
+        {"filename": f"f{i}.py", "status": "added", "patch": "@@ -0,0 +1 @@\n+x"}
+        for i in range(301)
+    ]
+    fake.add_compare(REPO, HEAD, "f" * 40, files=many[:299])
+    fake.add_compare(REPO, HEAD, "e" * 40, files=many)
+    client = make_client(fake)
+    below = client.compare(REPO, HEAD, "f" * 40)
+    capped = client.compare(REPO, HEAD, "e" * 40)
+    assert below is not None and not below.truncated
+    assert capped is not None and capped.truncated and len(capped.files) == 300
+
+
 def test_only_marked_reviews_by_a_bot_count_as_ours(fake):
     fake.add_review(REPO, NUMBER, body=BOT_BODY)  # the bot's
     fake.add_review(REPO, NUMBER, body="LGTM", author="carol")
@@ -226,6 +240,16 @@ def test_bad_token_and_missing_pr_are_access_errors(fake):
     with pytest.raises(GitHubAccessError) as caught:
         make_client(fake).fetch_pull_request(REPO, 404)
     assert str(caught.value) == "octo/widgets#404 not found, or the token cannot see it (404)"
+
+
+def test_primary_rate_limit_is_an_upstream_error_not_an_access_error(fake):
+    limit = {"message": "API rate limit exceeded for installation ID 1."}
+    fake.inject("GET", r"/pulls/7$", 403, limit)
+    with pytest.raises(GitHubError) as caught:
+        make_client(fake).fetch_pull_request(REPO, NUMBER)
+    assert not isinstance(caught.value, GitHubAccessError) and caught.value.exit_code == 3
+    assert str(caught.value).startswith("GitHub API rate limit exceeded: ")
+    assert len(fake.calls("GET", r"/pulls/7$")) == 1  # not waited out: it lasts up to an hour
 
 
 def test_422_is_a_github_error_with_githubs_message(fake):

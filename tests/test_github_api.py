@@ -196,6 +196,16 @@ def test_only_marked_reviews_by_a_bot_count_as_ours(fake):
     assert reviews[0].body == BOT_BODY
 
 
+def test_with_a_personal_token_marked_work_by_its_own_user_counts_as_ours(fake):
+    fake.bot_login = "carol"  # a personal token writes as its user, not as a Bot
+    fake.add_review(REPO, NUMBER, body=BOT_BODY)  # carol's, through the token
+    fake.add_review(REPO, NUMBER, body=BOT_BODY, author="mallory")  # a pasted marker
+    client = make_client(fake)
+    assert [r.author for r in client.list_bot_reviews(REPO, NUMBER)] == ["carol"]
+    assert [r.author for r in client.list_bot_reviews(REPO, NUMBER)] == ["carol"]
+    assert len(fake.calls("GET", r"^/user$")) == 1  # asked once per client
+
+
 def test_create_review_sends_exactly_the_body_and_refuses_approve(fake):
     client = make_client(fake)
     comment = {"path": "src/app.py", "body": "x", "line": 2, "side": "RIGHT"}

@@ -117,7 +117,9 @@ class GitHubState:
         }
 
     def bot_json(self) -> dict[str, Any]:
-        return self.user_json(self.bot_login, "Bot")
+        """Who writes: an App ("name[bot]"), or the user of a personal token (any other login)."""
+        kind = "Bot" if self.bot_login.endswith("[bot]") else "User"
+        return self.user_json(self.bot_login, kind)
 
     def repo_json(self, full_name: str, *, fork: bool = False) -> dict[str, Any]:
         repo = self.repos.get(full_name)

@@ -8,6 +8,7 @@ by modifying a copy of a real payload, and each place says so.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import yaml
 from fakes.github import FakeGitHub
 from fakes.openai_server import FakeModel, error, finding
 
-from bot import action_decide
+from bot import action, action_decide
 from bot.config import RepoConfig
 from bot.github_render import head_marker
 from bot.settings import Settings
@@ -378,6 +379,28 @@ def test_annotation_levels_follow_the_fail_on_the_review_applied(
 
 
 # --- pure pieces and the action's metadata ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload_text", "error"),
+    [
+        (None, "not in GitHub Actions: GITHUB_EVENT_NAME and GITHUB_EVENT_PATH unset"),
+        ("{not json", "cannot read the event payload"),
+        ("[]", "is not a JSON object"),
+    ],
+)
+def test_unreadable_event_is_one_error_line_and_exit_2(
+    tmp_path: Path, payload_text: str | None, error: str
+) -> None:
+    env: dict[str, str] = {}
+    if payload_text is not None:
+        event_file = tmp_path / "event.json"
+        event_file.write_text(payload_text)
+        env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event_file)}
+    out = io.StringIO()
+    assert action.main(env, out) == 2
+    [line] = out.getvalue().splitlines()
+    assert line.startswith("::error::grok-review: ") and error in line
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,12 @@ def test_fetch_file_reads_the_given_ref_and_none_when_absent(fake):
     assert fake.calls("GET", r"/contents/")[0].query == {"ref": BASE}
 
 
+def test_fetch_file_over_the_contents_apis_1_mb_is_an_error_naming_it(fake):
+    fake.add_file_content(REPO, BASE, "AGENTS.md", "x" * (1024 * 1024 + 1))
+    with pytest.raises(GitHubError, match=r"^AGENTS\.md at bbbbbbb is too large to read"):
+        make_client(fake).fetch_file(REPO, "AGENTS.md", ref=BASE)
+
+
 def test_compare_returns_status_and_files_or_none_for_unknown_commits(fake):
     fake.add_compare(REPO, HEAD, "f" * 40, files=[FILES[0]], status="ahead")
     client = make_client(fake)

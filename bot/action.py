@@ -17,13 +17,12 @@ from bot.annotations import (
     workflow_command,
 )
 from bot.config import FailOn
-from bot.errors import BotError, UsageError, exit_code_of
+from bot.errors import UsageError, exit_code_of
 from bot.formats import usage_line
 from bot.models import Review
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.github_api import GitHubClient
     from bot.github_run import GitHubOutcome
 
 NO_KEY = (
@@ -108,8 +107,7 @@ def review_and_report(
     )
     code = conclude(out, outcome, post=post, notes=notes)
     if outcome.review is not None and (not outcome.posted or options.post != "review"):
-        fail_on = effective_fail_on(client, options, repo=repo, base_sha=request.base_sha)
-        annotate(out, outcome.review, fail_on=fail_on)
+        annotate(out, outcome.review, fail_on=outcome.fail_on)
     report(env, out, outcome.review, notes=notes, posted=outcome.posted, url=outcome.review_url)
     return code
 
@@ -158,23 +156,6 @@ def report(
     if review is not None or notes:
         write_summary(env, render_step_summary(review, notes=notes))
     write_outputs(env, review, posted=posted, url=url)
-
-
-def effective_fail_on(
-    client: GitHubClient, options: Options, *, repo: str, base_sha: str | None
-) -> FailOn:
-    """fail_on as the review applied it (input, else the base branch's config), for levels."""
-    from bot.config import parse_config
-
-    if options.fail_on is not None:
-        return options.fail_on
-    if not base_sha:
-        return "none"
-    try:
-        text = client.fetch_file(repo, options.config_path, ref=base_sha)
-        return parse_config(text or "", source=options.config_path).fail_on
-    except BotError:
-        return "none"
 
 
 def write_summary(env: Mapping[str, str], markdown: str) -> None:

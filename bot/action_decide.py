@@ -8,13 +8,12 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from bot.config import DEFAULT_CONFIG_PATH, FailOn, RepoConfig, describe_validation_error
+from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_validation_error
 from bot.errors import UsageError
 from bot.triggers import REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, Trigger, parse_command
 
 PostMode = Literal["review", "annotations", "both"]
 POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
-PR_ACTIONS = REVIEW_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,6 @@ class Request:
     trigger: Trigger
     head_sha: str | None  # the payload's PR head (never GITHUB_SHA); None for comments
     fork: bool  # the head lives in another repository: the token is read-only
-    base_sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,6 @@ class Options:
     config_path: str
     overrides: dict[str, Any]  # RepoConfig keys set by inputs
     settings: dict[str, str | None]  # Settings fields set by inputs (None: not set)
-    fail_on: FailOn | None = None  # the fail-on input, when given
 
 
 def is_fork(pr: Mapping[str, Any]) -> bool:
@@ -79,7 +76,7 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
     """What to do with one event: review a pull request, or why not."""
     action = payload.get("action")
     if event == "pull_request":
-        if action not in PR_ACTIONS:
+        if action not in REVIEW_ACTIONS:
             return Ignored(f"grok-review: pull_request '{action}' needs no review")
         pr = payload["pull_request"]
         return Request(
@@ -87,7 +84,6 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
             trigger="auto",
             head_sha=pr["head"]["sha"],
             fork=is_fork(pr),
-            base_sha=(pr.get("base") or {}).get("sha"),
         )
     if event == "issue_comment":
         return _decide_comment(payload)
@@ -134,7 +130,7 @@ def read_options(env: Mapping[str, str]) -> Options:
         if spec.target == "config" and raw is not None:
             overrides[spec.field] = raw
     try:
-        checked = RepoConfig.model_validate(overrides)
+        RepoConfig.model_validate(overrides)
     except ValidationError as exc:
         names = {spec.field: name for name, spec in INPUTS.items()}
         message = describe_validation_error(exc)
@@ -147,5 +143,4 @@ def read_options(env: Mapping[str, str]) -> Options:
         config_path=value("config") or DEFAULT_CONFIG_PATH,
         overrides=overrides,
         settings=settings,
-        fail_on=checked.fail_on if "fail_on" in overrides else None,
     )

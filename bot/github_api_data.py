@@ -10,7 +10,6 @@ from bot.diff import parse_file_patch
 from bot.errors import DiffError, GitHubError
 from bot.models import FileDiff, FileStatus, PullRequest
 
-MARKER = "<!-- grok-review:"
 Event = Literal["COMMENT", "REQUEST_CHANGES"]  # never APPROVE
 _STATUS: dict[str, FileStatus] = {
     "added": "added",

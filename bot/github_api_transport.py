@@ -12,7 +12,8 @@ from github import Github, GithubException
 
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github_api_auth import PER_PAGE, Credential
-from bot.github_api_data import MARKER, Access, GitHubRateLimited
+from bot.github_api_data import Access, GitHubRateLimited
+from bot.markdown import MARKER_PREFIX
 from bot.settings import Settings
 
 # Rules:
@@ -130,7 +131,7 @@ class GitHubTransport:
         """A review or comment the bot wrote: our marker, by a Bot or the token's own user."""
         body = item.get("body") or ""
         user = item.get("user") or {}
-        if MARKER not in body:
+        if MARKER_PREFIX not in body:
             return False
         if user.get("type") == "Bot":
             return True

@@ -150,7 +150,6 @@ def render_review_body(
     head_sha: str,
     run_key: str,
     moved: Sequence[Finding] = (),
-    unanchored: Sequence[Finding] | None = None,
     notes: Sequence[str] = (),
 ) -> str:
     """The review's summary comment, under 65,536 characters, ending with the markers.
@@ -158,8 +157,7 @@ def render_review_body(
     `moved` are anchored findings not sent inline (a 422 fallback, or over the inline cap);
     they carry their fingerprint markers, like unanchored ones, so later runs skip them.
     """
-    unanchored = review.unanchored if unanchored is None else unanchored
-    listed = (*review.comments, *review.overflow, *unanchored)
+    listed = (*review.comments, *review.overflow, *review.unanchored)
     head = ["## grok-review"]
     if review.summary:
         head.append(neutralize(review.summary))
@@ -169,7 +167,7 @@ def render_review_body(
     head.append("  \n".join(facts))
     blocks = [*head, *(f"> {neutralize(n)}" for n in notes)]
     blocks += _section("Findings on changed lines (not posted inline)", moved, markers=True)
-    blocks += _section("Findings not tied to a changed line", unanchored, markers=True)
+    blocks += _section("Findings not tied to a changed line", review.unanchored, markers=True)
     blocks += _section("Over the comment limit", review.overflow, markers=False)
     if review.skipped_files:
         skipped = [f"- {code_span(s.path)}: {s.reason}" for s in review.skipped_files]

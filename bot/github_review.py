@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.config import DEFAULT_CONFIG_PATH, with_overrides
@@ -87,7 +87,6 @@ def review_pull_request(
     `run_key` names this run in the posted review (the app passes the webhook delivery id),
     so a retried or re-delivered run finds its own review instead of posting another.
     """
-    stop = cancelled or (lambda: False)
     fetched = client.fetch_pull_request(repo, number)
     pr = fetched.pr
     if expected_head and pr.head_sha != expected_head:
@@ -112,9 +111,10 @@ def review_pull_request(
         run_key=run_key or uuid.uuid4().hex,
         checks=checks,
         reviews=reviews,
-        stop=stop,
+        stop=cancelled or (lambda: False),
     )
-    return _review(run, post=post, dry_run=dry_run, on_event=on_event, stop=stop)
+    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event)
+    return replace(outcome, fail_on=config.fail_on)
 
 
 def _review(
@@ -123,7 +123,6 @@ def _review(
     post: bool,
     dry_run: bool,
     on_event: Callable[[ProgressEvent], None] | None,
-    stop: Callable[[], bool],
 ) -> GitHubOutcome:
     from bot.review import ask_model, assemble_review, prepare_review
 
@@ -140,10 +139,10 @@ def _review(
     if scope.incremental and not prepared.plan.chunks:
         return GitHubOutcome(skipped_reason="nothing new to review", head_sha=run.head)
     posted = _posted_fingerprints(run)
-    if stop():
+    if run.stop():
         return superseded
     results = ask_model(prepared, run.settings, on_event=on_event)
-    if stop():
+    if run.stop():
         return superseded
     anchor, rng = run.pr.files, scope.reviewed_range
     review = assemble_review(

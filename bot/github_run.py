@@ -6,16 +6,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from bot.config import RepoConfig
+from bot.config import FailOn, RepoConfig
 from bot.github_render import reviewed_heads
 from bot.models import FileDiff, Plan, PullRequest, Review, SkippedFile
 from bot.settings import Settings
+from bot.triggers import Trigger as EventTrigger
 
 if TYPE_CHECKING:
     from bot.github_api import GitHubClient
     from bot.github_api_data import BotItem, FetchedPull
 
-Trigger = Literal["cli", "auto", "command", "command_full"]
+Trigger = Literal["cli", EventTrigger]  # review-pr, or what a GitHub event asked for
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class GitHubOutcome:
     error: str | None = None  # why the run failed, one line
     plan: Plan | None = None  # set by dry runs
     head_sha: str | None = None
+    fail_on: FailOn = "none"  # as the review applied it: the base config with overrides
 
 
 class Stopped(Exception):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.markdown import MARKER_PREFIX
+
 Trigger = Literal["auto", "command", "command_full"]
 
 REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
 # Only people who can already push may spend the model budget on demand.
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-OWN_MARKER = "<!-- grok-review:"
+OWN_MARKER = MARKER_PREFIX  # a comment the bot wrote is never a command
 
 
 def parse_command(body: str) -> Trigger | None:

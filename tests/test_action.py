@@ -8,6 +8,7 @@ by modifying a copy of a real payload, and each place says so.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import re
@@ -24,11 +25,11 @@ import yaml
 from fakes.github import FakeGitHub
 from fakes.openai_server import FakeModel, error, finding
 
-from bot import action_decide
+from bot import action, action_decide
 from bot.config import RepoConfig
 from bot.github_render import head_marker
 from bot.settings import Settings
-from bot.triggers import parse_command
+from bot.triggers import REVIEW_ACTIONS, parse_command
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
@@ -360,7 +361,46 @@ def test_review_command_from_a_contributor_is_ignored(
     assert gh.requests == [] and model.requests == []
 
 
+@pytest.mark.parametrize("event", ["pull_request", "issue_comment"])
+def test_annotation_levels_follow_the_fail_on_the_review_applied(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel, event: str
+) -> None:
+    # fail_on comes from the base branch's config, read once, for a /review command too.
+    base = payload("pull_request.opened")["pull_request"]["base"]["sha"]
+    gh.add_file_content(REPO, base, ".github/grok-review.yml", "fail_on: minor\n")
+    model.script(lambda request: [{**BUG, "severity": "minor"}])
+    body = payload("pull_request.opened") if event == "pull_request" else review_comment("OWNER")
+    run = run_action(tmp_path, gh, model, event, body, post="annotations")
+    assert run.code == 1, run.stdout + run.stderr
+    [annotation] = run.commands("error")  # a minor finding that fails the job: an error
+    assert annotation.startswith("::error file=app.py,line=2,")
+    assert run.commands("warning") == []
+    assert len(gh.calls("GET", r"/contents/\.github/grok-review\.yml$")) == 1
+
+
 # --- pure pieces and the action's metadata ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload_text", "error"),
+    [
+        (None, "not in GitHub Actions: GITHUB_EVENT_NAME and GITHUB_EVENT_PATH unset"),
+        ("{not json", "cannot read the event payload"),
+        ("[]", "is not a JSON object"),
+    ],
+)
+def test_unreadable_event_is_one_error_line_and_exit_2(
+    tmp_path: Path, payload_text: str | None, error: str
+) -> None:
+    env: dict[str, str] = {}
+    if payload_text is not None:
+        event_file = tmp_path / "event.json"
+        event_file.write_text(payload_text)
+        env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event_file)}
+    out = io.StringIO()
+    assert action.main(env, out) == 2
+    [line] = out.getvalue().splitlines()
+    assert line.startswith("::error::grok-review: ") and error in line
 
 
 @pytest.mark.parametrize(
@@ -490,7 +530,7 @@ def test_ci_runs_the_one_ci_script_on_python_311() -> None:
 
 def test_review_workflow_reviews_this_repo_with_its_own_action() -> None:
     workflow = load_workflow(ROOT / ".github" / "workflows" / "review.yml")
-    assert set(workflow["on"]["pull_request"]["types"]) == action_decide.PR_ACTIONS
+    assert set(workflow["on"]["pull_request"]["types"]) == REVIEW_ACTIONS
     assert workflow["on"]["issue_comment"]["types"] == ["created"]
     [job] = workflow["jobs"].values()
     assert job["permissions"] == {

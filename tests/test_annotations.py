@@ -8,6 +8,7 @@ import pytest
 
 from bot.annotations import (
     ANNOTATIONS_PER_LEVEL,
+    CLIPPED_NOTE,
     annotation_level,
     clip_bytes,
     count_findings,
@@ -233,7 +234,11 @@ def test_summary_is_clipped_to_the_byte_limit_on_a_character_boundary() -> None:
     text = render_step_summary(review, limit_bytes=4001)
     assert len(text.encode("utf-8")) <= 4001
     assert text.endswith("1 MiB of a step summary.)_\n")
-    text.encode("utf-8").decode("utf-8")  # still valid UTF-8
+    # Cut on a character boundary: no half "é" (dropped, never replaced), and no more lost.
+    kept = text.removesuffix(CLIPPED_NOTE)
+    room = 4001 - len(CLIPPED_NOTE.encode("utf-8"))
+    assert kept.endswith("é") and "\ufffd" not in kept
+    assert room - 1 <= len(kept.encode("utf-8")) <= room
 
 
 def test_clip_bytes_keeps_short_text() -> None:

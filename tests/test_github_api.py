@@ -162,6 +162,12 @@ def test_fetch_file_reads_the_given_ref_and_none_when_absent(fake):
     assert fake.calls("GET", r"/contents/")[0].query == {"ref": BASE}
 
 
+def test_fetch_file_over_the_contents_apis_1_mb_is_an_error_naming_it(fake):
+    fake.add_file_content(REPO, BASE, "AGENTS.md", "x" * (1024 * 1024 + 1))
+    with pytest.raises(GitHubError, match=r"^AGENTS\.md at bbbbbbb is too large to read"):
+        make_client(fake).fetch_file(REPO, "AGENTS.md", ref=BASE)
+
+
 def test_compare_returns_status_and_files_or_none_for_unknown_commits(fake):
     fake.add_compare(REPO, HEAD, "f" * 40, files=[FILES[0]], status="ahead")
     client = make_client(fake)
@@ -172,6 +178,20 @@ def test_compare_returns_status_and_files_or_none_for_unknown_commits(fake):
     assert client.compare(REPO, "9" * 40, HEAD) is None
 
 
+def test_compare_at_githubs_300_file_cap_is_truncated(fake):
+    many = [
+        {"filename": f"f{i}.py", "status": "added", "patch": "@@ -0,0 +1 @@\n+x"}
+        for i in range(301)
+    ]
+    fake.add_compare(REPO, HEAD, "f" * 40, files=many[:299])
+    fake.add_compare(REPO, HEAD, "e" * 40, files=many)
+    client = make_client(fake)
+    below = client.compare(REPO, HEAD, "f" * 40)
+    capped = client.compare(REPO, HEAD, "e" * 40)
+    assert below is not None and not below.truncated
+    assert capped is not None and capped.truncated and len(capped.files) == 300
+
+
 def test_only_marked_reviews_by_a_bot_count_as_ours(fake):
     fake.add_review(REPO, NUMBER, body=BOT_BODY)  # the bot's
     fake.add_review(REPO, NUMBER, body="LGTM", author="carol")
@@ -180,6 +200,16 @@ def test_only_marked_reviews_by_a_bot_count_as_ours(fake):
     reviews = make_client(fake).list_bot_reviews(REPO, NUMBER)
     assert [(r.author, r.commit_id) for r in reviews] == [("grok-review[bot]", HEAD)]
     assert reviews[0].body == BOT_BODY
+
+
+def test_with_a_personal_token_marked_work_by_its_own_user_counts_as_ours(fake):
+    fake.bot_login = "carol"  # a personal token writes as its user, not as a Bot
+    fake.add_review(REPO, NUMBER, body=BOT_BODY)  # carol's, through the token
+    fake.add_review(REPO, NUMBER, body=BOT_BODY, author="mallory")  # a pasted marker
+    client = make_client(fake)
+    assert [r.author for r in client.list_bot_reviews(REPO, NUMBER)] == ["carol"]
+    assert [r.author for r in client.list_bot_reviews(REPO, NUMBER)] == ["carol"]
+    assert len(fake.calls("GET", r"^/user$")) == 1  # asked once per client
 
 
 def test_create_review_sends_exactly_the_body_and_refuses_approve(fake):
@@ -226,6 +256,16 @@ def test_bad_token_and_missing_pr_are_access_errors(fake):
     with pytest.raises(GitHubAccessError) as caught:
         make_client(fake).fetch_pull_request(REPO, 404)
     assert str(caught.value) == "octo/widgets#404 not found, or the token cannot see it (404)"
+
+
+def test_primary_rate_limit_is_an_upstream_error_not_an_access_error(fake):
+    limit = {"message": "API rate limit exceeded for installation ID 1."}
+    fake.inject("GET", r"/pulls/7$", 403, limit)
+    with pytest.raises(GitHubError) as caught:
+        make_client(fake).fetch_pull_request(REPO, NUMBER)
+    assert not isinstance(caught.value, GitHubAccessError) and caught.value.exit_code == 3
+    assert str(caught.value).startswith("GitHub API rate limit exceeded: ")
+    assert len(fake.calls("GET", r"/pulls/7$")) == 1  # not waited out: it lasts up to an hour
 
 
 def test_422_is_a_github_error_with_githubs_message(fake):

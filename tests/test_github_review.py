@@ -195,6 +195,17 @@ def test_500_on_a_post_that_did_not_land_is_retried(fake, model, settings, slept
     assert len(fake.reviews(REPO, NUMBER)) == 1
 
 
+def test_post_that_keeps_failing_gives_up_after_the_retries(fake, model, slept):
+    settings = make_settings(fake, model, github_retries=2, github_retry_base_s=0.5)
+    script(model, {"src/app.py": [OFF_BY_ONE]})
+    fake.inject("POST", r"/reviews$", 502, times=3)
+    outcome = run(settings)
+    assert (outcome.posted, outcome.exit_code) == (False, 3)
+    assert outcome.error == "GitHub did not take the review after retries; run again later"
+    assert slept == [0.5, 1.0] and len(review_posts(fake)) == 3
+    assert fake.reviews(REPO, NUMBER) == []
+
+
 def test_secondary_rate_limit_on_the_post_waits_retry_after(fake, model, settings, slept):
     script(model, {"src/app.py": [OFF_BY_ONE]})
     limit = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes."}
@@ -270,6 +281,16 @@ def test_force_push_gets_a_full_review_with_dedupe(fake, model, settings):
     assert outcome.review.reviewed_range == f"{BASE[:7]}..{HEAD3[:7]}"
 
 
+def test_push_with_nothing_reviewable_is_skipped_without_the_model(fake, model, settings):
+    run(settings)
+    logo = {"filename": "logo.png", "status": "added", "changes": 0}
+    fake.set_pr_head(REPO, NUMBER, HEAD2, [*V1, logo])
+    fake.add_compare(REPO, HEAD, HEAD2, files=[logo], status="ahead")
+    outcome = run(settings)
+    assert (outcome.skipped_reason, outcome.posted) == ("nothing new to review", False)
+    assert len(model.requests) == 1 and len(review_posts(fake)) == 1
+
+
 def test_command_on_a_reviewed_head_with_nothing_new_posts_nothing(fake, model, settings):
     script(model, {"src/app.py": [OFF_BY_ONE]})
     run(settings)
@@ -289,6 +310,7 @@ def test_command_on_a_reviewed_head_with_nothing_new_posts_nothing(fake, model, 
         ({"draft": True}, "draft"),
         ({"author": "renovate[bot]", "author_type": "Bot"}, "bot author"),
         ({"labels": ["no-review"]}, "skip label"),
+        ({"state": "closed"}, "closed"),
     ],
 )
 def test_automatic_runs_skip(fake, model, settings, pr, reason):

@@ -52,6 +52,15 @@ def rate_limit(fake: FakeGitHub, request: RecordedRequest) -> Reply:
     return Reply(200, {"resources": resources, "rate": core})
 
 
+def get_user(fake: FakeGitHub, request: RecordedRequest) -> Reply:
+    """The token's own user; an App's installation token may not ask (GitHub answers 403)."""
+    user = fake.state.bot_json()
+    if user["type"] == "Bot":
+        message = "Resource not accessible by integration"
+        raise ApiError(403, {"message": message, "documentation_url": DOCS})
+    return Reply(200, user)
+
+
 def get_installation(fake: FakeGitHub, request: RecordedRequest, iid: str) -> Reply:
     repos = [r for r in fake.state.repos.values() if r.installation_id == int(iid)]
     if not repos:
@@ -224,6 +233,7 @@ _REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
 _PULL = _REPO + r"/pulls/(?P<number>\d+)"
 _TABLE: list[tuple[str, str, Endpoint]] = [
     ("GET", r"/rate_limit", rate_limit),
+    ("GET", r"/user", get_user),
     ("GET", r"/app/installations/(?P<iid>\d+)", get_installation),
     ("POST", r"/app/installations/(?P<iid>\d+)/access_tokens", create_token),
     ("GET", _REPO + r"/installation", repo_installation),

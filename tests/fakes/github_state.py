@@ -19,6 +19,7 @@ from .github_diff import count_patch_lines
 BODY_LIMIT = 65536
 BODY_TOO_LONG = "Body is too long (maximum is 65536 characters)"
 DOCS = "https://docs.github.com/rest"
+CONTENTS_LIMIT = 1024 * 1024  # bytes the contents API returns inline
 
 
 class ApiError(Exception):
@@ -117,7 +118,9 @@ class GitHubState:
         }
 
     def bot_json(self) -> dict[str, Any]:
-        return self.user_json(self.bot_login, "Bot")
+        """Who writes: an App ("name[bot]"), or the user of a personal token (any other login)."""
+        kind = "Bot" if self.bot_login.endswith("[bot]") else "User"
+        return self.user_json(self.bot_login, kind)
 
     def repo_json(self, full_name: str, *, fork: bool = False) -> dict[str, Any]:
         repo = self.repos.get(full_name)
@@ -269,15 +272,18 @@ class GitHubState:
         data = repo.contents.get((ref, path))
         if data is None:
             raise not_found()
+        # Past 1 MB GitHub sends no content through this media type: encoding "none".
+        large = len(data) > CONTENTS_LIMIT
         encoded = base64.b64encode(data).decode()
+        lines = "".join(encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60))
         url = f"{self.base_url}/repos/{full_name}/contents/{path}?ref={ref}"
         return {
             "type": "file",
-            "encoding": "base64",
+            "encoding": "none" if large else "base64",
             "size": len(data),
             "name": path.rsplit("/", 1)[-1],
             "path": path,
-            "content": "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n",
+            "content": "" if large else lines,
             "sha": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
             "url": url,
             "git_url": None,

@@ -168,7 +168,7 @@ def _plain_files(lines: list[str], start: int, end: int) -> list[FileDiff]:
         old_raw, new_raw = header_name(patched.source_file), header_name(patched.target_file)
         pair = prefix_pair(old_raw, new_raw)
         old, new = strip_prefix(old_raw, pair[0]), strip_prefix(new_raw, pair[1])
-        path = _path_of(old, new, line=first + 1)
+        path = _path_of(old, new, line=first + (patched.diff_line_no or 2) - 1)  # its --- line
         check_hunk_ends(fed, patched, base=first, path=path)
         # Without git's headers, two different names are two snapshots of one file (diff -u
         # f.orig f, git diff --no-index A B), not a rename the repository records.

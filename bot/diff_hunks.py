@@ -54,7 +54,8 @@ def _located(exc: UnidiffParseError, fed: list[str], *, base: int, path: str | N
         PatchSet(watched())
     if path is None:  # a plain diff: the file whose header came last
         old, new = (header_name(fed[at["file"] - k][4:]) for k in (2, 1))
-        path = strip_prefix(new, prefix_pair(old, new)[1]) or old
+        src, dst = prefix_pair(old, new)
+        path = strip_prefix(new, dst) or strip_prefix(old, src) or old
     line, where = base + at["line"], f"{path}: hunk at line {base + at['hunk']}"
     reason = str(exc)
     if reason.startswith("Hunk is shorter"):

@@ -251,6 +251,11 @@ def test_error_in_a_plain_multi_file_diff_names_its_file() -> None:
         parse_diff(good + bad)
 
 
+def test_error_in_a_plain_diff_of_a_deleted_file_names_it_without_its_prefix() -> None:
+    with pytest.raises(DiffError, match=r"^gone\.py: hunk at line 3 is truncated"):
+        parse_diff("--- a/gone.py\n+++ /dev/null\n@@ -1,3 +0,0 @@\n-a\n")
+
+
 def test_truncated_hunk_in_the_middle_of_a_git_diff_names_its_file_and_line() -> None:
     first = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,4 +1,4 @@\n x\n-y\n+z\n"
     second = "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1 +1 @@\n-p\n+q\n"
@@ -278,8 +283,9 @@ def test_git_header_without_target_line_is_a_diff_error() -> None:
     [
         ("diff --git a/x b/x\n--- /dev/null\n+++ /dev/null\n", 1),
         ("prose\n--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+a\n", 2),
+        ("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n--- /dev/null\n+++ /dev/null\n", 6),
     ],
-    ids=["git", "plain"],
+    ids=["git", "plain", "plain-second-file"],
 )
 def test_file_header_with_dev_null_on_both_sides_is_a_diff_error(text: str, line: int) -> None:
     with pytest.raises(DiffError, match=rf"^line {line}: file header names no file \(both"):

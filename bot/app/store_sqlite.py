@@ -34,16 +34,9 @@ class SqliteStore:
 
     kind: StoreKind = "sqlite"
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        clock: Callable[[], float] = time.time,
-        busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
-    ) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._timeout = busy_timeout_s
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
@@ -261,9 +254,12 @@ class SqliteStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=SQLITE_BUSY_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
             )
-            _set_wal(conn, timeout=self._timeout)
+            _set_wal(conn)
             with self._guard:
                 self._all.append(conn)
             self._local.conn = conn
@@ -290,9 +286,9 @@ class SqliteStore:
             raise StoreError(f"job store {self.path}: {exc}") from None
 
 
-def _set_wal(conn: sqlite3.Connection, *, timeout: float) -> None:
+def _set_wal(conn: sqlite3.Connection) -> None:
     # Switching a fresh file to WAL needs a write lock; another process may hold it briefly.
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     while True:
         try:
             conn.execute("PRAGMA journal_mode=WAL")

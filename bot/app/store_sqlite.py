@@ -268,22 +268,19 @@ class SqliteStore:
     @contextmanager
     def _tx(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         with self.write_lock if write else contextlib.nullcontext():
-            yield from self._tx_unlocked(write=write)
-
-    def _tx_unlocked(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = self._conn()
-            if conn.in_transaction:  # a failed COMMIT can leave one open
-                conn.execute("ROLLBACK")
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StoreError(f"job store {self.path}: {exc}") from None
+                conn = self._conn()
+                if conn.in_transaction:  # a failed COMMIT can leave one open
+                    conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"job store {self.path}: {exc}") from None
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -315,7 +312,5 @@ def _get(db: sqlite3.Connection, delivery_id: str) -> JobRecord | None:
     row = db.execute(sql.SELECT_JOB, (delivery_id,)).fetchone()
     if row is None:
         return None
-    did, inst, repo, number, head, trigger, by, state, attempts, owner, touched = row[:11]
-    status, detail = row[11:]
-    job = ReviewJob(did, inst, repo, number, head, trigger, by)
-    return JobRecord(job, state, attempts, owner, touched, status, detail)
+    # SELECT_JOB lists ReviewJob's fields, then the rest of JobRecord's, each in field order.
+    return JobRecord(ReviewJob(*row[:7]), *row[7:])

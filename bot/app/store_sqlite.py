@@ -99,11 +99,7 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO gr_lock (pr, owner, expires) VALUES (?, ?, ?)",
                 (key, owner, now + lock_ttl_s),
             )
-            db.execute(
-                "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, "
-                "attempts = attempts + 1 WHERE id = ?",
-                (owner, now, delivery_id),
-            )
+            db.execute(sql.START_JOB, (owner, now, delivery_id))
             return Claim("claimed", _get(db, delivery_id))
 
     def heartbeat(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> bool:
@@ -124,11 +120,7 @@ class SqliteStore:
 
     def release(self, delivery_id: str, *, owner: str) -> bool:
         with self._tx() as db:
-            cur = db.execute(
-                "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
-                "WHERE id = ? AND state = 'running' AND owner = ?",
-                (self._clock(), delivery_id, owner),
-            )
+            cur = db.execute(sql.REQUEUE_JOB, (self._clock(), delivery_id, owner))
             db.execute("DELETE FROM gr_lock WHERE owner = ?", (owner,))
             return cur.rowcount > 0
 
@@ -140,16 +132,10 @@ class SqliteStore:
             ).fetchone()
             if row is not None and result.cost_usd > 0:
                 # The money is spent whatever became of the record meanwhile.
-                db.execute(
-                    "INSERT INTO gr_spend (installation, day, usd) VALUES (?, ?, ?) "
-                    "ON CONFLICT (installation, day) DO UPDATE SET usd = usd + excluded.usd",
-                    (installation_key(row[0]), utc_day(now), result.cost_usd),
-                )
-            cur = db.execute(
-                "UPDATE gr_job SET state = ?, status = ?, detail = ?, owner = NULL, touched = ? "
-                "WHERE id = ? AND state = 'running' AND owner = ?",
-                (state, result.status, result.detail, now, delivery_id, owner),
-            )
+                spend = (installation_key(row[0]), utc_day(now), result.cost_usd)
+                db.execute(sql.ADD_SPEND, spend)
+            params = (state, result.status, result.detail, now, delivery_id, owner)
+            cur = db.execute(sql.FINISH_JOB, params)
             db.execute(
                 "UPDATE gr_job SET status = ? WHERE id = ? AND state = 'superseded' AND owner = ?",
                 (result.status, delivery_id, owner),
@@ -167,17 +153,8 @@ class SqliteStore:
         now = self._clock()
         cutoff = now - stale_after_s
         with self._tx() as db:
-            db.execute(
-                "UPDATE gr_job SET state = 'failed', status = 'failed', owner = NULL, "
-                "detail = 'worker lost ' || attempts || ' times', touched = ? "
-                "WHERE state = 'running' AND touched < ? AND attempts >= ?",
-                (now, cutoff, max_attempts),
-            )
-            rows = db.execute(
-                "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
-                "WHERE state = 'running' AND touched < ? RETURNING id",
-                (now, cutoff),
-            ).fetchall()
+            db.execute(sql.FAIL_STALE, (now, cutoff, max_attempts))
+            rows = db.execute(sql.REQUEUE_STALE, (now, cutoff)).fetchall()
             return [r[0] for r in rows]
 
     def lost_queued(self, *, older_than_s: float) -> list[str]:
@@ -193,11 +170,7 @@ class SqliteStore:
         touched = []
         with self._tx() as db:
             for delivery_id in delivery_ids:
-                cur = db.execute(
-                    "UPDATE gr_job SET touched = ? WHERE id = ? AND state = 'queued' "
-                    "AND touched < ?",
-                    (now, delivery_id, now - older_than_s),
-                )
+                cur = db.execute(sql.TOUCH_QUEUED, (now, delivery_id, now - older_than_s))
                 if cur.rowcount:
                     touched.append(delivery_id)
         return touched

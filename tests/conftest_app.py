@@ -29,6 +29,7 @@ import uvicorn
 from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.queue import JobQueue, open_queue
 from bot.app.signature import sign_body
+from bot.app.store import JobRecord
 from bot.settings import Settings
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -223,6 +224,12 @@ def opened_queue(settings: Settings) -> Iterator[JobQueue]:
         yield queue
     finally:
         queue.close()
+
+
+def finished(queue: JobQueue, delivery: str) -> JobRecord | None:
+    """The job's record once it left `queued`/`running`, else None (for wait_for)."""
+    record = queue.store.get(delivery)
+    return record if record is not None and record.state not in ("queued", "running") else None
 
 
 # --- the fake reviewer -----------------------------------------------------------------------

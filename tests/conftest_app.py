@@ -6,7 +6,6 @@ one). Imported by tests/test_app_*.py; not a pytest conftest (tests/conftest.py 
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import shutil
@@ -46,14 +45,17 @@ FAST = {
 
 
 def payload(name: str) -> dict[str, Any]:
-    """A recorded payload from tests/data/webhooks (see its README for provenance)."""
+    """A recorded payload from tests/data/webhooks (see its README for provenance).
+
+    Parsed afresh on every call, so callers may change what they get without copying it.
+    """
     data: dict[str, Any] = json.loads((WEBHOOKS / f"{name}.json").read_text())
     return data
 
 
 def with_head(name: str, sha: str, *, installation: int | None = None) -> dict[str, Any]:
     """A recorded pull_request payload whose head moved to `sha` (as after a push)."""
-    data = copy.deepcopy(payload(name))
+    data = payload(name)
     data["pull_request"]["head"]["sha"] = sha
     if "after" in data:
         data["after"] = sha
@@ -71,7 +73,7 @@ def pr_comment(
     this sets `issue.pull_request` the way GitHub does for PR comments and changes the body,
     author_association and user.type; everything else is the recorded payload.
     """
-    data = copy.deepcopy(payload("issue_comment.created"))
+    data = payload("issue_comment.created")
     issue = data["issue"]
     issue["pull_request"] = {
         "url": issue["url"].replace("/issues/", "/pulls/"),

@@ -290,6 +290,10 @@ def test_worker_killed_mid_review_is_rerun_and_posts_once(make: Factory, reviewe
 
 
 def test_payload_helpers_do_not_change_the_recorded_files() -> None:
+    # The helpers change what payload() returns in place: it must hand out a fresh copy.
     before = copy.deepcopy(payload("pull_request.synchronize"))
     with_head("pull_request.synchronize", "f" * 40, installation=1)
     assert payload("pull_request.synchronize") == before
+    comment = copy.deepcopy(payload("issue_comment.created"))
+    pr_comment("/review", association="NONE", user_type="Bot")
+    assert payload("issue_comment.created") == comment

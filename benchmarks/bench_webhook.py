@@ -55,8 +55,8 @@ def build_deliveries(n: int) -> list[Delivery]:
     opened = json.loads((WEBHOOKS / "pull_request.opened.json").read_text())
     labeled = (WEBHOOKS / "pull_request.labeled.json").read_bytes()
     out: list[Delivery] = []
+    new: list[Delivery] = []  # kept as it grows: rebuilding it for each i is quadratic in n
     for i in range(n):
-        new = [d for d in out if d.kind == "new"]
         if i % 10 == 5 and new:
             first = new[len(new) // 2]
             out.append(Delivery("replay", first.delivery_id, "pull_request", first.body))
@@ -67,7 +67,8 @@ def build_deliveries(n: int) -> list[Delivery]:
             data["number"] = data["pull_request"]["number"] = 1000 + i
             data["pull_request"]["head"]["sha"] = uuid.uuid4().hex + "0" * 8
             body = json.dumps(data).encode()
-            out.append(Delivery("new", str(uuid.uuid4()), "pull_request", body))
+            new.append(Delivery("new", str(uuid.uuid4()), "pull_request", body))
+            out.append(new[-1])
     return out
 
 

@@ -6,7 +6,6 @@ one). Imported by tests/test_app_*.py; not a pytest conftest (tests/conftest.py 
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import uvicorn
 from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.queue import JobQueue, open_queue
 from bot.app.signature import sign_body
+from bot.app.store import JobRecord
 from bot.settings import Settings
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -45,14 +45,17 @@ FAST = {
 
 
 def payload(name: str) -> dict[str, Any]:
-    """A recorded payload from tests/data/webhooks (see its README for provenance)."""
+    """A recorded payload from tests/data/webhooks (see its README for provenance).
+
+    Parsed afresh on every call, so callers may change what they get without copying it.
+    """
     data: dict[str, Any] = json.loads((WEBHOOKS / f"{name}.json").read_text())
     return data
 
 
 def with_head(name: str, sha: str, *, installation: int | None = None) -> dict[str, Any]:
     """A recorded pull_request payload whose head moved to `sha` (as after a push)."""
-    data = copy.deepcopy(payload(name))
+    data = payload(name)
     data["pull_request"]["head"]["sha"] = sha
     if "after" in data:
         data["after"] = sha
@@ -70,7 +73,7 @@ def pr_comment(
     this sets `issue.pull_request` the way GitHub does for PR comments and changes the body,
     author_association and user.type; everything else is the recorded payload.
     """
-    data = copy.deepcopy(payload("issue_comment.created"))
+    data = payload("issue_comment.created")
     issue = data["issue"]
     issue["pull_request"] = {
         "url": issue["url"].replace("/issues/", "/pulls/"),
@@ -223,6 +226,12 @@ def opened_queue(settings: Settings) -> Iterator[JobQueue]:
         yield queue
     finally:
         queue.close()
+
+
+def finished(queue: JobQueue, delivery: str) -> JobRecord | None:
+    """The job's record once it left `queued`/`running`, else None (for wait_for)."""
+    record = queue.store.get(delivery)
+    return record if record is not None and record.state not in ("queued", "running") else None
 
 
 # --- the fake reviewer -----------------------------------------------------------------------

@@ -216,21 +216,23 @@ def test_logs_on_a_terminal_are_text(restore_logging: None) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "xai-" + "k" * 40,
-        "sk-proj-" + "a" * 30,
-        "github_pat_" + "B" * 40,
-        "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjEyMzR9.c2lnbmF0dXJlLXZhbHVl",
-        'api_key="abcdef123456"',
-        "password=correct-horse",
-        "-----BEGIN PRIVATE KEY-----\nMIIEvQ (cut off",
+        ("xai-" + "k" * 40, "[REDACTED] after"),
+        ("sk-proj-" + "a" * 30, "[REDACTED] after"),
+        ("github_pat_" + "B" * 40, "[REDACTED] after"),
+        ("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjEyMzR9.c2lnbmF0dXJlLXZhbHVl", "[REDACTED] after"),
+        ('api_key="abcdef123456"', 'api_key="[REDACTED]" after'),
+        ("password=correct-horse", "password=[REDACTED] after"),
+        ("-----BEGIN PRIVATE KEY-----\nMIIEvQ (cut off", "[REDACTED PEM]"),
     ],
 )
-def test_scrub_patterns(text: str) -> None:
+def test_scrub_patterns(text: str, expected: str) -> None:
     cleaned = scrub(f"before {text} after")
     assert "REDACTED" in cleaned
     assert cleaned.startswith("before")
+    # All of the secret goes, and nothing else: "REDACTED" somewhere would pass a partial cut.
+    assert cleaned == f"before {expected}"
 
 
 def test_scrub_keeps_ordinary_text() -> None:

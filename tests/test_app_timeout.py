@@ -18,6 +18,7 @@ from conftest_app import (
     FakeReviewer,
     ThreadServer,
     deliver,
+    finished,
     make_settings,
     opened_queue,
     wait_for,
@@ -32,7 +33,7 @@ from bot.app.metrics import Metrics
 from bot.app.pool import WorkerPool
 from bot.app.queue import JobQueue
 from bot.app.reviewer import AppReviewer
-from bot.app.store import JobRecord, Store, open_store
+from bot.app.store import Store, open_store
 from bot.app.web import create_app
 from bot.github_api import GitHubClient
 from bot.settings import Settings
@@ -84,11 +85,6 @@ def push(client: httpx.Client, sha: str) -> str:
     return delivery
 
 
-def final(queue: JobQueue, delivery: str) -> JobRecord | None:
-    record = queue.store.get(delivery)
-    return record if record is not None and record.state not in ("queued", "running") else None
-
-
 # --- the worker ------------------------------------------------------------------------------
 
 
@@ -104,10 +100,12 @@ def test_hung_review_times_out_frees_the_pr_and_its_late_result_is_not_posted(
         # One worker thread: the newer head can only run if the runner stopped waiting.
         with web(settings, reviewer) as (client, queue):
             hung = push(client, HUNG)
-            timed_out = wait_for(lambda: final(queue, hung), what="timeout")
+            timed_out = wait_for(lambda: finished(queue, hung), what="timeout")
             newer = push(client, NEWER)
             posted = wait_for(
-                lambda: final(queue, newer), timeout=settings.stale_after_s / 2, what="newer head"
+                lambda: finished(queue, newer),
+                timeout=settings.stale_after_s / 2,
+                what="newer head",
             )
             metrics = client.get("/metrics").text
             release.set()
@@ -136,7 +134,7 @@ def test_timed_out_job_is_not_revived_by_the_sweeper(make: Factory, tmp_path: Pa
     try:
         with web(settings, reviewer) as (client, queue):
             hung = push(client, HUNG)
-            wait_for(lambda: final(queue, hung), what="timeout")
+            wait_for(lambda: finished(queue, hung), what="timeout")
             # Long enough for a stale `running` record to be revived (stale_after_s, then a
             # sweep): a timed-out one must stay failed.
             time.sleep(settings.stale_after_s + 3 * settings.requeue_interval_s)
@@ -172,7 +170,7 @@ def test_real_reviewer_does_not_post_a_review_that_outlived_its_job(
                 job = ReviewJob("d-1", None, "octo/widgets", 7, HUNG, "auto")
                 queue.store.accept(job)
                 queue.submit(job.delivery_id)
-                record = wait_for(lambda: final(queue, job.delivery_id), what="timeout")
+                record = wait_for(lambda: finished(queue, job.delivery_id), what="timeout")
                 answer.set()  # the model answers after all; the reviewer checks before posting
                 result = wait_for(lambda: reviewer.results, what="late result")[0]
             finally:

@@ -19,6 +19,7 @@ from conftest_app import (
     FakeReviewer,
     ThreadServer,
     deliver,
+    finished,
     opened_queue,
     payload,
     pr_comment,
@@ -30,7 +31,6 @@ from conftest_app import (
 from bot.app.metrics import Metrics
 from bot.app.pool import WorkerPool
 from bot.app.queue import JobQueue
-from bot.app.store import JobRecord
 from bot.app.web import create_app
 from bot.settings import Settings
 
@@ -65,11 +65,6 @@ def pool(
             yield queue
         finally:
             workers_pool.stop(grace_s=grace_s)
-
-
-def finished(queue: JobQueue, delivery: str) -> JobRecord | None:
-    record = queue.store.get(delivery)
-    return record if record is not None and record.state not in ("queued", "running") else None
 
 
 def push(
@@ -295,6 +290,10 @@ def test_worker_killed_mid_review_is_rerun_and_posts_once(make: Factory, reviewe
 
 
 def test_payload_helpers_do_not_change_the_recorded_files() -> None:
+    # The helpers change what payload() returns in place: it must hand out a fresh copy.
     before = copy.deepcopy(payload("pull_request.synchronize"))
     with_head("pull_request.synchronize", "f" * 40, installation=1)
     assert payload("pull_request.synchronize") == before
+    comment = copy.deepcopy(payload("issue_comment.created"))
+    pr_comment("/review", association="NONE", user_type="Bot")
+    assert payload("issue_comment.created") == comment

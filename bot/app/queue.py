@@ -126,9 +126,9 @@ def poll_interval(settings: Settings) -> float:
     return max(MIN_POLL_S, min(settings.heartbeat_s, 0.5))
 
 
-def open_queue(settings: Settings, *, store: Store | None = None) -> JobQueue:
+def open_queue(settings: Settings) -> JobQueue:
     """The queue and store the settings name (creates the SQLite tables when needed)."""
-    store = store or open_store(settings)
+    store = open_store(settings)
     poll_s = poll_interval(settings)
     huey: Huey
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from bot.app.jobs import JobResult, ReviewJob
 from bot.errors import UpstreamError
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 StoreKind = Literal["sqlite", "redis"]
 JobState = Literal["queued", "running", "done", "failed", "superseded"]
-JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed", "superseded")
+JOB_STATES: tuple[JobState, ...] = get_args(JobState)
 AcceptOutcome = Literal["queued", "replayed", "duplicate_head"]
 ClaimOutcome = Literal["claimed", "busy", "gone"]
 

@@ -36,10 +36,8 @@ class RedisStore:
 
     kind: StoreKind = "redis"
 
-    def __init__(
-        self, url: str, *, prefix: str = REDIS_PREFIX, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._prefix = prefix
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
+        self._prefix = REDIS_PREFIX
         self._clock = clock
         self._closed = False
         try:

@@ -34,16 +34,9 @@ class SqliteStore:
 
     kind: StoreKind = "sqlite"
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        clock: Callable[[], float] = time.time,
-        busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
-    ) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._timeout = busy_timeout_s
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
@@ -106,11 +99,7 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO gr_lock (pr, owner, expires) VALUES (?, ?, ?)",
                 (key, owner, now + lock_ttl_s),
             )
-            db.execute(
-                "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, "
-                "attempts = attempts + 1 WHERE id = ?",
-                (owner, now, delivery_id),
-            )
+            db.execute(sql.START_JOB, (owner, now, delivery_id))
             return Claim("claimed", _get(db, delivery_id))
 
     def heartbeat(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> bool:
@@ -131,11 +120,7 @@ class SqliteStore:
 
     def release(self, delivery_id: str, *, owner: str) -> bool:
         with self._tx() as db:
-            cur = db.execute(
-                "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
-                "WHERE id = ? AND state = 'running' AND owner = ?",
-                (self._clock(), delivery_id, owner),
-            )
+            cur = db.execute(sql.REQUEUE_JOB, (self._clock(), delivery_id, owner))
             db.execute("DELETE FROM gr_lock WHERE owner = ?", (owner,))
             return cur.rowcount > 0
 
@@ -147,16 +132,10 @@ class SqliteStore:
             ).fetchone()
             if row is not None and result.cost_usd > 0:
                 # The money is spent whatever became of the record meanwhile.
-                db.execute(
-                    "INSERT INTO gr_spend (installation, day, usd) VALUES (?, ?, ?) "
-                    "ON CONFLICT (installation, day) DO UPDATE SET usd = usd + excluded.usd",
-                    (installation_key(row[0]), utc_day(now), result.cost_usd),
-                )
-            cur = db.execute(
-                "UPDATE gr_job SET state = ?, status = ?, detail = ?, owner = NULL, touched = ? "
-                "WHERE id = ? AND state = 'running' AND owner = ?",
-                (state, result.status, result.detail, now, delivery_id, owner),
-            )
+                spend = (installation_key(row[0]), utc_day(now), result.cost_usd)
+                db.execute(sql.ADD_SPEND, spend)
+            params = (state, result.status, result.detail, now, delivery_id, owner)
+            cur = db.execute(sql.FINISH_JOB, params)
             db.execute(
                 "UPDATE gr_job SET status = ? WHERE id = ? AND state = 'superseded' AND owner = ?",
                 (result.status, delivery_id, owner),
@@ -174,17 +153,8 @@ class SqliteStore:
         now = self._clock()
         cutoff = now - stale_after_s
         with self._tx() as db:
-            db.execute(
-                "UPDATE gr_job SET state = 'failed', status = 'failed', owner = NULL, "
-                "detail = 'worker lost ' || attempts || ' times', touched = ? "
-                "WHERE state = 'running' AND touched < ? AND attempts >= ?",
-                (now, cutoff, max_attempts),
-            )
-            rows = db.execute(
-                "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
-                "WHERE state = 'running' AND touched < ? RETURNING id",
-                (now, cutoff),
-            ).fetchall()
+            db.execute(sql.FAIL_STALE, (now, cutoff, max_attempts))
+            rows = db.execute(sql.REQUEUE_STALE, (now, cutoff)).fetchall()
             return [r[0] for r in rows]
 
     def lost_queued(self, *, older_than_s: float) -> list[str]:
@@ -200,11 +170,7 @@ class SqliteStore:
         touched = []
         with self._tx() as db:
             for delivery_id in delivery_ids:
-                cur = db.execute(
-                    "UPDATE gr_job SET touched = ? WHERE id = ? AND state = 'queued' "
-                    "AND touched < ?",
-                    (now, delivery_id, now - older_than_s),
-                )
+                cur = db.execute(sql.TOUCH_QUEUED, (now, delivery_id, now - older_than_s))
                 if cur.rowcount:
                     touched.append(delivery_id)
         return touched
@@ -261,9 +227,12 @@ class SqliteStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=SQLITE_BUSY_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
             )
-            _set_wal(conn, timeout=self._timeout)
+            _set_wal(conn)
             with self._guard:
                 self._all.append(conn)
             self._local.conn = conn
@@ -272,27 +241,24 @@ class SqliteStore:
     @contextmanager
     def _tx(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         with self.write_lock if write else contextlib.nullcontext():
-            yield from self._tx_unlocked(write=write)
-
-    def _tx_unlocked(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = self._conn()
-            if conn.in_transaction:  # a failed COMMIT can leave one open
-                conn.execute("ROLLBACK")
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StoreError(f"job store {self.path}: {exc}") from None
+                conn = self._conn()
+                if conn.in_transaction:  # a failed COMMIT can leave one open
+                    conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"job store {self.path}: {exc}") from None
 
 
-def _set_wal(conn: sqlite3.Connection, *, timeout: float) -> None:
+def _set_wal(conn: sqlite3.Connection) -> None:
     # Switching a fresh file to WAL needs a write lock; another process may hold it briefly.
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     while True:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -319,7 +285,5 @@ def _get(db: sqlite3.Connection, delivery_id: str) -> JobRecord | None:
     row = db.execute(sql.SELECT_JOB, (delivery_id,)).fetchone()
     if row is None:
         return None
-    did, inst, repo, number, head, trigger, by, state, attempts, owner, touched = row[:11]
-    status, detail = row[11:]
-    job = ReviewJob(did, inst, repo, number, head, trigger, by)
-    return JobRecord(job, state, attempts, owner, touched, status, detail)
+    # SELECT_JOB lists ReviewJob's fields, then the rest of JobRecord's, each in field order.
+    return JobRecord(ReviewJob(*row[:7]), *row[7:])

@@ -24,6 +24,34 @@ INSERT_JOB = (
     "state, attempts, owner, touched, created) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, ?, ?)"
 )
+START_JOB = (
+    "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, attempts = attempts + 1 "
+    "WHERE id = ?"
+)
+# Only the attempt that owns a running job may give it back or finish it.
+REQUEUE_JOB = (
+    "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
+    "WHERE id = ? AND state = 'running' AND owner = ?"
+)
+FINISH_JOB = (
+    "UPDATE gr_job SET state = ?, status = ?, detail = ?, owner = NULL, touched = ? "
+    "WHERE id = ? AND state = 'running' AND owner = ?"
+)
+ADD_SPEND = (
+    "INSERT INTO gr_spend (installation, day, usd) VALUES (?, ?, ?) "
+    "ON CONFLICT (installation, day) DO UPDATE SET usd = usd + excluded.usd"
+)
+# Stale `running` jobs: those out of attempts fail (run this first), the rest go back to queued.
+FAIL_STALE = (
+    "UPDATE gr_job SET state = 'failed', status = 'failed', owner = NULL, "
+    "detail = 'worker lost ' || attempts || ' times', touched = ? "
+    "WHERE state = 'running' AND touched < ? AND attempts >= ?"
+)
+REQUEUE_STALE = (
+    "UPDATE gr_job SET state = 'queued', owner = NULL, touched = ? "
+    "WHERE state = 'running' AND touched < ? RETURNING id"
+)
+TOUCH_QUEUED = "UPDATE gr_job SET touched = ? WHERE id = ? AND state = 'queued' AND touched < ?"
 SELECT_JOB = (
     "SELECT id, installation_id, repo, number, head_sha, trigger, requested_by, state, "
     "attempts, owner, touched, status, detail FROM gr_job WHERE id = ?"

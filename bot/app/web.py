@@ -42,7 +42,6 @@ def create_app(
     reviewer: Reviewer | None,
     workers: int = 2,
     grace_s: float | None = None,
-    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The FastAPI app; with a reviewer it also runs `workers` job threads while it is up.
 
@@ -51,7 +50,7 @@ def create_app(
     secret = settings.github_webhook_secret
     if not secret:
         raise ConfigError("missing GITHUB_WEBHOOK_SECRET")
-    metrics = metrics or Metrics(store=queue.store, queue=queue)
+    metrics = Metrics(store=queue.store, queue=queue)
     app_id = settings.github_app_id
     hooks = _Webhooks(
         secret=secret,

@@ -1,0 +1,60 @@
+"""One run of a job: store blips do not cancel it, a lost lease does; the attempt's thread."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest_app import wait_for
+
+from bot.app.attempt import Attempt, RunContext
+from bot.app.jobs import JobResult
+from bot.app.store import StoreError
+
+
+class _Store:
+    """The two store calls a RunContext makes: failing with `down`, else answering `ours`."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.ours = True
+
+    def heartbeat(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> bool:
+        return self._answer()
+
+    def is_current(self, delivery_id: str, *, owner: str) -> bool:
+        return self._answer()
+
+    def _answer(self) -> bool:
+        if self.down:
+            raise StoreError("job store (redis): Connection reset by peer")
+        return self.ours
+
+
+def test_a_store_blip_keeps_the_run_going_and_a_lost_lease_cancels_it() -> None:
+    store = _Store()
+    ctx = RunContext(store, "d-1", owner="w1", interval_s=60, lock_ttl_s=60, timeout_s=60)  # type: ignore[arg-type]
+    ctx.heartbeat()
+    assert not ctx.cancelled()  # the lease runs on; the next beat may get through
+    store.down = False
+    assert not ctx.cancelled()
+    store.ours = False  # superseded, or revived for another worker
+    ctx.heartbeat()
+    assert ctx.cancelled() and not ctx.expired()
+
+
+def test_an_abandoned_attempt_hands_over_its_late_result() -> None:
+    go = threading.Event()
+    attempt = Attempt(lambda: JobResult("posted") if go.wait(10) else JobResult("failed"), name="t")
+    assert attempt.run_for(0.01) is False
+    late: list[Attempt] = []
+    assert attempt.abandon(late.append) is True
+    go.set()
+    wait_for(lambda: late, what="the late call")
+    assert late == [attempt] and attempt.result == JobResult("posted")
+
+
+def test_an_attempt_that_ended_cannot_be_abandoned_and_no_result_is_an_error() -> None:
+    attempt = Attempt(lambda: None, name="t")  # type: ignore[arg-type,return-value]
+    assert attempt.run_for(5) is True
+    assert isinstance(attempt.error, RuntimeError) and attempt.result is None
+    assert attempt.abandon(lambda _: None) is False

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_validation_error
 from bot.errors import UsageError
-from bot.triggers import REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, Trigger, parse_command
+from bot.triggers import REVIEW_ACTIONS, Refused, Trigger, comment_command
 
 PostMode = Literal["review", "annotations", "both"]
 POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
@@ -94,24 +94,26 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
 
 
 def _decide_comment(payload: Mapping[str, Any]) -> Request | Ignored:
-    issue, comment = payload.get("issue") or {}, payload.get("comment") or {}
-    if payload.get("action") != "created":
-        return Ignored(f"grok-review: issue_comment '{payload.get('action')}' needs no review")
-    if not issue.get("pull_request"):
-        return Ignored("grok-review: a comment on an issue, not on a pull request")
-    trigger = parse_command(comment.get("body") or "")
-    if trigger is None:
-        return Ignored("grok-review: the comment is not a /review command")
-    user = comment.get("user") or {}
-    if user.get("type") == "Bot":
-        return Ignored("grok-review: /review from a bot is ignored")
-    association = comment.get("author_association") or "NONE"
-    if association not in TRUSTED_ASSOCIATIONS:
-        return Ignored(
-            f"grok-review: /review from {user.get('login')} ({association}) is ignored: "
+    verdict = comment_command(payload)
+    if isinstance(verdict, Refused):
+        return Ignored("grok-review: " + _refusal(verdict))
+    number = int((payload.get("issue") or {})["number"])
+    return Request(number=number, trigger=verdict, head_sha=None, fork=False)
+
+
+def _refusal(refused: Refused) -> str:
+    if refused.why == "action":
+        return f"issue_comment '{refused.action}' needs no review"
+    if refused.why == "issue":
+        return "a comment on an issue, not on a pull request"
+    if refused.why == "not_command":
+        return "the comment is not a /review command"
+    if refused.why == "untrusted":
+        return (
+            f"/review from {refused.login} ({refused.association}) is ignored: "
             "only owners, members and collaborators may ask for a review"
         )
-    return Request(number=int(issue["number"]), trigger=trigger, head_sha=None, fork=False)
+    return "/review from a bot is ignored"
 
 
 def read_options(env: Mapping[str, str]) -> Options:

@@ -29,7 +29,7 @@ from bot import action, action_decide
 from bot.config import RepoConfig
 from bot.github_render import head_marker
 from bot.settings import Settings
-from bot.triggers import REVIEW_ACTIONS, parse_command
+from bot.triggers import REVIEW_ACTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
@@ -401,22 +401,6 @@ def test_unreadable_event_is_one_error_line_and_exit_2(
     assert action.main(env, out) == 2
     [line] = out.getvalue().splitlines()
     assert line.startswith("::error::grok-review: ") and error in line
-
-
-@pytest.mark.parametrize(
-    ("text", "trigger"),
-    [
-        ("/review", "command"),
-        ("  /review full\nplease", "command_full"),
-        ("/review FULL", "command_full"),
-        ("/review please", "command"),
-        ("/reviewer", None),
-        ("please /review", None),
-        ("", None),
-    ],
-)
-def test_parse_command(text: str, trigger: str | None) -> None:
-    assert parse_command(text) == trigger
 
 
 def test_comment_by_a_bot_is_ignored() -> None:

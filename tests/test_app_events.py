@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from conftest_app import SECRET, payload, pr_comment
 
-from bot.app.events import Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide, parse_command
+from bot.app.events import Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
 from bot.app.signature import sign_body, verify_signature
 
 BODY = b'{"zen": "Design for failure."}'
@@ -85,24 +85,6 @@ def test_payloads_missing_what_we_need_are_invalid() -> None:
     assert isinstance(
         _decide("issue_comment", {**pr_comment("/review"), "repository": None}), Invalid
     )
-
-
-@pytest.mark.parametrize(
-    ("body", "trigger"),
-    [
-        ("/review", "command"),
-        ("/review full", "command_full"),
-        ("/review FULL please", "command_full"),
-        ("\n  /review  \nthanks", "command"),
-        ("/review now", "command"),
-        ("/reviewer", None),
-        ("please /review", None),
-        ("", None),
-        ("> /review", None),
-    ],
-)
-def test_parse_command(body: str, trigger: str | None) -> None:
-    assert parse_command(body) == trigger
 
 
 def test_comment_from_trusted_member_enqueues_without_head() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app.jobs import ReviewJob
-from bot.triggers import OWN_MARKER, REVIEW_ACTIONS, TRUSTED_ASSOCIATIONS, parse_command
+from bot.triggers import REVIEW_ACTIONS, Refused, comment_command
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
 
@@ -93,46 +93,38 @@ def _pull_request(payload: Mapping[str, Any], *, delivery_id: str) -> Decision:
 
 
 def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None) -> Decision:
-    if payload.get("action") != "created":
-        return Ignore(f"issue_comment.{payload.get('action')} is not handled")
+    verdict = comment_command(payload, app_id=app_id)
+    if isinstance(verdict, Refused):
+        return Ignore(_refusal(verdict))
     issue = _mapping(payload.get("issue"))
-    comment = _mapping(payload.get("comment"))
-    if not issue.get("pull_request"):
-        return Ignore("comment on an issue, not a pull request")
-    trigger = parse_command(str(comment.get("body") or ""))
-    if trigger is None:
-        return Ignore("comment is not a /review command")
-    reason = _untrusted_commenter(comment, app_id=app_id)
-    if reason is not None:
-        return Ignore(reason)
     repo, number = _repo(payload), issue.get("number")
     if repo is None or not isinstance(number, int):
         return Invalid("issue_comment payload without repository.full_name or issue.number")
-    login = _mapping(comment.get("user")).get("login")
+    login = _mapping(_mapping(payload.get("comment")).get("user")).get("login")
     job = ReviewJob(
         delivery_id=delivery_id,
         installation_id=_installation_id(payload),
         repo=repo,
         number=number,
         head_sha=None,
-        trigger=trigger,
+        trigger=verdict,
         requested_by=login if isinstance(login, str) else None,
     )
     return Enqueue(job)
 
 
-def _untrusted_commenter(comment: Mapping[str, Any], *, app_id: int | None) -> str | None:
-    """Why this commenter may not start a review, or None when they may."""
-    user = _mapping(comment.get("user"))
-    via_app = _mapping(comment.get("performed_via_github_app")).get("id")
-    if user.get("type") == "Bot" or OWN_MARKER in str(comment.get("body") or ""):
-        return "comment by a bot"
-    if app_id is not None and via_app == app_id:
+def _refusal(refused: Refused) -> str:
+    if refused.why == "action":
+        return f"issue_comment.{refused.action} is not handled"
+    if refused.why == "issue":
+        return "comment on an issue, not a pull request"
+    if refused.why == "not_command":
+        return "comment is not a /review command"
+    if refused.why == "this_app":
         return "comment by this app"
-    association = comment.get("author_association")
-    if association not in TRUSTED_ASSOCIATIONS:
-        return f"/review from author_association {association} is not allowed"
-    return None
+    if refused.why == "untrusted":
+        return f"/review from author_association {refused.association} is not allowed"
+    return "comment by a bot"
 
 
 def _repo(payload: Mapping[str, Any]) -> str | None:

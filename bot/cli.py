@@ -272,7 +272,8 @@ class ProgressDisplay:
 
     def _update(self, event: ProgressEvent) -> None:
         tokens = f"{event.prompt_tokens + event.completion_tokens:,}"
-        self._progress.update(self._task, completed=event.done, tokens=tokens)
+        # The total grows when a chunk refused as too long is sent again in halves.
+        self._progress.update(self._task, completed=event.done, total=event.total, tokens=tokens)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

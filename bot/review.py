@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -127,19 +127,22 @@ def ask_model(
     async def run() -> list[ChunkResult]:
         client = llm.make_client(settings)
         limiter = RateLimiter(settings.rpm, settings.tpm)  # shared by the re-sends of halves
+        progress = _Rounds(on_event)
 
         async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:
-            return await llm.review_chunks(
+            results = await llm.review_chunks(
                 client,
                 settings=settings,
                 model=prepared.model,
                 prefix_messages=prepared.prefix_messages,
                 chunk_texts=texts,
                 conv_id=prepared.conv_id,
-                on_event=on_event,
+                on_event=progress.event if on_event else None,
                 chunk_labels=labels,
                 limiter=limiter,
             )
+            progress.next_round()
+            return results
 
         try:
             return await ask_with_splits(
@@ -149,6 +152,33 @@ def ask_model(
             await client.close()
 
     return asyncio.run(run())
+
+
+@dataclass
+class _Rounds:
+    """Progress over the rounds of re-sent halves: counts carry on instead of restarting."""
+
+    on_event: Callable[[ProgressEvent], None] | None
+    before: ProgressEvent | None = None  # totals at the end of the rounds before this one
+    last: ProgressEvent | None = None
+
+    def event(self, event: ProgressEvent) -> None:
+        if self.before is not None:
+            b = self.before
+            event = replace(
+                event,
+                done=b.done + event.done,
+                total=b.total + event.total,
+                prompt_tokens=b.prompt_tokens + event.prompt_tokens,
+                completion_tokens=b.completion_tokens + event.completion_tokens,
+                failed=b.failed + event.failed,
+            )
+        self.last = event
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def next_round(self) -> None:
+        self.before = self.last
 
 
 def assemble_review(

@@ -73,11 +73,12 @@ def _first(path: str) -> str:
     return f"value_0 = compute(0, factor={path[3]})"
 
 
-def review(fake: FakeModel, diff: str) -> Any:
+def review(fake: FakeModel, diff: str, events: list[Any] | None = None) -> Any:
     settings = settings_for(fake)
     pr = PullRequest(files=parse_diff(diff))
     prepared = prepare_review(pr, RepoConfig(min_severity="nit"), settings)
-    return prepared, assemble_review(prepared, ask_model(prepared, settings))
+    results = ask_model(prepared, settings, on_event=None if events is None else events.append)
+    return prepared, assemble_review(prepared, results)
 
 
 def test_a_refused_chunk_is_reviewed_in_halves_and_nothing_is_lost(fake: FakeModel) -> None:
@@ -143,3 +144,11 @@ def test_wordings_of_too_long_are_recognised(message: str) -> None:
 def test_other_messages_are_not_too_long(message: str) -> None:
     assert not too_long(400, message)
     assert not too_long(500, "prompt is too long")  # a server error is retried, not split
+
+
+def test_progress_carries_on_across_the_rounds_of_halves(fake: FakeModel) -> None:
+    fake.script(refuse_more_than(2))
+    events: list[Any] = []
+    review(fake, diff_of(files=4, lines=30), events)
+    assert [(e.done, e.total) for e in events] == [(1, 1), (2, 3), (3, 3)]
+    assert [e.prompt_tokens for e in events] == sorted(e.prompt_tokens for e in events)

@@ -137,10 +137,10 @@ def build_prefix_messages(
     )
     # Defuse tags before measuring, so the cap holds for the text actually sent.
     texts = (instructions, path_text, agents_md or "", body)
-    pieces = [neutralise(redact_text(t).strip()) for t in texts]
+    pieces = [defuse_section_tags(redact_text(t).strip()) for t in texts]
     pieces = fit_to_budget(pieces, max(budget_tokens // _CAP_FRACTION, 0))
     # A GitHub title is at most 256 characters; anything longer is not a real title.
-    title_text = truncate_chars(neutralise(redact_text(title).strip()), 1000)
+    title_text = truncate_chars(defuse_section_tags(redact_text(title).strip()), 1000)
     sections = [
         ("repository_instructions", pieces[0]),
         ("repository_path_instructions", pieces[1]),
@@ -176,7 +176,7 @@ def prefix_tokens(messages: Sequence[Mapping[str, str]]) -> int:
     return sum(estimate_tokens(m.get("content", "")) + _MESSAGE_OVERHEAD_TOKENS for m in messages)
 
 
-def neutralise(text: str) -> str:
+def defuse_section_tags(text: str) -> str:
     """`text` with every look-alike of our section tags defused (`<` becomes `&lt;`)."""
     return _TAG_LOOKALIKE.sub(r"&lt;\1", text)
 
@@ -224,4 +224,4 @@ def _with_note(text: str, keep: int) -> str:
 
 
 def _section(tag: str, text: str) -> str:
-    return f"<{tag}>\n{neutralise(text)}\n</{tag}>"
+    return f"<{tag}>\n{defuse_section_tags(text)}\n</{tag}>"

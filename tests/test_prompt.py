@@ -14,8 +14,8 @@ from bot.prompt import (
     SYSTEM_PROMPT,
     build_chunk_message,
     build_prefix_messages,
+    defuse_section_tags,
     fit_to_budget,
-    neutralise,
     prefix_tokens,
     truncate_tokens,
 )
@@ -111,9 +111,9 @@ def test_untrusted_text_cannot_close_its_section_or_open_ours() -> None:
     assert re.search(r"<\s*/?\s*untrusted", description, re.IGNORECASE) is None
 
 
-def test_neutralise_defuses_every_spelling_of_our_tags_only() -> None:
+def test_defuse_section_tags_defuses_every_spelling_of_our_tags_only() -> None:
     text = "<untrusted_diff> </Untrusted_Diff> < /repository_agents_md> <div> a < b"
-    out = neutralise(text)
+    out = defuse_section_tags(text)
     assert "<untrusted_diff>" not in out.lower()
     assert out.count("&lt;") == 3
     assert "<div> a < b" in out

@@ -10,6 +10,7 @@ from bot.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
 from bot.models import Chunk, Usage
 from bot.prompt import build_chunk_message
 from bot.render import render_chunk
+from bot.tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from bot.llm import ChunkResult
@@ -35,7 +36,21 @@ def halves(chunk: Chunk, *, prefix_tokens: int) -> tuple[Chunk, ...]:
     A little over half, so two equal files become two chunks, not four."""
     body = chunk.estimated_tokens - prefix_tokens - CHUNK_OVERHEAD_TOKENS
     budget = prefix_tokens + CHUNK_OVERHEAD_TOKENS + max(body * 11 // 20, 1)
-    return plan_chunks(chunk.files, budget_tokens=budget, prefix_tokens=prefix_tokens)
+    planned = plan_chunks(chunk.files, budget_tokens=budget, prefix_tokens=prefix_tokens)
+    # A piece of a file split by the first plan keeps its label ("part 2/3"): planned again
+    # on its own it would read as a whole file, or as part k/n of itself alone.
+    labels = {f.path: p for f, p in zip(chunk.files, chunk.parts, strict=True) if p}
+    return tuple(_relabelled(c, labels) for c in planned)
+
+
+def _relabelled(chunk: Chunk, before: dict[str, str]) -> Chunk:
+    parts, extra = [], 0
+    for file, part in zip(chunk.files, chunk.parts, strict=True):
+        first = before.get(file.path, "")
+        parts.append(f"{first}, {part}" if first and part else first or part)
+        extra += estimate_tokens(first + ", ") + 1 if first else 0  # +1: a run it may split
+    update = {"parts": tuple(parts), "estimated_tokens": chunk.estimated_tokens + extra}
+    return chunk.model_copy(update=update)
 
 
 async def ask_with_splits(

@@ -9,12 +9,16 @@ from typing import Any
 import pytest
 from fakes.openai_server import FakeModel, error, finding, findings
 
+from bot.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
 from bot.config import RepoConfig
 from bot.diff import parse_diff
 from bot.model_errors import too_long
 from bot.models import PullRequest
+from bot.render import render_chunk
+from bot.resplit import halves
 from bot.review import ask_model, assemble_review, prepare_review
 from bot.settings import Settings
+from bot.tokens import estimate_tokens
 
 # The wording OpenAI's API uses; xAI's is not documented, so several are recognised.
 TOO_LONG = {
@@ -152,3 +156,21 @@ def test_progress_carries_on_across_the_rounds_of_halves(fake: FakeModel) -> Non
     review(fake, diff_of(files=4, lines=30), events)
     assert [(e.done, e.total) for e in events] == [(1, 1), (2, 3), (3, 3)]
     assert [e.prompt_tokens for e in events] == sorted(e.prompt_tokens for e in events)
+
+
+def test_halves_of_a_split_file_keep_its_part_label() -> None:
+    # A file too big for one request, planned into parts; one part is then halved again.
+    (file,) = parse_diff(diff_of(files=1, lines=400))
+    prefix = 1_000
+    budget = prefix + CHUNK_OVERHEAD_TOKENS + 3_000
+    parts = plan_chunks([file], budget_tokens=budget, prefix_tokens=prefix)
+    assert len(parts) > 2
+    second = parts[1]
+    assert second.parts == (f"part 2/{len(parts)}",)
+    again = halves(second, prefix_tokens=prefix)
+    assert len(again) == 2
+    assert [c.parts for c in again] == [(f"part 2/{len(parts)}, part {k}/2",) for k in (1, 2)]
+    assert "### File: pkg0/mod.py (added, part 2/" in render_chunk(again[0])
+    for chunk in again:  # the longer label is in the estimate
+        sent = prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk))
+        assert sent <= chunk.estimated_tokens <= sent + 8

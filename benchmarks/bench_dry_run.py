@@ -207,12 +207,12 @@ def build_diff(*, target_bytes: int, files: int, seed: int) -> str:
 _INPROCESS = """
 import json, sys
 from bot.config import RepoConfig
-from bot.diff import decode_diff, parse_diff
-from bot.plan import build_plan, plan_to_json
+from bot.diff.parse import decode_diff, parse_diff
+from bot.plan.build import build_plan, plan_to_json
 from bot.pricing import price_for
 files = parse_diff(decode_diff(open(sys.argv[1], "rb").read()))
 try:
-    from bot.filters import filter_files
+    from bot.diff.filters import filter_files
     kept, skipped = filter_files(files, RepoConfig())
 except ImportError:
     kept, skipped = files, ()
@@ -231,8 +231,8 @@ def _commands(diff: Path, *, inprocess: bool) -> list[tuple[list[str], str]]:
     if exe and not inprocess:
         out.append(([exe, *args], "review-pr (installed)"))
     elif (ROOT / "bot" / "cli.py").exists() and not inprocess:
-        code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
-        out.append(([sys.executable, "-c", code, *args], "bot.cli main() in a child process"))
+        code = "import sys; from bot.cli.main import main; sys.exit(main(sys.argv[1:]))"
+        out.append(([sys.executable, "-c", code, *args], "bot.cli.main main() in a child process"))
     fallback = "fallback: parse_diff + filters + build_plan in a child (prefix 3,000 tokens)"
     out.append(([sys.executable, "-c", _INPROCESS, str(diff)], fallback))
     return out

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fakes.openai_server import FakeModel, delayed, finding, findings
 
+from bot.cli.local import diff_pull_request
 from bot.config import RepoConfig
-from bot.local import diff_pull_request
-from bot.review import ask_model, assemble_review, prepare_review
+from bot.review.pipeline import ask_model, assemble_review, prepare_review
 from bot.settings import load_settings
 
 
@@ -68,7 +68,7 @@ def main() -> None:
         # A context just big enough for one file per request gives ~`chunks` requests.
         settings = load_settings(context_tokens=6_000, max_output_tokens=1_000, concurrency=10)
         started = time.perf_counter()
-        import bot.llm  # noqa: F401  (the openai client; ask_model imports it on first use)
+        import bot.model.client  # noqa: F401  (the openai client; ask_model imports it on first use)
 
         import_s = time.perf_counter() - started
         t0 = time.perf_counter()

@@ -25,11 +25,12 @@ import yaml
 from fakes.github import FakeGitHub
 from fakes.openai_server import FakeModel, error, finding
 
-from bot import action, action_decide
+from bot.action import decide as action_decide
+from bot.action import main as action
 from bot.config import RepoConfig
-from bot.github_render import head_marker
+from bot.github.render import head_marker
+from bot.github.triggers import REVIEW_ACTIONS
 from bot.settings import Settings
-from bot.triggers import REVIEW_ACTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.anchor import anchor_findings, line_matches, normalize_path
-from bot.diff import build_line_map, parse_file_patch
+from bot.diff.parse import build_line_map, parse_file_patch
 from bot.models import FileDiff, Finding
+from bot.review.anchor import anchor_findings, line_matches, normalize_path
 
 # Hunk 0: new lines 1-8 (4 and 5 added), old lines 1-7 (4 removed).
 # Hunk 1: new lines 21-27 (24 added), old lines 20-26.

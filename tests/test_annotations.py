@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.annotations import (
+from bot.action.annotations import (
     ANNOTATIONS_PER_LEVEL,
     CLIPPED_NOTE,
     annotation_level,

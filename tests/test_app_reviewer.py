@@ -6,7 +6,7 @@ import pytest
 
 from bot.app.jobs import JobResult
 from bot.app.reviewer import job_result
-from bot.github_run import GitHubOutcome
+from bot.github.run import GitHubOutcome
 from bot.models import Review, Usage
 
 USAGE = Usage(requests=2, prompt_tokens=1200, completion_tokens=80, cost_usd=0.03)

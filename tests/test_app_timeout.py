@@ -35,7 +35,7 @@ from bot.app.queue import JobQueue
 from bot.app.reviewer import AppReviewer
 from bot.app.store import Store, open_store
 from bot.app.web import create_app
-from bot.github_api import GitHubClient
+from bot.github.api import GitHubClient
 from bot.settings import Settings
 
 Factory = Callable[..., Settings]

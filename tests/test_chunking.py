@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.chunking import CHUNK_OVERHEAD_TOKENS, coverage_problems, plan_chunks
-from bot.diff import parse_diff
+from bot.diff.parse import parse_diff
+from bot.diff.render import RENDER_FORMAT_HELP, render_chunk, render_file
 from bot.models import Chunk, DiffLine, FileDiff, Hunk
-from bot.render import RENDER_FORMAT_HELP, render_chunk, render_file
+from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, coverage_problems, plan_chunks
 from bot.tokens import estimate_tokens
 
 # --- realistic diffs built in code -------------------------------------------------------

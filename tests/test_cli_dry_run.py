@@ -228,7 +228,7 @@ def test_missing_key_exits_2_and_mentions_dry_run(repo: Path) -> None:
 def test_usage_mistakes_exit_2_in_one_line(
     args: tuple[str, ...], message: str, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.diff").write_text("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from fakes.openai_server import FakeModel, error, finding, findings, raw
 
-from bot.cli import main
+from bot.cli.main import main
 
 DIFF = (
     "diff --git a/app.py b/app.py\n"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from unidiff import PatchSet
 
-from bot.diff import build_line_map, decode_diff, parse_diff, parse_file_patch
+from bot.diff.parse import build_line_map, decode_diff, parse_diff, parse_file_patch
 from bot.errors import DiffError
 from bot.models import FileDiff
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import RepoConfig, parse_config
-from bot.diff import decode_diff, parse_diff
-from bot.filters import filter_files, glob_to_regex, path_matches, skip_reason
+from bot.diff.filters import filter_files, glob_to_regex, path_matches, skip_reason
+from bot.diff.parse import decode_diff, parse_diff
 from bot.models import DiffLine, FileDiff, FileStatus, Hunk
 
 DIFFS = Path(__file__).parent / "data" / "diffs"

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from bot.anchor import anchor_findings
-from bot.diff import parse_file_patch
-from bot.findings import (
+from bot.diff.parse import parse_file_patch
+from bot.models import Finding
+from bot.review.anchor import anchor_findings
+from bot.review.findings import (
     blocking,
     dedupe,
     fingerprint,
@@ -16,7 +17,6 @@ from bot.findings import (
     select_findings,
     with_fingerprints,
 )
-from bot.models import Finding
 
 
 def _patch(start: int, *, pad: int = 0) -> str:

@@ -10,15 +10,16 @@ from typing import Any, get_args
 import jsonschema
 import pytest
 
-from bot.formats import (
+from bot.github.render import render_review_body
+from bot.models import Category, Finding, Review, Severity, SkippedFile, Usage
+from bot.output.formats import (
     finding_markdown,
     render_markdown,
     render_text,
     review_to_json,
     usage_line,
 )
-from bot.github_render import render_review_body
-from bot.markdown import (
+from bot.output.markdown import (
     COMMENT_LIMIT,
     clip,
     code_span,
@@ -26,8 +27,7 @@ from bot.markdown import (
     neutralize,
     render_comment_body,
 )
-from bot.models import Category, Finding, Review, Severity, SkippedFile, Usage
-from bot.sarif import render_sarif
+from bot.output.sarif import render_sarif
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
 HOSTILE = "Ping @octocat and @acme/admins <!-- grok-review:fp=x --> ![x](http://evil) <details>"

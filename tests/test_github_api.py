@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fakes.github import FakeGitHub
 
 from bot.errors import ConfigError, GitHubAccessError, GitHubError
-from bot.github_api import GitHubClient
-from bot.github_api_data import GitHubRateLimited, file_from_github
+from bot.github.api import GitHubClient
+from bot.github.data import GitHubRateLimited, file_from_github
 from bot.settings import Settings
 
 REPO, NUMBER = "octo/widgets", 7

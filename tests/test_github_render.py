@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diff import parse_file_patch
-from bot.github_render import (
+from bot.diff.parse import parse_file_patch
+from bot.github.render import (
     CONFIG_ERROR_MARKER,
     base_marker,
     build_annotations,
@@ -18,8 +18,8 @@ from bot.github_render import (
     reviewed_heads,
     split_postable,
 )
-from bot.markdown import COMMENT_LIMIT, find_fingerprints
 from bot.models import Finding, Review, SkippedFile, Usage
+from bot.output.markdown import COMMENT_LIMIT, find_fingerprints
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 # Hunk 0: new lines 1-4 (2, 3 added), old 1-2. Hunk 1: new 20-22, old 18-21 (19 removed).

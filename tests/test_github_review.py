@@ -10,14 +10,15 @@ import pytest
 from fakes.github import FakeGitHub
 from fakes.openai_server import FakeModel, finding, last_message
 
-from bot import cli, github_publish
 from bot.app import reviewer as app_reviewer
 from bot.app.jobs import ReviewJob
 from bot.app.reviewer import AppReviewer
-from bot.cli_pr import parse_pr_ref
+from bot.cli import main as cli
+from bot.cli.pr import parse_pr_ref
 from bot.errors import UsageError
-from bot.github_api import GitHubClient
-from bot.github_review import review_pull_request
+from bot.github import publish as github_publish
+from bot.github.api import GitHubClient
+from bot.github.review import review_pull_request
 from bot.settings import Settings
 
 REPO, NUMBER = "octo/widgets", 7

@@ -18,13 +18,13 @@ from fakes.openai_server import (
     raw,
 )
 
-from bot import llm
 from bot.errors import ConfigError, MissingKeyError
-from bot.llm import ChunkResult, ModelAuthError, ProgressEvent
+from bot.model import client as llm
+from bot.model.client import ChunkResult, ModelAuthError, ProgressEvent
+from bot.model.prompt import prefix_tokens
+from bot.model.schema import ModelFinding, response_schema, to_finding
 from bot.models import Usage
 from bot.pricing import TICKS_PER_USD, cost_from_tokens, price_for
-from bot.prompt import prefix_tokens
-from bot.schema import ModelFinding, response_schema, to_finding
 from bot.settings import Settings
 
 PREFIX = [

@@ -9,10 +9,9 @@ import random
 import pytest
 from test_chunking import check_chunks, make_added, make_modified, make_pr
 
-from bot.chunking import coverage_problems
 from bot.errors import ConfigError
 from bot.models import FileDiff, Plan, SkippedFile
-from bot.plan import (
+from bot.plan.build import (
     build_plan,
     classify_path,
     input_budget,
@@ -20,6 +19,7 @@ from bot.plan import (
     render_plan_text,
     requests_lower_bound,
 )
+from bot.plan.chunking import coverage_problems
 from bot.pricing import Price
 
 PRICE = Price(input=1.25, cached=0.20, output=2.50)

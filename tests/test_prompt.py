@@ -7,10 +7,9 @@ from typing import Any, get_args
 
 import pytest
 
-from bot.chunking import CHUNK_OVERHEAD_TOKENS
 from bot.config import PathInstruction
-from bot.models import Category
-from bot.prompt import (
+from bot.diff.render import RENDER_FORMAT_HELP
+from bot.model.prompt import (
     SYSTEM_PROMPT,
     build_chunk_message,
     build_prefix_messages,
@@ -19,7 +18,8 @@ from bot.prompt import (
     prefix_tokens,
     truncate_tokens,
 )
-from bot.render import RENDER_FORMAT_HELP
+from bot.models import Category
+from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS
 from bot.tokens import estimate_tokens
 
 FORMAT_HELP = "Lines read `OLD NEW |` then a marker (+, - or space) and the code."

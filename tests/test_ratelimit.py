@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.ratelimit import RateLimiter, backoff_s, retry_after_s, retry_wait_s
+from bot.model.ratelimit import RateLimiter, backoff_s, retry_after_s, retry_wait_s
 
 
 class FakeClock:

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from fakes.openai_server import FakeModel, error, finding, findings
 
-from bot.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
 from bot.config import RepoConfig
-from bot.diff import parse_diff
-from bot.model_errors import too_long
+from bot.diff.parse import parse_diff
+from bot.diff.render import render_chunk
+from bot.model.errors import too_long
 from bot.models import PullRequest
-from bot.render import render_chunk
-from bot.resplit import halves
-from bot.review import ask_model, assemble_review, prepare_review
+from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
+from bot.review.pipeline import ask_model, assemble_review, prepare_review
+from bot.review.resplit import halves
 from bot.settings import Settings
 from bot.tokens import estimate_tokens
 

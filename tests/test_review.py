@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import RepoConfig
-from bot.diff import parse_diff
-from bot.findings import fingerprint
-from bot.llm import ChunkResult
+from bot.diff.parse import parse_diff
+from bot.model.client import ChunkResult
 from bot.models import Finding, PullRequest, Usage
-from bot.review import assemble_review, prepare_review
+from bot.review.findings import fingerprint
+from bot.review.pipeline import assemble_review, prepare_review
 from bot.settings import Settings
 
 DIFF = (

@@ -7,10 +7,10 @@ import hashlib
 
 import pytest
 
-from bot.diff import parse_diff
-from bot.findings import dedupe, fingerprint
+from bot.diff.parse import parse_diff
 from bot.models import FileDiff, Finding
-from bot.secrets import redact_files, redact_line, redact_text
+from bot.review.findings import dedupe, fingerprint
+from bot.secrets.redact import redact_files, redact_line, redact_text
 
 # Every fake secret is assembled at run time so this file never holds a string that a
 # secret scanner (ours or GitHub's) would flag.

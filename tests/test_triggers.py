@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from conftest_app import pr_comment
 
-from bot import action_decide
+from bot.action import decide as action_decide
 from bot.app.events import Enqueue, Ignore, decide
-from bot.triggers import OWN_MARKER, Refused, comment_command, parse_command
+from bot.github.triggers import OWN_MARKER, Refused, comment_command, parse_command
 
 
 @pytest.mark.parametrize(

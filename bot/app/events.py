@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app.jobs import ReviewJob
-from bot.triggers import REVIEW_ACTIONS, Refused, comment_command
+from bot.github.triggers import REVIEW_ACTIONS, Refused, comment_command
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from bot.triggers import Trigger as Trigger  # re-exported for the App modules
+from bot.github.triggers import Trigger as Trigger  # re-exported for the App modules
 
 ResultStatus = Literal["posted", "skipped", "superseded", "failed"]
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 from bot.app.jobs import JobContext, JobResult, ResultStatus, ReviewJob
 from bot.errors import BotError
-from bot.github_api import GitHubClient
-from bot.github_render import render_notice
-from bot.github_review import review_pull_request
-from bot.github_run import GitHubOutcome
+from bot.github.api import GitHubClient
+from bot.github.render import render_notice
+from bot.github.review import review_pull_request
+from bot.github.run import GitHubOutcome
 from bot.settings import Settings
 
 INSTALLATION_CLIENT_TTL_S = 50 * 60  # installation tokens live an hour

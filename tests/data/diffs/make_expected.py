@@ -15,7 +15,7 @@ from typing import Any
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere
 
-from bot.diff import build_line_map, decode_diff, parse_diff  # noqa: E402
+from bot.diff.parse import build_line_map, decode_diff, parse_diff  # noqa: E402
 
 
 def golden(data: bytes) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ Two steps, each rerunnable on its own (tests need neither: they read the stored 
 
 `fetch` downloads each pinned archive with `pip download --no-deps --no-binary :all:` or
 `npm pack`, checks its sha256, and copies one file (or a line range of it) byte for byte to
-samples/NAME. `rendered_*` samples are bot.render.render_chunk of a diff in tests/data/diffs
+samples/NAME. `rendered_*` samples are bot.diff.render.render_chunk of a diff in tests/data/diffs
 or of `git diff --no-index` between two releases, stored so they stay fixed when the
 renderer changes. `count` needs node (20+) and npm: it installs js-tiktoken into a temp dir
 (or uses `--tokenizer-dir DIR` holding node_modules/js-tiktoken), counts o200k_base and
@@ -36,9 +36,9 @@ COUNTS = HERE / "counts.json"
 DIFFS = HERE.parent / "diffs"
 sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere
 
-from bot.diff import decode_diff, parse_diff  # noqa: E402
+from bot.diff.parse import decode_diff, parse_diff  # noqa: E402
+from bot.diff.render import render_chunk  # noqa: E402
 from bot.models import Chunk  # noqa: E402
-from bot.render import render_chunk  # noqa: E402
 from bot.tokens import estimate_tokens  # noqa: E402
 
 TOKENIZER = "js-tiktoken@1.0.21"
@@ -192,13 +192,13 @@ def synthetic(path: str) -> bytes:
 def describe(source: Source) -> str:
     """Where a sample comes from, in one line (stored in counts.json next to its counts)."""
     if source.archive == "diff":
-        return f"bot.render.render_chunk of tests/data/diffs/{source.path}"
+        return f"bot.diff.render.render_chunk of tests/data/diffs/{source.path}"
     if source.archive == "synthetic":
-        return f"bot.render.render_chunk of make_counts.synthetic({source.path!r}) (generated)"
+        return f"bot.diff.render.render_chunk of make_counts.synthetic({source.path!r}) (generated)"
     if ".." in source.archive:
         old, new = (ARCHIVES[k] for k in source.archive.split(".."))
         dirs = f"{old.name}-{old.version}/{source.path} {new.name}-{new.version}/{source.path}"
-        return f"bot.render.render_chunk of git diff --no-index {dirs} ({new.licence})"
+        return f"bot.diff.render.render_chunk of git diff --no-index {dirs} ({new.licence})"
     a = ARCHIVES[source.archive]
     what = "sdist" if a.registry == "pypi" else "npm tarball"
     lines = f" lines {source.lines[0]}-{source.lines[1]}" if source.lines else ""

@@ -1,0 +1,148 @@
+"""What one Action run is asked to do (pure): the event decided, the `with:` inputs checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_validation_error
+from bot.errors import UsageError
+from bot.github.triggers import REVIEW_ACTIONS, Refused, Trigger, comment_command
+
+PostMode = Literal["review", "annotations", "both"]
+POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """Where one `with:` input goes: a Settings field, a RepoConfig key, or the Action itself."""
+
+    env: str
+    target: Literal["settings", "config", "action"]
+    field: str
+
+
+# The runner gives a composite action's steps no INPUT_* variables of its own: action.yml
+# passes each input as the variable named here. These names are read only by this module, so
+# an empty input falls back to the environment (GROK_REVIEW_MODEL, …) and then the default.
+
+INPUTS: dict[str, ActionInput] = {
+    "xai-api-key": ActionInput("INPUT_XAI_API_KEY", "settings", "api_key"),
+    "github-token": ActionInput("INPUT_GITHUB_TOKEN", "settings", "github_token"),
+    "model": ActionInput("INPUT_MODEL", "settings", "model"),
+    "base-url": ActionInput("INPUT_BASE_URL", "settings", "base_url"),
+    "config": ActionInput("INPUT_CONFIG", "action", "config_path"),  # review-pr --config
+    "min-severity": ActionInput("INPUT_MIN_SEVERITY", "config", "min_severity"),
+    "max-comments": ActionInput("INPUT_MAX_COMMENTS", "config", "max_comments"),
+    "fail-on": ActionInput("INPUT_FAIL_ON", "config", "fail_on"),
+    "post": ActionInput("INPUT_POST", "action", "post"),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """A pull request event to review."""
+
+    number: int
+    trigger: Trigger
+    head_sha: str | None  # the payload's PR head (never GITHUB_SHA); None for comments
+    fork: bool  # the head lives in another repository: the token is read-only
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Options:
+    post: PostMode
+    config_path: str
+    overrides: dict[str, Any]  # RepoConfig keys set by inputs
+    settings: dict[str, str | None]  # Settings fields set by inputs (None: not set)
+
+
+def is_fork(pr: Mapping[str, Any]) -> bool:
+    """A head in another repository (or a deleted one): GitHub gives it a read-only token."""
+    head_repo = (pr.get("head") or {}).get("repo") or {}
+    base_repo = (pr.get("base") or {}).get("repo") or {}
+    return head_repo.get("full_name") != base_repo.get("full_name")
+
+
+def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
+    """What to do with one event: review a pull request, or why not."""
+    action = payload.get("action")
+    if event == "pull_request":
+        if action not in REVIEW_ACTIONS:
+            return Ignored(f"grok-review: pull_request '{action}' needs no review")
+        pr = payload["pull_request"]
+        return Request(
+            number=int(pr["number"]),
+            trigger="auto",
+            head_sha=pr["head"]["sha"],
+            fork=is_fork(pr),
+        )
+    if event == "issue_comment":
+        return _decide_comment(payload)
+    return Ignored(
+        f"grok-review: event '{event}' is not handled; it reviews pull_request and "
+        "issue_comment (/review) events"
+    )
+
+
+def _decide_comment(payload: Mapping[str, Any]) -> Request | Ignored:
+    verdict = comment_command(payload)
+    if isinstance(verdict, Refused):
+        return Ignored("grok-review: " + _refusal(verdict))
+    number = int((payload.get("issue") or {})["number"])
+    return Request(number=number, trigger=verdict, head_sha=None, fork=False)
+
+
+def _refusal(refused: Refused) -> str:
+    if refused.why == "action":
+        return f"issue_comment '{refused.action}' needs no review"
+    if refused.why == "issue":
+        return "a comment on an issue, not on a pull request"
+    if refused.why == "not_command":
+        return "the comment is not a /review command"
+    if refused.why == "untrusted":
+        return (
+            f"/review from {refused.login} ({refused.association}) is ignored: "
+            "only owners, members and collaborators may ask for a review"
+        )
+    return "/review from a bot is ignored"
+
+
+def read_options(env: Mapping[str, str]) -> Options:
+    """The inputs, checked: a bad value is a UsageError naming the input."""
+
+    def value(name: str) -> str | None:
+        return (env.get(INPUTS[name].env) or "").strip() or None
+
+    modes: dict[str, PostMode] = {m: m for m in POST_MODES}
+    post = modes.get(value("post") or "review")
+    if post is None:
+        raise UsageError(f"input post: expected review, annotations or both, not {value('post')!r}")
+    overrides: dict[str, Any] = {}
+    for name, spec in INPUTS.items():
+        raw = value(name)
+        if spec.target == "config" and raw is not None:
+            overrides[spec.field] = raw
+    try:
+        RepoConfig.model_validate(overrides)
+    except ValidationError as exc:
+        names = {spec.field: name for name, spec in INPUTS.items()}
+        message = describe_validation_error(exc)
+        for key, name in names.items():
+            message = message.replace(f"'{key}'", f"'{name}'")
+        raise UsageError(f"input {message}") from None
+    settings = {s.field: value(n) for n, s in INPUTS.items() if s.target == "settings"}
+    return Options(
+        post=post,
+        config_path=value("config") or DEFAULT_CONFIG_PATH,
+        overrides=overrides,
+        settings=settings,
+    )

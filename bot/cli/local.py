@@ -1,0 +1,124 @@
+"""Local sources: a diff file, standard input, or a range of the current git checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.diff.parse import decode_diff, parse_diff
+from bot.errors import UsageError
+from bot.models import PullRequest
+
+# Flags that make `git diff` output the same whatever the user's git config says.
+_DIFF_FLAGS = (
+    "diff",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--find-renames",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
+
+
+def read_diff_file(name: str) -> str:
+    """The text of a diff file, or of standard input for '-'."""
+    if name == "-":
+        return decode_diff(sys.stdin.buffer.read())
+    try:
+        return decode_diff(Path(name).read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"--diff {name}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"--diff {name}: cannot read: {exc.strerror}") from None
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run git and return its stdout; a failure is a UsageError with git's own message."""
+    try:
+        # git from PATH is what the user runs themselves; argv is fixed, no shell.
+        proc = subprocess.run(  # noqa: S603
+            ["git", *args],  # noqa: S607
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed; use --diff FILE instead") from None
+    if proc.returncode != 0:
+        msg = decode_diff(proc.stderr).strip().splitlines()
+        raise UsageError(f"git {args[0]}: {msg[-1] if msg else 'failed'}")
+    return decode_diff(proc.stdout)
+
+
+def find_checkout(cwd: Path) -> Path:
+    """The top of the git checkout containing cwd."""
+    try:
+        return Path(git("rev-parse", "--show-toplevel", cwd=cwd).strip())
+    except UsageError:
+        raise UsageError(
+            "not inside a git checkout: run review-pr in a repository, "
+            "or pass --diff FILE (or '-' for standard input)"
+        ) from None
+
+
+def default_base(top: Path) -> str:
+    """The default branch to compare with: origin's HEAD, else main, else master."""
+    try:
+        ref = git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", cwd=top).strip()
+        return ref.removeprefix("refs/remotes/")
+    except UsageError:
+        pass
+    for name in ("origin/main", "main", "origin/master", "master"):
+        try:
+            git("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", cwd=top)
+            return name
+        except UsageError:
+            continue
+    raise UsageError("cannot find the default branch (main/master): pass --base REF")
+
+
+def local_pull_request(
+    top: Path, *, base: str | None, staged: bool, working_tree: bool
+) -> PullRequest:
+    """The chosen local changes as a PullRequest (title and body from the commits)."""
+    head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", cwd=top).strip()
+    if staged:
+        text = git(*_DIFF_FLAGS, "--cached", cwd=top)
+        return _pr(text, title="Staged changes", base_sha=head, head_sha=None)
+    if working_tree:
+        text = git(*_DIFF_FLAGS, "HEAD", cwd=top)
+        return _pr(text, title="Uncommitted changes", base_sha=head, head_sha=None)
+    ref = base or default_base(top)
+    merge_base = git("merge-base", "HEAD", ref, cwd=top).strip()
+    text = git(*_DIFF_FLAGS, merge_base, "HEAD", cwd=top)
+    branch = git("rev-parse", "--abbrev-ref", "HEAD", cwd=top).strip()
+    subjects = git("log", "--format=%s", f"{merge_base}..HEAD", cwd=top).strip().splitlines()
+    title = subjects[0] if len(subjects) == 1 else f"{branch} against {ref}"
+    body = "\n".join(f"- {s}" for s in subjects) if len(subjects) > 1 else ""
+    return _pr(text, title=title, body=body, base_sha=merge_base, head_sha=head, head_ref=branch)
+
+
+def diff_pull_request(text: str) -> PullRequest:
+    """A bare diff (file or stdin) as a PullRequest with no metadata."""
+    return _pr(text, title="", base_sha=None, head_sha=None)
+
+
+def _pr(
+    text: str,
+    *,
+    title: str,
+    base_sha: str | None,
+    head_sha: str | None,
+    body: str = "",
+    head_ref: str | None = None,
+) -> PullRequest:
+    return PullRequest(
+        title=title,
+        body=body,
+        base_sha=base_sha,
+        head_sha=head_sha,
+        head_ref=head_ref,
+        files=parse_diff(text),
+    )

@@ -1,0 +1,106 @@
+"""`review-pr OWNER/REPO#N [--post] [--dry-run]`: review a GitHub pull request from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.cli.main import NO_KEY, ProgressDisplay, emit, emit_review, flag_overrides, plan_output
+from bot.config import DEFAULT_CONFIG_PATH
+from bot.errors import MissingKeyError, UsageError
+from bot.github.api import GitHubClient
+from bot.github.review import review_pull_request
+from bot.github.run import GitHubOutcome
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.model.client import ProgressEvent
+
+_REF = re.compile(r"(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)")
+_URL = re.compile(
+    r"https?://[^/\s]+(?:/[^\s]*)?/(?P<repo>[\w.-]+/[\w.-]+)/pulls?/(?P<number>\d+)(?:[/?#]\S*)?"
+)
+
+
+def parse_pr_ref(text: str) -> tuple[str, int]:
+    """`OWNER/REPO#N` or a pull request URL (github.com or Enterprise) -> (repo, number)."""
+    text = text.strip()
+    match = _REF.fullmatch(text) or _URL.fullmatch(text)
+    if match is None or any(p in (".", "..") for p in match["repo"].split("/")):
+        raise UsageError(
+            f"not a pull request: {text!r} (use OWNER/REPO#N or "
+            "https://github.com/OWNER/REPO/pull/N)"
+        )
+    number = int(match["number"])
+    if number < 1:
+        raise UsageError(f"not a pull request number: {number}")
+    return match["repo"], number
+
+
+class _LazyProgress:
+    """The CLI's progress display, started by the first event (the total is known then)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._args = args
+        self._display: Any = None
+        self._update: Callable[[ProgressEvent], None] | None = None
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if self._display is None:
+            self._display = ProgressDisplay(self._args, total=event.total)
+            self._update = self._display.__enter__()
+        if self._update is not None:
+            self._update(event)
+
+    def close(self) -> None:
+        if self._display is not None:
+            self._display.__exit__(None, None, None)
+
+
+def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
+    """`review-pr OWNER/REPO#N [--post] [--dry-run]`: review a PR, print it, maybe post it."""
+    repo, number = parse_pr_ref(args.target)
+    if args.post and args.dry_run:
+        raise UsageError("--dry-run plans only; it cannot go with --post")
+    if args.post and not settings.github_token:
+        raise UsageError("--post needs GITHUB_TOKEN: a token that may write pull request reviews")
+    if not args.dry_run and not settings.api_key:
+        raise MissingKeyError(NO_KEY)
+    client = GitHubClient.from_token(settings)
+    progress = _LazyProgress(args)
+    try:
+        outcome = review_pull_request(
+            settings,
+            client,
+            repo=repo,
+            number=number,
+            trigger="cli",
+            post=args.post,
+            config_path=args.config or DEFAULT_CONFIG_PATH,
+            overrides=flag_overrides(args),
+            on_event=progress,
+            dry_run=args.dry_run,
+        )
+    finally:
+        progress.close()
+    _print_outcome(outcome, args)
+    return outcome.exit_code
+
+
+def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
+    """The plan or the review on stdout (or --output); what happened on stderr."""
+    if outcome.plan is not None:
+        emit(plan_output(outcome.plan, args.format), args)
+    if outcome.review is not None:
+        emit_review(outcome.review, args)
+    for note in outcome.notes:
+        print(f"review-pr: {note}", file=sys.stderr)
+    if outcome.skipped_reason and not outcome.error and not outcome.notes:
+        print(f"review-pr: not reviewed: {outcome.skipped_reason}", file=sys.stderr)
+    if outcome.posted:
+        print(f"review-pr: posted {outcome.review_url or 'the review'}", file=sys.stderr)
+    if outcome.error:
+        print(f"review-pr: error: {outcome.error}", file=sys.stderr)

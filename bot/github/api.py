@@ -1,0 +1,183 @@
+"""The GitHub adapter: the few calls the reviewer makes, in our models and plain data.
+
+Only modules named github_api*.py import PyGithub: github_api_auth connects,
+github_api_transport retries, spaces and translates errors, github_api_data holds the values.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from bot.errors import GitHubAccessError, GitHubError
+from bot.github.auth import connect_installation, connect_token
+from bot.github.data import (
+    Access,
+    BotItem,
+    Comparison,
+    Event,
+    FetchedPull,
+    file_from_github,
+    item_from_github,
+    pull_from_github,
+)
+from bot.github.transport import GitHubTransport
+from bot.settings import Settings
+
+FILES_LIMIT = 3000  # GET /pulls/{n}/files lists no more
+COMPARE_FILES_LIMIT = 300  # GET /compare lists no more
+ANNOTATIONS_PER_REQUEST = 50
+
+
+class GitHubClient(GitHubTransport):
+    """The few GitHub calls the reviewer makes, with our retry, spacing and error rules."""
+
+    @classmethod
+    def from_token(cls, settings: Settings, *, token: str | None = None) -> GitHubClient:
+        """A client for `token` (default settings.github_token); anonymous without one."""
+        gh, credential = connect_token(settings, token=token)
+        return cls(gh, settings, credential=credential)
+
+    @classmethod
+    def for_installation(cls, settings: Settings, installation_id: int) -> GitHubClient:
+        """A client acting as one App installation; PyGithub refreshes its 1-hour token."""
+        return cls(connect_installation(settings, installation_id), settings, credential="app")
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def fetch_pull_request(self, repo: str, number: int) -> FetchedPull:
+        """The PR's metadata and files (up to GitHub's 3,000), as a PullRequest."""
+        access = Access("read the pull request", "pull-requests: read", f"{repo}#{number}")
+        _, data = self._request("GET", f"/repos/{repo}/pulls/{number}", access)
+        files_path = f"/repos/{repo}/pulls/{number}/files"
+        files = tuple(
+            file_from_github(i) for i in self._pages(files_path, access, limit=FILES_LIMIT)
+        )
+        return pull_from_github(data, repo=repo, number=number, files=files)
+
+    def fetch_file(self, repo: str, path: str, *, ref: str) -> str | None:
+        """A file's text at `ref` (contents API), or None when there is no such file."""
+        access = Access(f"read {path}", "contents: read", f"{path} in {repo}")
+        try:
+            _, data = self._request(
+                "GET", f"/repos/{repo}/contents/{quote(path)}", access, params={"ref": ref}
+            )
+        except GitHubAccessError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None
+        if data.get("encoding") != "base64":
+            raise GitHubError(f"{path} at {ref[:7]} is too large to read through the API")
+        return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
+
+    def compare(self, repo: str, base: str, head: str) -> Comparison | None:
+        """`base...head`, or None when GitHub no longer knows `base` (a force-push)."""
+        access = Access("compare commits", "contents: read", f"{base[:7]}...{head[:7]} in {repo}")
+        try:
+            _, data = self._request("GET", f"/repos/{repo}/compare/{base}...{head}", access)
+        except GitHubError as exc:
+            if exc.status in (404, 422):
+                return None
+            raise
+        files = tuple(file_from_github(item) for item in data.get("files") or ())
+        return Comparison(
+            status=str(data.get("status")),
+            files=files,
+            truncated=len(files) >= COMPARE_FILES_LIMIT,
+        )
+
+    def list_bot_reviews(self, repo: str, number: int) -> list[BotItem]:
+        """Our reviews on the PR, oldest first."""
+        access = Access("read pull request reviews", "pull-requests: read", f"{repo}#{number}")
+        items = self._pages(f"/repos/{repo}/pulls/{number}/reviews", access)
+        return [item_from_github(r) for r in items if self._ours(r)]
+
+    def list_bot_review_comments(self, repo: str, number: int) -> list[BotItem]:
+        """Our inline review comments on the PR (resolved or not), every page."""
+        access = Access("read review comments", "pull-requests: read", f"{repo}#{number}")
+        items = self._pages(f"/repos/{repo}/pulls/{number}/comments", access)
+        return [item_from_github(c) for c in items if self._ours(c)]
+
+    def list_bot_issue_comments(self, repo: str, number: int) -> list[BotItem]:
+        access = Access("read issue comments", "issues: read", f"{repo}#{number}")
+        items = self._pages(f"/repos/{repo}/issues/{number}/comments", access)
+        return [item_from_github(c) for c in items if self._ours(c)]
+
+    # --- writes --------------------------------------------------------------------------
+
+    def create_review(
+        self,
+        repo: str,
+        number: int,
+        *,
+        commit_id: str,
+        body: str,
+        event: Event,
+        comments: Sequence[Mapping[str, Any]],
+    ) -> BotItem:
+        """POST one submitted review. Never retried here: the caller checks what landed."""
+        if event not in ("COMMENT", "REQUEST_CHANGES"):
+            raise ValueError(f"refusing review event {event!r}")
+        access = Access("write pull request reviews", "pull-requests: write", f"{repo}#{number}")
+        payload = {
+            "commit_id": commit_id,
+            "body": body,
+            "event": event,
+            "comments": [dict(c) for c in comments],
+        }
+        _, data = self._request(
+            "POST",
+            f"/repos/{repo}/pulls/{number}/reviews",
+            access,
+            body=payload,
+            retry_rate_limits=False,
+        )
+        return item_from_github(data)
+
+    def dismiss_review(self, repo: str, number: int, review_id: int, *, message: str) -> None:
+        access = Access("dismiss pull request reviews", "pull-requests: write", f"{repo}#{number}")
+        path = f"/repos/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
+        self._request("PUT", path, access, body={"message": message, "event": "DISMISS"})
+
+    def create_check_run(
+        self,
+        repo: str,
+        *,
+        name: str,
+        head_sha: str,
+        conclusion: str,
+        title: str,
+        summary: str,
+        annotations: Sequence[Mapping[str, Any]],
+    ) -> str | None:
+        """A completed check run; annotations go 50 per request (POST, then PATCHes)."""
+        access = Access("write check runs", "checks: write", repo)
+        batches = [
+            list(annotations[i : i + ANNOTATIONS_PER_REQUEST])
+            for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
+        ] or [[]]
+        output = {"title": title, "summary": summary, "annotations": batches[0]}
+        payload = {
+            "name": name,
+            "head_sha": head_sha,
+            "status": "completed",
+            "conclusion": conclusion,
+            "output": output,
+        }
+        _, data = self._request("POST", f"/repos/{repo}/check-runs", access, body=payload)
+        for batch in batches[1:]:
+            more = {"output": {"title": title, "summary": summary, "annotations": batch}}
+            self._request("PATCH", f"/repos/{repo}/check-runs/{data['id']}", access, body=more)
+        return str(data["html_url"]) if data.get("html_url") else None
+
+    def create_issue_comment(self, repo: str, number: int, body: str) -> str | None:
+        access = Access(
+            "write pull request comments", "pull-requests: write (or issues: write)", repo
+        )
+        path = f"/repos/{repo}/issues/{number}/comments"
+        _, data = self._request("POST", path, access, body={"body": body})
+        return data.get("html_url") if isinstance(data, dict) else None

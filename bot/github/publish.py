@@ -1,0 +1,176 @@
+"""Submit a finished review exactly once: the review, stale dismissals, the check run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import GitHubAccessError, GitHubError
+from bot.github.data import BotItem, Event, GitHubRateLimited
+from bot.github.render import (
+    CHECK_NAME,
+    build_annotations,
+    check_conclusion,
+    comment_payload,
+    has_run_marker,
+    render_check_output,
+    render_review_body,
+    reviewed_heads,
+    split_postable,
+)
+from bot.github.run import GitHubOutcome, Run, Stopped, all_heads
+from bot.models import Review
+
+if TYPE_CHECKING:
+    from bot.review.pipeline import Prepared
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # one seam, so tests can see the waits without waiting
+
+
+def publish_review(
+    run: Run, prepared: Prepared, review: Review, *, blocks: bool, code: int
+) -> GitHubOutcome:
+    """Post the review unless it is there already, then dismiss stale requests and add checks."""
+    inline, moved = split_postable(review.comments, run.pr.files)
+    nothing_new = not (inline or moved or review.unanchored or review.overflow)
+    if nothing_new and run.head in all_heads(run.reviews):
+        # A repeated command on a reviewed head found nothing that is not on the PR yet.
+        return GitHubOutcome(
+            review=review,
+            skipped_reason="already reviewed",
+            exit_code=code,
+            notes=(f"already reviewed {run.head[:7]}, nothing new; nothing posted",),
+            head_sha=run.head,
+        )
+    event: Event = "REQUEST_CHANGES" if run.config.request_changes and blocks else "COMMENT"
+    posted, landed = _post_once(run, review, inline=inline, moved=moved, event=event)
+    if not landed:
+        return GitHubOutcome(
+            review=review,
+            skipped_reason="already reviewed",
+            exit_code=code,
+            notes=(f"already reviewed {run.head[:7]}, nothing posted", *run.notes),
+            head_sha=run.head,
+        )
+    if not blocks:
+        _dismiss_stale(run, keep=posted.id)
+    if run.checks:
+        reviewed = bool(prepared.plan.chunks)
+        _check_run(
+            run, review, inline, conclusion=check_conclusion(blocking=blocks, reviewed=reviewed)
+        )
+    return GitHubOutcome(
+        review=review,
+        posted=True,
+        review_url=posted.html_url,
+        exit_code=code,
+        notes=tuple(run.notes),
+        head_sha=run.head,
+    )
+
+
+def _existing(run: Run) -> tuple[BotItem | None, bool]:
+    """(a review this run must not repeat, whether this very run posted it)."""
+    reviews = run.client.list_bot_reviews(run.repo, run.number)
+    for r in reviews:
+        if has_run_marker(r.body, run.run_key):
+            return r, True
+    if run.trigger == "auto":
+        for r in reviews:
+            if run.head in reviewed_heads(r.body):
+                return r, False
+    return None, False
+
+
+def _post_once(
+    run: Run, review: Review, *, inline: Sequence[Any], moved: Sequence[Any], event: Event
+) -> tuple[BotItem, bool]:
+    """POST the review exactly once: look before every attempt; (review, posted by us)."""
+    settings = run.settings
+    comments = [comment_payload(f) for f in inline]
+    body = render_review_body(review, head_sha=run.head, run_key=run.run_key, moved=moved)
+    failures = 0
+    while True:
+        found, ours = _existing(run)
+        if found is not None:
+            return found, ours
+        if run.stop():
+            # e.g. the app timed the job out while this run waited out a rate limit.
+            raise Stopped
+        try:
+            item = run.client.create_review(
+                run.repo, run.number, commit_id=run.head, body=body, event=event, comments=comments
+            )
+            return item, True
+        except GitHubRateLimited as exc:
+            wait = exc.wait_s
+        except GitHubAccessError:
+            raise
+        except GitHubError as exc:
+            if exc.status == 422 and event == "REQUEST_CHANGES" and _own_pr(exc):
+                # e.g. the token's user wrote the PR: GitHub lets nobody request changes there.
+                run.notes.append(f"GitHub refused REQUEST_CHANGES ({exc.message}); posted COMMENT")
+                event = "COMMENT"
+                continue
+            if exc.status == 422 and comments:
+                # GitHub refused a comment after all: every finding goes into the body.
+                note = "GitHub refused the inline comments; all findings are in the review body"
+                run.notes.append(f"{note} ({exc.message})")
+                comments = []
+                body = render_review_body(
+                    review,
+                    head_sha=run.head,
+                    run_key=run.run_key,
+                    moved=(*inline, *moved),
+                    notes=(note + ".",),
+                )
+                continue
+            if exc.status is not None and exc.status < 500:
+                raise
+            wait = settings.github_retry_base_s * 2**failures
+        failures += 1
+        if failures > settings.github_retries:
+            raise GitHubError("GitHub did not take the review after retries; run again later")
+        _sleep(wait)
+
+
+def _own_pr(exc: GitHubError) -> bool:
+    return "request changes" in exc.message.lower()
+
+
+def _dismiss_stale(run: Run, *, keep: int) -> None:
+    for r in run.reviews:
+        if r.state != "CHANGES_REQUESTED" or r.id == keep:
+            continue
+        message = (
+            f"grok-review: no finding at or above fail_on remains at {run.head[:7]}; "
+            "this request for changes no longer applies."
+        )
+        try:
+            run.client.dismiss_review(run.repo, run.number, r.id, message=message)
+        except GitHubError as exc:
+            run.notes.append(f"could not dismiss an earlier review: {exc.message}")
+
+
+def _check_run(run: Run, review: Review, inline: Sequence[Any], *, conclusion: Any) -> None:
+    title, summary = render_check_output(review, conclusion=conclusion)
+    try:
+        run.client.create_check_run(
+            run.repo,
+            name=CHECK_NAME,
+            head_sha=run.head,
+            conclusion=conclusion,
+            title=title,
+            summary=summary,
+            annotations=build_annotations(inline),
+        )
+    except GitHubAccessError as exc:
+        if exc.status == 403:
+            run.notes.append("token cannot write checks: check run skipped")
+        else:
+            run.notes.append(f"check run skipped: {exc.message}")
+    except GitHubError as exc:
+        run.notes.append(f"check run failed: {exc.message}")

@@ -1,0 +1,247 @@
+"""What the bot writes on GitHub (pure): review body, inline comments, check-run output, notices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from bot.diff.parse import build_line_map
+from bot.models import FileDiff, Finding, LineMap, Review, Severity, severity_rank
+from bot.output.formats import finding_markdown, severity_counts, usage_line
+from bot.output.markdown import (
+    COMMENT_LIMIT,
+    MARKER_PREFIX,
+    clip,
+    code_span,
+    fingerprint_marker,
+    neutralize,
+    render_comment_body,
+)
+
+# Everything here is a function of our own data. Model text goes through `neutralize`
+# (markdown.py) so a PR cannot make the bot mention people, run commands or forge markers;
+# the markers below are only ever written by this module.
+
+MAX_INLINE = 50  # FACTS.md: trouble is reported from a few dozen comments per review up
+CHECK_TEXT_LIMIT = 65_535  # check-run summary/text
+ANNOTATION_TITLE_LIMIT = 255
+ANNOTATION_MESSAGE_LIMIT = 60_000  # GitHub allows 64 KB
+CHECK_NAME = "grok-review"
+CONFIG_ERROR_MARKER = f"{MARKER_PREFIX}config-error -->"
+NOTICE_MARKER = f"{MARKER_PREFIX}notice -->"
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+_HEAD = re.compile(r"<!-- grok-review:head=([0-9a-fA-F]{7,64}) -->")
+_KEY_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
+_LEVELS: dict[Severity, str] = {
+    "critical": "failure",
+    "major": "failure",
+    "minor": "warning",
+    "nit": "notice",
+}
+Conclusion = Literal["success", "failure", "neutral"]
+
+
+# --- markers ---------------------------------------------------------------------------
+
+
+def head_marker(sha: str) -> str:
+    """Ends every review body: the head commit this review covers."""
+    return f"{MARKER_PREFIX}head={_KEY_CHARS.sub('', sha)} -->"
+
+
+def run_marker(key: str) -> str:
+    """Ends every review body: the run (or webhook delivery) that posted it."""
+    return f"{MARKER_PREFIX}run={_KEY_CHARS.sub('', key)} -->"
+
+
+def base_marker(sha: str) -> str:
+    return f"{MARKER_PREFIX}base={_KEY_CHARS.sub('', sha)} -->"
+
+
+def reviewed_heads(body: str) -> tuple[str, ...]:
+    """Head SHAs named by head markers in a review body."""
+    return tuple(_HEAD.findall(body))
+
+
+def has_run_marker(body: str, key: str) -> bool:
+    return run_marker(key) in body
+
+
+# --- inline comments -------------------------------------------------------------------
+
+
+def comment_payload(f: Finding) -> dict[str, Any]:
+    """One entry of `comments` in POST /pulls/{n}/reviews."""
+    payload: dict[str, Any] = {
+        "path": f.path,
+        "body": clip(render_comment_body(f), COMMENT_LIMIT),
+        "line": f.line,
+        "side": f.side,
+    }
+    if f.start_line is not None:
+        payload["start_line"] = f.start_line
+        payload["start_side"] = f.side
+    return payload
+
+
+def _valid_on(lm: LineMap, f: Finding) -> bool:
+    lines = lm.right if f.side == "RIGHT" else lm.left
+    if f.line not in lines:
+        return False
+    if f.start_line is None:
+        return True
+    return f.start_line < f.line and lines.get(f.start_line) == lines[f.line]
+
+
+def split_postable(
+    findings: Sequence[Finding], files: Sequence[FileDiff], *, limit: int = MAX_INLINE
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """(inline, moved): a comment GitHub would reject with 422 goes to the body instead.
+
+    The anchoring stage already guarantees this; checking again against the PR's own line
+    maps right before sending costs nothing and keeps one bad comment from failing the
+    whole review.
+    """
+    maps = {f.path: build_line_map(f) for f in files}
+    inline: list[Finding] = []
+    moved: list[Finding] = []
+    for f in findings:
+        lm = maps.get(f.path)
+        ok = lm is not None and _valid_on(lm, f) and len(inline) < limit
+        (inline if ok else moved).append(f)
+    return tuple(inline), tuple(moved)
+
+
+# --- the review body -------------------------------------------------------------------
+
+
+def _finding_block(f: Finding, *, marker: bool) -> str:
+    block = finding_markdown(f, body_limit=4_000)
+    if marker and f.fingerprint:
+        block += f"\n\n  {fingerprint_marker(f.fingerprint)}"
+    return block
+
+
+def _section(title: str, findings: Sequence[Finding], *, markers: bool) -> list[str]:
+    ordered = sorted(findings, key=lambda f: (severity_rank(f.severity), f.path, f.line))
+    return (
+        [f"### {title}", *(_finding_block(f, marker=markers) for f in ordered)] if ordered else []
+    )
+
+
+def _fit(blocks: Sequence[str], limit: int) -> str:
+    """Whole blocks while they fit, then a note: a cut never leaves a code fence open."""
+    out: list[str] = []
+    used = 0
+    for i, block in enumerate(blocks):
+        if used + len(block) + 2 > limit:
+            note = f"… {len(blocks) - i} more part(s) omitted: GitHub limits a review body."
+            out.append(note if used + len(note) <= limit else "…")
+            break
+        out.append(block)
+        used += len(block) + 2
+    return "\n\n".join(out)
+
+
+def render_review_body(
+    review: Review,
+    *,
+    head_sha: str,
+    run_key: str,
+    moved: Sequence[Finding] = (),
+    notes: Sequence[str] = (),
+) -> str:
+    """The review's summary comment, under 65,536 characters, ending with the markers.
+
+    `moved` are anchored findings not sent inline (a 422 fallback, or over the inline cap);
+    they carry their fingerprint markers, like unanchored ones, so later runs skip them.
+    """
+    listed = (*review.comments, *review.overflow, *review.unanchored)
+    head = ["## grok-review"]
+    if review.summary:
+        head.append(neutralize(review.summary))
+    facts = [f"**Findings:** {severity_counts(listed)}"]
+    if review.reviewed_range:
+        facts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
+    head.append("  \n".join(facts))
+    blocks = [*head, *(f"> {neutralize(n)}" for n in notes)]
+    blocks += _section("Findings on changed lines (not posted inline)", moved, markers=True)
+    blocks += _section("Findings not tied to a changed line", review.unanchored, markers=True)
+    blocks += _section("Over the comment limit", review.overflow, markers=False)
+    if review.skipped_files:
+        skipped = [f"- {code_span(s.path)}: {s.reason}" for s in review.skipped_files]
+        blocks.append("### Skipped files\n" + "\n".join(skipped))
+    if review.errors:
+        errors = [f"- {neutralize(' '.join(e.split()))}" for e in review.errors]
+        blocks.append("### Errors\n" + "\n".join(errors))
+    usage = usage_line(review.usage, model=review.model, served_model=review.served_model)
+    tail = f"---\n_{usage}_\n\n{head_marker(head_sha)}\n{run_marker(run_key)}"
+    return _fit(blocks, COMMENT_LIMIT - len(tail) - 2) + "\n\n" + tail
+
+
+# --- check runs ------------------------------------------------------------------------
+
+
+def build_annotations(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """Check-run annotations for findings on new-file (RIGHT) lines, worst first."""
+    out: list[dict[str, Any]] = []
+    for f in sorted(findings, key=lambda f: severity_rank(f.severity)):
+        if f.side != "RIGHT":
+            continue  # an annotation names a line of the head commit; LEFT lines are old ones
+        title = " ".join(f"{f.severity} · {f.category}: {f.title}".split())
+        out.append(
+            {
+                "path": f.path,
+                "start_line": f.start_line if f.start_line is not None else f.line,
+                "end_line": f.line,
+                "annotation_level": _LEVELS[f.severity],
+                "title": clip(title, ANNOTATION_TITLE_LIMIT),
+                "message": clip(f.body.strip() or f.title, ANNOTATION_MESSAGE_LIMIT),
+            }
+        )
+    return out
+
+
+def check_conclusion(*, blocking: bool, reviewed: bool) -> Conclusion:
+    if blocking:
+        return "failure"
+    return "success" if reviewed else "neutral"
+
+
+def render_check_output(review: Review, *, conclusion: Conclusion) -> tuple[str, str]:
+    """(title, summary) of the `grok-review` check run."""
+    listed = (*review.comments, *review.overflow, *review.unanchored)
+    titles = {
+        "failure": "Blocking findings",
+        "success": "No blocking findings",
+        "neutral": "Nothing reviewed",
+    }
+    title = f"{titles[conclusion]}: {len(listed)} finding{'' if len(listed) == 1 else 's'}"
+    parts = [neutralize(review.summary), f"**Findings:** {severity_counts(listed)}"]
+    if review.reviewed_range:
+        parts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
+    parts.append(usage_line(review.usage, model=review.model, served_model=review.served_model))
+    return title, clip("\n\n".join(p for p in parts if p), CHECK_TEXT_LIMIT)
+
+
+# --- issue comments --------------------------------------------------------------------
+
+
+def render_config_error(message: str, *, base_sha: str, config_path: str) -> str:
+    """The one comment per base commit that says why the config stops reviews."""
+    sha = base_sha[:7] if _SHA.fullmatch(base_sha) else "the base branch"
+    text = [
+        "## grok-review: configuration error",
+        f"{code_span(config_path)} on the base branch ({code_span(sha)}) is not valid, so "
+        "this pull request was not reviewed:",
+        f"> {neutralize(clip(' '.join(message.split()), 8_000))}",
+        "Fix the file on the base branch; a pull request cannot change its own review settings.",
+        f"{CONFIG_ERROR_MARKER}\n{base_marker(base_sha)}",
+    ]
+    return "\n\n".join(text)
+
+
+def render_notice(text: str) -> str:
+    """A notice from the service (e.g. the daily budget is used up), marked as the bot's."""
+    return clip(neutralize(text), COMMENT_LIMIT - len(NOTICE_MARKER) - 2) + "\n\n" + NOTICE_MARKER

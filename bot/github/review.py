@@ -1,0 +1,173 @@
+"""Review a GitHub pull request: fetch, decide, review, submit exactly once (CLI, Action, app).
+
+The stages live beside it: github_run (values and pure decisions), github_config (the base
+branch's config), github_publish (posting once); the entry points call review_pull_request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.config import DEFAULT_CONFIG_PATH, with_overrides
+from bot.errors import BotError, ConfigError
+from bot.github.api import GitHubClient
+from bot.github.config import fetch_repo_config, report_invalid_config
+from bot.github.publish import publish_review
+from bot.github.run import (
+    GitHubOutcome,
+    Run,
+    Stopped,
+    Trigger,
+    all_heads,
+    short_range,
+    skip_reason,
+    split_unreviewable,
+)
+from bot.models import FileDiff
+from bot.output.markdown import find_fingerprints
+from bot.review.findings import blocking
+
+if TYPE_CHECKING:
+    from bot.model.client import ProgressEvent
+    from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class _Scope:
+    files: tuple[FileDiff, ...]
+    reviewed_range: str
+    incremental: bool
+
+
+def _choose_scope(run: Run) -> _Scope:
+    """Incremental (last reviewed head..head) when that is an ancestor; else the whole PR."""
+    pr = run.pr
+    full = _Scope(pr.files, short_range(pr.base_sha, run.head), incremental=False)
+    heads = all_heads(run.reviews)
+    last = heads[-1] if heads else None
+    if run.trigger == "command_full" or not run.config.incremental or last in (None, run.head):
+        return full
+    assert last is not None
+    comparison = run.client.compare(run.repo, last, run.head)
+    if comparison is None or comparison.status != "ahead" or comparison.truncated:
+        return full  # a force-push (or a huge push): review everything, dedupe keeps it quiet
+    in_pr = {f.path for f in pr.files}
+    files = tuple(f for f in comparison.files if f.path in in_pr)
+    return _Scope(files, short_range(last, run.head), incremental=True)
+
+
+def _posted_fingerprints(run: Run) -> set[str]:
+    comments = run.client.list_bot_review_comments(run.repo, run.number)
+    bodies = [c.body for c in comments] + [r.body for r in run.reviews]
+    return {fp for body in bodies for fp in find_fingerprints(body)}
+
+
+def review_pull_request(
+    settings: Settings,
+    client: GitHubClient,
+    *,
+    repo: str,
+    number: int,
+    trigger: Trigger,
+    post: bool,
+    config_path: str = DEFAULT_CONFIG_PATH,
+    overrides: Mapping[str, Any] | None = None,
+    expected_head: str | None = None,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    checks: bool = True,
+    dry_run: bool = False,
+    run_key: str | None = None,
+) -> GitHubOutcome:
+    """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
+
+    `run_key` names this run in the posted review (the app passes the webhook delivery id),
+    so a retried or re-delivered run finds its own review instead of posting another.
+    """
+    fetched = client.fetch_pull_request(repo, number)
+    pr = fetched.pr
+    if expected_head and pr.head_sha != expected_head:
+        return GitHubOutcome(skipped_reason="superseded", head_sha=pr.head_sha)
+    if trigger == "auto" and fetched.state != "open":
+        return GitHubOutcome(skipped_reason="closed", head_sha=pr.head_sha)
+    try:
+        config = fetch_repo_config(client, pr, config_path)
+    except ConfigError as exc:
+        return report_invalid_config(client, pr, exc, post=post, config_path=config_path)
+    config = with_overrides(config, overrides)
+    reviews = tuple(client.list_bot_reviews(repo, number))
+    reason = skip_reason(pr, config, trigger=trigger, heads=all_heads(reviews))
+    if reason is not None:
+        return GitHubOutcome(skipped_reason=reason, head_sha=pr.head_sha)
+    run = Run(
+        settings=settings,
+        client=client,
+        fetched=fetched,
+        config=config,
+        trigger=trigger,
+        run_key=run_key or uuid.uuid4().hex,
+        checks=checks,
+        reviews=reviews,
+        stop=cancelled or (lambda: False),
+    )
+    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event)
+    return replace(outcome, fail_on=config.fail_on)
+
+
+def _review(
+    run: Run,
+    *,
+    post: bool,
+    dry_run: bool,
+    on_event: Callable[[ProgressEvent], None] | None,
+) -> GitHubOutcome:
+    from bot.review.pipeline import ask_model, assemble_review, prepare_review
+
+    superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
+    scope = _choose_scope(run)
+    files, extra = split_unreviewable(scope.files)
+    agents_md = run.client.fetch_file(run.repo, "AGENTS.md", ref=run.pr.base_sha or "")
+    reviewed_pr = run.pr.model_copy(update={"files": files})
+    prepared = prepare_review(
+        reviewed_pr, run.config, run.settings, agents_md=agents_md, extra_skipped=extra
+    )
+    if dry_run:
+        return GitHubOutcome(plan=prepared.plan, head_sha=run.head)
+    if scope.incremental and not prepared.plan.chunks:
+        return GitHubOutcome(skipped_reason="nothing new to review", head_sha=run.head)
+    posted = _posted_fingerprints(run)
+    if run.stop():
+        return superseded
+    results = ask_model(prepared, run.settings, on_event=on_event)
+    if run.stop():
+        return superseded
+    anchor, rng = run.pr.files, scope.reviewed_range
+    review = assemble_review(
+        prepared,
+        results,
+        anchor_files=anchor,
+        posted_fingerprints=sorted(posted),
+        reviewed_range=rng,
+    )
+    # Blocking is judged on every finding, posted before or not: a problem that is still
+    # there still fails the check and keeps a request for changes in force.
+    everything = assemble_review(prepared, results, anchor_files=anchor, reviewed_range=rng)
+    blocks = blocking([*everything.comments, *everything.overflow], run.config.fail_on)
+    code = 1 if blocks else (3 if review.errors else 0)
+    if not post:
+        return GitHubOutcome(review=review, exit_code=code, head_sha=run.head)
+    try:
+        return publish_review(run, prepared, review, blocks=blocks, code=code)
+    except Stopped:
+        return superseded
+    except BotError as exc:
+        return GitHubOutcome(
+            review=review,
+            exit_code=exc.exit_code if exc.exit_code == 2 or not blocks else 1,
+            error=exc.message,
+            notes=tuple(run.notes),
+            head_sha=run.head,
+        )

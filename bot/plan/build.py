@@ -1,0 +1,224 @@
+"""The review plan: input budget, chunks, user caps (max requests / cost), cost estimate."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from bot.errors import ConfigError
+from bot.models import Chunk, FileDiff, Plan, SkippedFile
+from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, pack_pieces, split_into_pieces
+from bot.plan.sizes import Piece
+from bot.pricing import Price, cost_from_tokens
+
+MARGIN_PERCENT = 5  # DESIGN.md "Budget": 5% of the context window stays unused
+MIN_CHUNK_TOKENS = 1_000  # below this a request cannot carry a useful piece of diff
+OUTPUT_TOKENS_PER_REQUEST = 2_000  # what the cost estimate assumes each reply takes
+
+FileClass = Literal["source", "test", "docs", "config"]
+# Cut order under a cap: config goes first, source last.
+_RANK: dict[FileClass, int] = {"source": 0, "test": 1, "docs": 2, "config": 3}
+_TEST_DIRS = {"test", "tests", "__tests__", "spec", "specs", "testing", "testdata", "e2e"}
+_TEST_NAME = re.compile(
+    r"(^test_.*\.py$|_tests?\.(py|go|rb|rs|exs?)$|^conftest\.py$"
+    r"|\.(test|spec)\.[cm]?[jt]sx?$|_spec\.rb$|Tests?\.(java|kt|cs|swift|scala)$)"
+)
+_DOCS_DIRS = {"doc", "docs", "documentation", "man"}
+_DOCS_EXT = {".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc"}
+_DOCS_NAMES = {"readme", "changelog", "changes", "license", "copying", "authors", "notice"}
+_CONFIG_EXT = {".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties"}
+_CONFIG_NAMES = {".gitignore", ".gitattributes", ".editorconfig", ".dockerignore", ".env"}
+
+
+def input_budget(context_tokens: int, max_output_tokens: int) -> int:
+    """Tokens one request's input may take: the window less the reply and a 5% margin."""
+    # Rounded up, so the margin is never under 5%.
+    margin = -(-context_tokens * MARGIN_PERCENT // 100)
+    return context_tokens - max_output_tokens - margin
+
+
+def classify_path(path: str) -> FileClass:
+    """What kind of file `path` is, for deciding what a cap cuts first."""
+    parts = path.lower().split("/")
+    name = path.rsplit("/", 1)[-1]
+    stem, ext = posixpath.splitext(parts[-1])
+    if _TEST_NAME.search(name) or _TEST_DIRS.intersection(parts[:-1]):
+        return "test"
+    if ext in _DOCS_EXT or stem in _DOCS_NAMES or _DOCS_DIRS.intersection(parts[:-1]):
+        return "docs"
+    if ext in _CONFIG_EXT or parts[-1] in _CONFIG_NAMES or parts[0] == ".github":
+        return "config"
+    return "source"
+
+
+def build_plan(
+    files: Sequence[FileDiff],
+    skipped: Sequence[SkippedFile],
+    *,
+    model: str,
+    context_tokens: int,
+    max_output_tokens: int,
+    prefix_tokens: int,
+    max_requests: int | None,
+    max_cost_usd: float | None,
+    price: Price,
+    files_total: int,
+) -> Plan:
+    """Chunk the kept files; under a cap keep the most important files that fit it."""
+    budget = input_budget(context_tokens, max_output_tokens)
+    _check_room(budget, prefix_tokens, context_tokens=context_tokens)
+    reviewable = [f for f in files if f.hunks]
+    empty = [
+        SkippedFile(path=f.path, reason="binary" if f.binary else "empty")
+        for f in files
+        if not f.hunks
+    ]
+    ranked = sorted(reviewable, key=_importance)
+    pieces = split_into_pieces(ranked, budget_tokens=budget, prefix_tokens=prefix_tokens)
+
+    def pack(selection: Sequence[Sequence[Piece]]) -> tuple[Chunk, ...]:
+        return pack_pieces(selection, budget_tokens=budget, prefix_tokens=prefix_tokens)
+
+    def fits(chunks: tuple[Chunk, ...]) -> bool:
+        if max_requests is not None and len(chunks) > max_requests:
+            return False
+        return max_cost_usd is None or estimate_cost(chunks, price=price) <= max_cost_usd
+
+    chosen, chunks = _select(pieces, pack=pack, fits=fits)
+    cut = sorted(f.path for i, f in enumerate(ranked) if i not in chosen)
+    return Plan(
+        model=model,
+        context_tokens=context_tokens,
+        input_budget_tokens=budget,
+        prefix_tokens=prefix_tokens,
+        files_total=files_total,
+        kept=tuple(sorted({f.path for c in chunks for f in c.files})),
+        skipped=(*skipped, *empty, *(SkippedFile(path=p, reason="budget") for p in cut)),
+        chunks=chunks,
+        changed_lines_total=sum(p.changed for ps in pieces for p in ps),
+        changed_lines_in_chunks=sum(c.changed_lines for c in chunks),
+        estimated_cost_usd=estimate_cost(chunks, price=price),
+    )
+
+
+def _check_room(budget: int, prefix_tokens: int, *, context_tokens: int) -> None:
+    room = budget - prefix_tokens - CHUNK_OVERHEAD_TOKENS
+    if room < MIN_CHUNK_TOKENS:
+        raise ConfigError(
+            f"context_tokens={context_tokens} leaves {budget} input tokens per request; the "
+            f"prompt prefix takes {prefix_tokens}, leaving {max(room, 0)} for the diff (at least "
+            f"{MIN_CHUNK_TOKENS} needed): raise GROK_REVIEW_CONTEXT_TOKENS or lower "
+            "GROK_REVIEW_MAX_OUTPUT_TOKENS"
+        )
+
+
+def _importance(file: FileDiff) -> tuple[int, int, str]:
+    # Within a class, larger changes carry more risk, so they are kept first.
+    return _RANK[classify_path(file.path)], -file.changed_lines, file.path
+
+
+def _select(
+    pieces: Sequence[Sequence[Piece]],
+    *,
+    pack: Callable[[Sequence[Sequence[Piece]]], tuple[Chunk, ...]],
+    fits: Callable[[tuple[Chunk, ...]], bool],
+) -> tuple[set[int], tuple[Chunk, ...]]:
+    """Indices of the files kept (pieces are in importance order) and their chunks."""
+    everything = pack(pieces)
+    if fits(everything):
+        return set(range(len(pieces))), everything
+    # A file over the cap on its own would otherwise stop every file after it.
+    able = [i for i, ps in enumerate(pieces) if fits(pack([ps]))]
+    # Packing sized pieces is cheap, so binary-search the longest prefix that fits: log2(n)
+    # packings. Requests and cost grow with the file count (up to rare first-fit anomalies,
+    # which can only make the search keep a few files fewer).
+    best: tuple[Chunk, ...] = ()
+    low, high = 0, len(able) + 1  # a prefix of `low` files fits; of `high` does not
+    while high - low > 1:
+        mid = (low + high) // 2
+        chunks = pack([pieces[i] for i in able[:mid]])
+        if fits(chunks):
+            low, best = mid, chunks
+        else:
+            high = mid
+    return set(able[:low]), best
+
+
+def estimate_cost(chunks: Sequence[Chunk], *, price: Price) -> float:
+    """Upper estimate in USD: every prompt token uncached, 2,000 output tokens per request."""
+    return cost_from_tokens(
+        price,
+        prompt_tokens=sum(c.estimated_tokens for c in chunks),
+        cached_tokens=0,
+        completion_tokens=OUTPUT_TOKENS_PER_REQUEST * len(chunks),
+    )
+
+
+def requests_lower_bound(plan: Plan) -> int:
+    """DESIGN.md's bound: ceil(sum of chunk estimates / input budget)."""
+    total = sum(c.estimated_tokens for c in plan.chunks)
+    return -(-total // plan.input_budget_tokens) if plan.input_budget_tokens > 0 else 0
+
+
+def _chunk_json(chunk: Chunk) -> dict[str, Any]:
+    return {
+        "files": [f.path for f in chunk.files],
+        "parts": list(chunk.parts),  # aligned with files: "part k/n" or ""
+        "estimated_tokens": chunk.estimated_tokens,
+        "changed_lines": chunk.changed_lines,
+    }
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The `review-pr --dry-run --format json` document (DESIGN.md), plus a few extra keys."""
+    return {
+        "model": plan.model,
+        "context_tokens": plan.context_tokens,
+        "input_budget_tokens": plan.input_budget_tokens,
+        "prefix_tokens": plan.prefix_tokens,
+        "files": {
+            "total": plan.files_total,
+            "reviewed": len(plan.kept),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in plan.skipped],
+        },
+        "changed_lines": {
+            "total": plan.changed_lines_total,
+            "in_chunks": plan.changed_lines_in_chunks,
+        },
+        "chunks": [_chunk_json(c) for c in plan.chunks],
+        "requests_lower_bound": requests_lower_bound(plan),
+        "estimated_cost_usd": round(plan.estimated_cost_usd, 6),
+    }
+
+
+def render_plan_text(plan: Plan) -> str:
+    """A plain-text report of the plan (no colour codes; the CLI may add them)."""
+    total, covered = plan.changed_lines_total, plan.changed_lines_in_chunks
+    share = f"{100 * covered / total:.1f}%" if total else "100%"
+    lines = [
+        f"Plan for {plan.model}: context {plan.context_tokens:,} tokens, input budget "
+        f"{plan.input_budget_tokens:,} per request, prompt prefix {plan.prefix_tokens:,}",
+        f"Files: {plan.files_total:,} in the diff, {len(plan.kept):,} reviewed, "
+        f"{len(plan.skipped):,} skipped",
+        f"Changed lines: {total:,}, {covered:,} in chunks ({share})",
+        f"Requests: {len(plan.chunks):,} (lower bound {requests_lower_bound(plan):,})",
+        f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
+        f"{OUTPUT_TOKENS_PER_REQUEST:,} output tokens per request)",
+    ]
+    for number, chunk in enumerate(plan.chunks, start=1):
+        lines += [
+            "",
+            f"Chunk {number}: {chunk.estimated_tokens:,} tokens, "
+            f"{chunk.changed_lines:,} changed lines, {len(chunk.files)} file(s)",
+        ]
+        lines += [
+            f"  {f.path} ({part})" if part else f"  {f.path}"
+            for f, part in zip(chunk.files, chunk.parts, strict=True)
+        ]
+    if plan.skipped:
+        width = max(len(s.path) for s in plan.skipped)
+        lines += ["", "Skipped:"]
+        lines += [f"  {s.path:<{width}}  {s.reason}" for s in plan.skipped]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,233 @@
+"""Orchestration: the one place that sequences a review — prepare, ask the model, assemble."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.config import RepoConfig
+from bot.diff.filters import filter_files
+from bot.diff.render import RENDER_FORMAT_HELP
+from bot.model.prompt import build_prefix_messages, prefix_tokens
+from bot.model.ratelimit import RateLimiter
+from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
+from bot.plan.build import build_plan, input_budget
+from bot.pricing import price_for
+from bot.review.anchor import anchor_findings
+from bot.review.findings import Selection, select_findings, with_fingerprints
+from bot.review.resplit import ask_with_splits, chunk_text
+from bot.review.summary import build_summary
+from bot.secrets.redact import redact_files
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.model.client import ChunkResult, ProgressEvent
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything decided before the model is asked."""
+
+    pr: PullRequest
+    config: RepoConfig
+    model: str
+    files: tuple[FileDiff, ...]  # kept files after redaction: what the model sees
+    plan: Plan
+    prefix_messages: list[dict[str, str]]
+    secret_findings: tuple[Finding, ...]
+    conv_id: str
+
+    @cached_property
+    def chunk_texts(self) -> tuple[str, ...]:
+        """Each chunk's user message, rendered on first use: a dry run never needs them."""
+        total = len(self.plan.chunks)
+        return tuple(chunk_text(c, index=i, total=total) for i, c in enumerate(self.plan.chunks))
+
+
+def conversation_id(pr: PullRequest) -> str:
+    """A stable per-PR id so every request of one review shares the provider's prompt cache."""
+    key = f"{pr.repo}#{pr.number}" if pr.repo and pr.number else f"{pr.base_sha}:{pr.title}"
+    return "grok-review-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def prepare_review(
+    pr: PullRequest,
+    config: RepoConfig,
+    settings: Settings,
+    *,
+    agents_md: str | None = None,
+    model: str | None = None,
+    extra_skipped: Sequence[SkippedFile] = (),
+) -> Prepared:
+    """Filter, redact, build the prompt prefix and plan the chunks. Pure.
+
+    `extra_skipped`: files the source already set aside (GitHub sent no patch), listed with
+    the filter's skips and counted in the plan's total.
+    """
+    model = model or settings.model
+    kept, skipped = filter_files(pr.files, config)
+    files, secret_findings = redact_files(kept)
+    budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    prefix = build_prefix_messages(
+        title=pr.title,  # build_prefix_messages redacts every text it is given
+        body=pr.body,
+        instructions=config.instructions,
+        path_instructions=config.path_instructions,
+        agents_md=agents_md,
+        style_nits=config.style_nits,
+        format_help=RENDER_FORMAT_HELP,
+        budget_tokens=budget,
+    )
+    extra = tuple(extra_skipped)
+    if pr.github_file_limit_hit:
+        extra += (
+            SkippedFile(path="(files past the first 3,000)", reason="beyond_github_file_limit"),
+        )
+    plan = build_plan(
+        files,
+        (*skipped, *extra),
+        model=model,
+        context_tokens=settings.context_tokens,
+        max_output_tokens=settings.max_output_tokens,
+        prefix_tokens=prefix_tokens(prefix),
+        max_requests=config.max_requests,
+        max_cost_usd=config.max_cost_usd,
+        price=price_for(model, settings.prices),
+        files_total=len(pr.files) + len(extra_skipped),
+    )
+    return Prepared(
+        pr=pr,
+        config=config,
+        model=model,
+        files=files,
+        plan=plan,
+        prefix_messages=prefix,
+        secret_findings=secret_findings,
+        conv_id=conversation_id(pr),
+    )
+
+
+def ask_model(
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+) -> list[ChunkResult]:
+    """Send every chunk to the model (concurrently) and return results in chunk order."""
+    from bot.model import client as llm  # the openai import is slow; dry runs never pay for it
+
+    chunks = prepared.plan.chunks
+    if not chunks:
+        return []
+
+    async def run() -> list[ChunkResult]:
+        client = llm.make_client(settings)
+        limiter = RateLimiter(settings.rpm, settings.tpm)  # shared by the re-sends of halves
+        progress = _Rounds(on_event)
+
+        async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:
+            results = await llm.review_chunks(
+                client,
+                settings=settings,
+                model=prepared.model,
+                prefix_messages=prepared.prefix_messages,
+                chunk_texts=texts,
+                conv_id=prepared.conv_id,
+                on_event=progress.event if on_event else None,
+                chunk_labels=labels,
+                limiter=limiter,
+            )
+            progress.next_round()
+            return results
+
+        try:
+            return await ask_with_splits(
+                chunks, prepared.chunk_texts, prefix_tokens=prepared.plan.prefix_tokens, ask=ask
+            )
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
+
+
+@dataclass
+class _Rounds:
+    """Progress over the rounds of re-sent halves: counts carry on instead of restarting."""
+
+    on_event: Callable[[ProgressEvent], None] | None
+    before: ProgressEvent | None = None  # totals at the end of the rounds before this one
+    last: ProgressEvent | None = None
+
+    def event(self, event: ProgressEvent) -> None:
+        if self.before is not None:
+            b = self.before
+            event = replace(
+                event,
+                done=b.done + event.done,
+                total=b.total + event.total,
+                prompt_tokens=b.prompt_tokens + event.prompt_tokens,
+                completion_tokens=b.completion_tokens + event.completion_tokens,
+                failed=b.failed + event.failed,
+            )
+        self.last = event
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def next_round(self) -> None:
+        self.before = self.last
+
+
+def assemble_review(
+    prepared: Prepared,
+    results: Sequence[ChunkResult],
+    *,
+    anchor_files: Sequence[FileDiff] | None = None,
+    posted_fingerprints: Sequence[str] = (),
+    reviewed_range: str | None = None,
+) -> Review:
+    """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure."""
+    files = tuple(anchor_files) if anchor_files is not None else prepared.files
+    raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
+    anchored, unanchored = anchor_findings(raw, files)
+    cfg = prepared.config
+
+    def select(found: Sequence[Finding], *, cap: int) -> Selection:
+        return select_findings(
+            with_fingerprints(found, files),
+            min_severity=cfg.min_severity,
+            min_confidence=cfg.min_confidence,
+            max_comments=cap,
+            posted_fingerprints=posted_fingerprints,
+            style_nits=cfg.style_nits,
+        )
+
+    selection = select(anchored, cap=cfg.max_comments)
+    # Findings that could not be placed still face the same bar as inline ones, uncapped.
+    unplaced = select(unanchored, cap=len(unanchored)).comments
+    usage = sum((r.usage for r in results), Usage())
+    served = next((r.served_model for r in results if r.served_model), None)
+    errors = tuple(r.error for r in results if r.error)
+    review = Review(
+        summary="",
+        model=prepared.model,
+        served_model=served if served and served != prepared.model else None,
+        comments=selection.comments,
+        unanchored=unplaced,
+        overflow=selection.overflow,
+        skipped_files=prepared.plan.skipped,
+        usage=usage,
+        errors=errors,
+        head_sha=prepared.pr.head_sha,
+        reviewed_range=reviewed_range,
+    )
+    summary = build_summary(
+        review,
+        plan=prepared.plan,
+        dropped=selection.dropped_below_threshold,
+        already_posted=selection.already_posted,
+    )
+    return review.model_copy(update={"summary": summary})

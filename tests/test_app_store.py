@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.app.jobs import JobResult, ReviewJob
 from bot.app.store import DELIVERY_TTL_S
-from bot.app.store_sqlite import SqliteStore
+from bot.app.store.sqlite import SqliteStore
 
 DONE = ReviewJob("d-done", 3, "o/r", 1, "a" * 40, "auto")
 LIVE = ReviewJob("d-live", 3, "o/r", 2, "b" * 40, "auto")

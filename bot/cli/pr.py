@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.main import NO_KEY, ProgressDisplay, emit, emit_review, flag_overrides, plan_output
+from bot.cli.args import NO_KEY, flag_overrides
+from bot.cli.report import ProgressDisplay, emit, emit_review, plan_output
 from bot.config import DEFAULT_CONFIG_PATH
 from bot.errors import MissingKeyError, UsageError
 from bot.github.api import GitHubClient

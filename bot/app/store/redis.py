@@ -9,9 +9,9 @@ from typing import Any, cast
 
 import redis
 
-from bot.app import store_redis_lua as lua
 from bot.app.jobs import JobResult, ReviewJob, Trigger
-from bot.app.store import (
+from bot.app.store import redis_lua as lua
+from bot.app.store.base import (
     CLOSED_DETAIL,
     DELIVERY_TTL_S,
     REDIS_PREFIX,

@@ -1,16 +1,13 @@
-"""Durable delivery and job records (huey does not acknowledge tasks): the Store protocol."""
+"""The Store protocol and what every backend shares: states, keys, constants, errors."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, get_args
+from typing import Literal, Protocol, get_args
 
 from bot.app.jobs import JobResult, ReviewJob
 from bot.errors import UpstreamError
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 StoreKind = Literal["sqlite", "redis"]
 JobState = Literal["queued", "running", "done", "failed", "superseded"]
@@ -132,14 +129,3 @@ def final_state(result: JobResult) -> JobState:
     if result.status == "superseded":
         return "superseded"
     return "failed" if result.status == "failed" else "done"
-
-
-def open_store(settings: Settings) -> Store:
-    """Redis when GROK_REVIEW_REDIS_URL is set, else SQLite (WAL) under the data dir."""
-    if settings.redis_url:
-        from bot.app.store_redis import RedisStore
-
-        return RedisStore(settings.redis_url)
-    from bot.app.store_sqlite import SqliteStore
-
-    return SqliteStore(settings.data_dir / SQLITE_FILE)

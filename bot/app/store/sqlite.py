@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.app import store_sqlite_sql as sql
 from bot.app.jobs import JobResult, ReviewJob
-from bot.app.store import (
+from bot.app.store import sqlite_sql as sql
+from bot.app.store.base import (
     CLOSED_DETAIL,
     DELIVERY_TTL_S,
     SQLITE_BUSY_TIMEOUT_S,

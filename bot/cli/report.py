@@ -1,0 +1,114 @@
+"""What `review-pr` prints: the plan, the review in each format, notes and progress."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot import __version__
+from bot.errors import UsageError
+from bot.models import Plan, Review
+
+if TYPE_CHECKING:
+    from bot.model.client import ProgressEvent
+
+
+def plan_output(plan: Plan, fmt: str) -> str:
+    """The `--dry-run` report: JSON or plain text."""
+    from bot.plan.build import plan_to_json, render_plan_text
+
+    if fmt == "json":
+        return json.dumps(plan_to_json(plan), indent=2)
+    if fmt == "text":
+        return render_plan_text(plan)
+    raise UsageError("--dry-run prints text or json")
+
+
+def render_review(review: Review, fmt: str, *, color: bool) -> str:
+    from bot.output import formats, sarif
+
+    if fmt == "json":
+        return json.dumps(formats.review_to_json(review), indent=2)
+    if fmt == "sarif":
+        return json.dumps(sarif.render_sarif(review, tool_version=__version__), indent=2)
+    if fmt == "markdown":
+        return formats.render_markdown(review)
+    return formats.render_text(review, color=color)
+
+
+def emit_review(review: Review, args: argparse.Namespace) -> None:
+    from bot.output.formats import usage_line
+
+    emit(render_review(review, args.format, color=color(args)), args)
+    if args.format != "text" or args.output:
+        # Text output ends with the usage line already; other formats get it on stderr.
+        print(
+            usage_line(review.usage, model=review.model, served_model=review.served_model),
+            file=sys.stderr,
+        )
+
+
+def emit(text: str, args: argparse.Namespace) -> None:
+    text = text if text.endswith("\n") else text + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text)
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+def note(message: str, args: argparse.Namespace) -> None:
+    if args.format == "json" and not args.output:
+        print(message, file=sys.stderr)
+    else:
+        print(message)
+
+
+def color(args: argparse.Namespace) -> bool:
+    if args.no_color or args.output or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+class ProgressDisplay:
+    """A live done/total, tokens and elapsed line on stderr, only on a terminal."""
+
+    def __init__(self, args: argparse.Namespace, *, total: int) -> None:
+        self.enabled = not args.quiet and sys.stderr.isatty() and total > 0
+        self.total = total
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[ProgressEvent], None] | None:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("reviewing"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} requests · {task.fields[tokens]} tokens"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task("review", total=self.total, tokens="0")
+        self._progress.start()
+        return self._update
+
+    def _update(self, event: ProgressEvent) -> None:
+        tokens = f"{event.prompt_tokens + event.completion_tokens:,}"
+        # The total grows when a chunk refused as too long is sent again in halves.
+        self._progress.update(self._task, completed=event.done, total=event.total, tokens=tokens)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -208,7 +208,8 @@ _INPROCESS = """
 import json, sys
 from bot.config import RepoConfig
 from bot.diff.parse import decode_diff, parse_diff
-from bot.plan.build import build_plan, plan_to_json
+from bot.output.plan import plan_to_json
+from bot.plan.build import build_plan
 from bot.pricing import price_for
 files = parse_diff(decode_diff(open(sys.argv[1], "rb").read()))
 try:

@@ -172,6 +172,12 @@ class Plan(Frozen):
     estimated_cost_usd: float
 
 
+def requests_lower_bound(plan: Plan) -> int:
+    """The fewest requests any plan could use: ceil(sum of chunk estimates / input budget)."""
+    total = sum(c.estimated_tokens for c in plan.chunks)
+    return -(-total // plan.input_budget_tokens) if plan.input_budget_tokens > 0 else 0
+
+
 # --- findings and reviews --------------------------------------------------------------
 
 
@@ -224,3 +230,27 @@ class Review(Frozen):
     errors: tuple[str, ...] = ()
     head_sha: str | None = None
     reviewed_range: str | None = None  # "base..head" actually reviewed (incremental runs)
+
+
+# --- model answers, as the pipeline passes them on ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Sent after each chunk finishes; counts are totals so far."""
+
+    done: int
+    total: int
+    prompt_tokens: int
+    completion_tokens: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    index: int  # 0-based position in chunk_texts
+    findings: tuple[Finding, ...]
+    usage: Usage  # every billed request of this chunk, repairs included
+    served_model: str | None
+    error: str | None = None  # set when the chunk failed; findings are then empty
+    too_long: bool = False  # the server said the request exceeds the model's context

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from bot.models import Frozen
 
+OUTPUT_TOKENS_PER_REQUEST = 2_000  # what an upper cost estimate assumes each reply takes
 TICKS_PER_USD = 10_000_000_000  # xAI's usage.cost_in_usd_ticks: 1 USD = 1e10 ticks
 
 

@@ -20,10 +20,10 @@ from fakes.openai_server import (
 
 from bot.errors import ConfigError, MissingKeyError
 from bot.model import client as llm
-from bot.model.client import ChunkResult, ModelAuthError, ProgressEvent
+from bot.model.client import ModelAuthError
 from bot.model.prompt import prefix_tokens
 from bot.model.schema import ModelFinding, response_schema, to_finding
-from bot.models import Usage
+from bot.models import ChunkResult, ProgressEvent, Usage
 from bot.pricing import TICKS_PER_USD, cost_from_tokens, price_for
 from bot.settings import Settings
 

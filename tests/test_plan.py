@@ -10,15 +10,9 @@ import pytest
 from test_chunking import check_chunks, make_added, make_modified, make_pr
 
 from bot.errors import ConfigError
-from bot.models import FileDiff, Plan, SkippedFile
-from bot.plan.build import (
-    build_plan,
-    classify_path,
-    input_budget,
-    plan_to_json,
-    render_plan_text,
-    requests_lower_bound,
-)
+from bot.models import FileDiff, Plan, SkippedFile, requests_lower_bound
+from bot.output.plan import plan_to_json, render_plan_text
+from bot.plan.build import build_plan, classify_path, input_budget
 from bot.plan.chunking import coverage_problems
 from bot.pricing import Price
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from bot.config import RepoConfig
 from bot.diff.parse import parse_diff
-from bot.model.client import ChunkResult
-from bot.models import Finding, PullRequest, Usage
+from bot.models import ChunkResult, Finding, PullRequest, Usage
 from bot.review.findings import fingerprint
 from bot.review.pipeline import assemble_review, prepare_review
 from bot.settings import Settings

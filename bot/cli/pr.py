@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.cli.args import NO_KEY, flag_overrides
 from bot.cli.report import ProgressDisplay, emit, emit_review, plan_output
@@ -15,10 +15,8 @@ from bot.errors import MissingKeyError, UsageError
 from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome
+from bot.models import ProgressEvent
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.model.client import ProgressEvent
 
 _REF = re.compile(r"(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)")
 _URL = re.compile(

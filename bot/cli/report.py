@@ -8,19 +8,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import __version__
 from bot.errors import UsageError
-from bot.models import Plan, Review
-
-if TYPE_CHECKING:
-    from bot.model.client import ProgressEvent
+from bot.models import Plan, ProgressEvent, Review
 
 
 def plan_output(plan: Plan, fmt: str) -> str:
     """The `--dry-run` report: JSON or plain text."""
-    from bot.plan.build import plan_to_json, render_plan_text
+    from bot.output.plan import plan_to_json, render_plan_text
 
     if fmt == "json":
         return json.dumps(plan_to_json(plan), indent=2)

@@ -26,12 +26,11 @@ from bot.github.run import (
     skip_reason,
     split_unreviewable,
 )
-from bot.models import FileDiff
+from bot.models import FileDiff, ProgressEvent
 from bot.output.markdown import find_fingerprints
 from bot.review.findings import blocking
 
 if TYPE_CHECKING:
-    from bot.model.client import ProgressEvent
     from bot.settings import Settings
 
 

@@ -30,7 +30,7 @@ from bot.model.schema import (
     unfence_json,
     with_schema_note,
 )
-from bot.models import Finding, Usage
+from bot.models import ChunkResult, ProgressEvent, Usage
 from bot.settings import Settings
 
 CONV_HEADER = "x-grok-conv-id"
@@ -41,27 +41,6 @@ class ModelAuthError(ModelError):
     """The model API rejected the key or its permissions (401/403): a setup problem."""
 
     exit_code = 2
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """Sent after each chunk finishes; counts are totals so far."""
-
-    done: int
-    total: int
-    prompt_tokens: int
-    completion_tokens: int
-    failed: int
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    index: int  # 0-based position in chunk_texts
-    findings: tuple[Finding, ...]
-    usage: Usage  # every billed request of this chunk, repairs included
-    served_model: str | None
-    error: str | None = None  # set when the chunk failed; findings are then empty
-    too_long: bool = False  # the server said the request exceeds the model's context
 
 
 class _ChunkFailed(Exception):

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import get_args
 
 from bot.config import PathInstruction
-from bot.models import Category
+from bot.diff.render import render_chunk
+from bot.models import Category, Chunk
 from bot.secrets.redact import redact_text
 from bot.tokens import MAX_CHARS_PER_TOKEN, estimate_tokens
 
@@ -225,3 +226,9 @@ def _with_note(text: str, keep: int) -> str:
 
 def _section(tag: str, text: str) -> str:
     return f"<{tag}>\n{defuse_section_tags(text)}\n</{tag}>"
+
+
+def chunk_text(chunk: Chunk, *, index: int, total: int) -> str:
+    """The user message about `chunk`, part `index` (0-based) of `total` planned chunks; its
+    halves are sent under their chunk's number."""
+    return build_chunk_message(render_chunk(chunk), index=index + 1, total=total)["content"]

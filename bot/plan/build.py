@@ -5,17 +5,16 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from bot.errors import ConfigError
 from bot.models import Chunk, FileDiff, Plan, SkippedFile
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, pack_pieces, split_into_pieces
 from bot.plan.sizes import Piece
-from bot.pricing import Price, cost_from_tokens
+from bot.pricing import OUTPUT_TOKENS_PER_REQUEST, Price, cost_from_tokens
 
-MARGIN_PERCENT = 5  # DESIGN.md "Budget": 5% of the context window stays unused
+MARGIN_PERCENT = 5  # 5% of the context window stays unused: the token estimate is not exact
 MIN_CHUNK_TOKENS = 1_000  # below this a request cannot carry a useful piece of diff
-OUTPUT_TOKENS_PER_REQUEST = 2_000  # what the cost estimate assumes each reply takes
 
 FileClass = Literal["source", "test", "docs", "config"]
 # Cut order under a cap: config goes first, source last.
@@ -154,71 +153,3 @@ def estimate_cost(chunks: Sequence[Chunk], *, price: Price) -> float:
         cached_tokens=0,
         completion_tokens=OUTPUT_TOKENS_PER_REQUEST * len(chunks),
     )
-
-
-def requests_lower_bound(plan: Plan) -> int:
-    """DESIGN.md's bound: ceil(sum of chunk estimates / input budget)."""
-    total = sum(c.estimated_tokens for c in plan.chunks)
-    return -(-total // plan.input_budget_tokens) if plan.input_budget_tokens > 0 else 0
-
-
-def _chunk_json(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "files": [f.path for f in chunk.files],
-        "parts": list(chunk.parts),  # aligned with files: "part k/n" or ""
-        "estimated_tokens": chunk.estimated_tokens,
-        "changed_lines": chunk.changed_lines,
-    }
-
-
-def plan_to_json(plan: Plan) -> dict[str, Any]:
-    """The `review-pr --dry-run --format json` document (DESIGN.md), plus a few extra keys."""
-    return {
-        "model": plan.model,
-        "context_tokens": plan.context_tokens,
-        "input_budget_tokens": plan.input_budget_tokens,
-        "prefix_tokens": plan.prefix_tokens,
-        "files": {
-            "total": plan.files_total,
-            "reviewed": len(plan.kept),
-            "skipped": [{"path": s.path, "reason": s.reason} for s in plan.skipped],
-        },
-        "changed_lines": {
-            "total": plan.changed_lines_total,
-            "in_chunks": plan.changed_lines_in_chunks,
-        },
-        "chunks": [_chunk_json(c) for c in plan.chunks],
-        "requests_lower_bound": requests_lower_bound(plan),
-        "estimated_cost_usd": round(plan.estimated_cost_usd, 6),
-    }
-
-
-def render_plan_text(plan: Plan) -> str:
-    """A plain-text report of the plan (no colour codes; the CLI may add them)."""
-    total, covered = plan.changed_lines_total, plan.changed_lines_in_chunks
-    share = f"{100 * covered / total:.1f}%" if total else "100%"
-    lines = [
-        f"Plan for {plan.model}: context {plan.context_tokens:,} tokens, input budget "
-        f"{plan.input_budget_tokens:,} per request, prompt prefix {plan.prefix_tokens:,}",
-        f"Files: {plan.files_total:,} in the diff, {len(plan.kept):,} reviewed, "
-        f"{len(plan.skipped):,} skipped",
-        f"Changed lines: {total:,}, {covered:,} in chunks ({share})",
-        f"Requests: {len(plan.chunks):,} (lower bound {requests_lower_bound(plan):,})",
-        f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
-        f"{OUTPUT_TOKENS_PER_REQUEST:,} output tokens per request)",
-    ]
-    for number, chunk in enumerate(plan.chunks, start=1):
-        lines += [
-            "",
-            f"Chunk {number}: {chunk.estimated_tokens:,} tokens, "
-            f"{chunk.changed_lines:,} changed lines, {len(chunk.files)} file(s)",
-        ]
-        lines += [
-            f"  {f.path} ({part})" if part else f"  {f.path}"
-            for f, part in zip(chunk.files, chunk.parts, strict=True)
-        ]
-    if plan.skipped:
-        width = max(len(s.path) for s in plan.skipped)
-        lines += ["", "Skipped:"]
-        lines += [f"  {s.path:<{width}}  {s.reason}" for s in plan.skipped]
-    return "\n".join(lines) + "\n"

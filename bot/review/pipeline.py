@@ -7,25 +7,31 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from bot.config import RepoConfig
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP
-from bot.model.prompt import build_prefix_messages, prefix_tokens
+from bot.model.prompt import build_prefix_messages, chunk_text, prefix_tokens
 from bot.model.ratelimit import RateLimiter
-from bot.models import FileDiff, Finding, Plan, PullRequest, Review, SkippedFile, Usage
+from bot.models import (
+    ChunkResult,
+    FileDiff,
+    Finding,
+    Plan,
+    ProgressEvent,
+    PullRequest,
+    Review,
+    SkippedFile,
+    Usage,
+)
 from bot.plan.build import build_plan, input_budget
 from bot.pricing import price_for
 from bot.review.anchor import anchor_findings
 from bot.review.findings import Selection, select_findings, with_fingerprints
-from bot.review.resplit import ask_with_splits, chunk_text
+from bot.review.resplit import ask_with_splits
 from bot.review.summary import build_summary
 from bot.secrets.redact import redact_files
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.model.client import ChunkResult, ProgressEvent
 
 
 @dataclass(frozen=True)

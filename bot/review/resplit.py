@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-from bot.diff.render import render_chunk
-from bot.model.prompt import build_chunk_message
-from bot.models import Chunk, Usage
+from bot.model.prompt import chunk_text
+from bot.models import Chunk, ChunkResult, Usage
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
 from bot.tokens import estimate_tokens
-
-if TYPE_CHECKING:
-    from bot.model.client import ChunkResult
 
 # The estimate runs above real token counts, but the model's tokenizer is not published: if
 # the server still refuses a chunk as too long, its files are planned again at half the
@@ -88,12 +83,6 @@ async def ask_with_splits(
 
 def _label(chunk: Chunk) -> str:
     return ", ".join(f.path for f in chunk.files)
-
-
-def chunk_text(chunk: Chunk, *, index: int, total: int) -> str:
-    """The user message about `chunk`, part `index` (0-based) of `total` planned chunks; its
-    halves are sent under their chunk's number."""
-    return build_chunk_message(render_chunk(chunk), index=index + 1, total=total)["content"]
 
 
 def _merge(index: int, parts: Sequence[ChunkResult]) -> ChunkResult:

@@ -58,10 +58,10 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"{source}: {describe_key_errors(exc)}") from None
 
 
-def describe_validation_error(exc: ValidationError) -> str:
+def describe_key_errors(exc: ValidationError) -> str:
     """One line per problem, each naming its key path."""
     parts = []
     for err in exc.errors():
@@ -80,4 +80,4 @@ def with_overrides(config: RepoConfig, overrides: Mapping[str, Any] | None) -> R
     try:
         return RepoConfig.model_validate({**config.model_dump(), **overrides})
     except ValidationError as exc:
-        raise UsageError(describe_validation_error(exc)) from None
+        raise UsageError(describe_key_errors(exc)) from None

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from bot.config import describe_validation_error
+from bot.config import describe_key_errors
 from bot.errors import ConfigError
 
 
@@ -112,6 +112,6 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValidationError as exc:
-        raise ConfigError(f"settings: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"settings: {describe_key_errors(exc)}") from None
     except (SettingsError, json.JSONDecodeError) as exc:
         raise ConfigError(f"settings: {exc}") from None

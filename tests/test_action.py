@@ -28,7 +28,7 @@ from fakes.openai_server import FakeModel, error, finding
 from bot.action import decide as action_decide
 from bot.action import main as action
 from bot.config import RepoConfig
-from bot.github.render import head_marker
+from bot.github.markers import head_marker
 from bot.github.triggers import REVIEW_ACTIONS
 from bot.settings import Settings
 

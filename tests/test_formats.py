@@ -10,7 +10,8 @@ from typing import Any, get_args
 import jsonschema
 import pytest
 
-from bot.github.render import render_review_body
+from bot.github.markers import find_fingerprints
+from bot.github.render import render_comment_body, render_review_body
 from bot.models import Category, Finding, Review, Severity, SkippedFile, Usage
 from bot.output.formats import (
     finding_markdown,
@@ -19,14 +20,7 @@ from bot.output.formats import (
     review_to_json,
     usage_line,
 )
-from bot.output.markdown import (
-    COMMENT_LIMIT,
-    clip,
-    code_span,
-    find_fingerprints,
-    neutralize,
-    render_comment_body,
-)
+from bot.output.markdown import COMMENT_LIMIT, clip, code_span, neutralize
 from bot.output.sarif import render_sarif
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"

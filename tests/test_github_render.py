@@ -5,21 +5,24 @@ from __future__ import annotations
 import pytest
 
 from bot.diff.parse import parse_file_patch
-from bot.github.render import (
+from bot.github.markers import (
     CONFIG_ERROR_MARKER,
     base_marker,
+    find_fingerprints,
+    has_run_marker,
+    reviewed_heads,
+)
+from bot.github.render import (
     build_annotations,
     check_conclusion,
     comment_payload,
-    has_run_marker,
     render_check_output,
     render_config_error,
     render_review_body,
-    reviewed_heads,
     split_postable,
 )
 from bot.models import Finding, Review, SkippedFile, Usage
-from bot.output.markdown import COMMENT_LIMIT, find_fingerprints
+from bot.output.markdown import COMMENT_LIMIT
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 # Hunk 0: new lines 1-4 (2, 3 added), old 1-2. Hunk 1: new 20-22, old 18-21 (19 removed).

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from bot.config import FailOn
+from bot.github.render import ANNOTATION_TITLE_LIMIT
 from bot.models import Finding, Review, severity_rank
 from bot.output.formats import render_markdown
 from bot.review.findings import blocking
@@ -27,11 +28,11 @@ Level = Literal["error", "warning", "notice"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "notice")
 ANNOTATIONS_PER_LEVEL = 10
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes
-TITLE_LIMIT = 255
 MESSAGE_LIMIT = 4000
 CLIPPED_NOTE = "\n\n_(Cut here: GitHub keeps at most 1 MiB of a step summary.)_\n"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t, \n and \r
+# Keeps \t, \n and \r, which workflow commands escape (%0D, %0A); drops the rest.
+_COMMAND_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def escape_data(text: str) -> str:
@@ -76,7 +77,9 @@ def annotation_level(finding: Finding, *, fail_on: FailOn) -> Level:
 
 def finding_annotation(finding: Finding, *, fail_on: FailOn, anchored: bool = True) -> str:
     """The command for one finding; a line only where it names a line of the new file."""
-    title = _clip(f"{finding.severity} {finding.category}: {_one_line(finding.title)}", TITLE_LIMIT)
+    title = _clip(
+        f"{finding.severity} {finding.category}: {_one_line(finding.title)}", ANNOTATION_TITLE_LIMIT
+    )
     message = finding.body.strip() or finding.title
     line = end_line = None
     if finding.side == "LEFT":
@@ -165,7 +168,7 @@ def _rank(f: Finding) -> tuple[int, float, str, int]:
 
 def _clean(text: str) -> str:
     """No control characters (a terminal escape in the log); CR/LF are escaped later."""
-    return _CONTROL.sub("", text)
+    return _COMMAND_CONTROL.sub("", text)
 
 
 def _one_line(text: str) -> str:

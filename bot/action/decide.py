@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_validation_error
+from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_key_errors
 from bot.errors import UsageError
 from bot.github.triggers import REVIEW_ACTIONS, Refused, Trigger, comment_command
 
@@ -135,7 +135,7 @@ def read_options(env: Mapping[str, str]) -> Options:
         RepoConfig.model_validate(overrides)
     except ValidationError as exc:
         names = {spec.field: name for name, spec in INPUTS.items()}
-        message = describe_validation_error(exc)
+        message = describe_key_errors(exc)
         for key, name in names.items():
             message = message.replace(f"'{key}'", f"'{name}'")
         raise UsageError(f"input {message}") from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.config import RepoConfig, parse_config
 from bot.errors import ConfigError, GitHubError
 from bot.github.api import GitHubClient
-from bot.github.render import CONFIG_ERROR_MARKER, base_marker, render_config_error
+from bot.github.markers import CONFIG_ERROR_MARKER, base_marker
+from bot.github.render import render_config_error
 from bot.github.run import GitHubOutcome
 from bot.models import PullRequest
 

@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github.data import BotItem, Event, GitHubRateLimited
+from bot.github.markers import has_run_marker, reviewed_heads
 from bot.github.render import (
     CHECK_NAME,
     build_annotations,
     check_conclusion,
     comment_payload,
-    has_run_marker,
     render_check_output,
     render_review_body,
-    reviewed_heads,
     split_postable,
 )
 from bot.github.run import GitHubOutcome, Run, Stopped, all_heads

@@ -7,32 +7,36 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from bot.diff.parse import build_line_map
+from bot.github.markers import (
+    CONFIG_ERROR_MARKER,
+    NOTICE_MARKER,
+    base_marker,
+    fingerprint_marker,
+    head_marker,
+    run_marker,
+)
 from bot.models import FileDiff, Finding, LineMap, Review, Severity, severity_rank
 from bot.output.formats import finding_markdown, severity_counts, usage_line
 from bot.output.markdown import (
+    BODY_LIMIT,
     COMMENT_LIMIT,
-    MARKER_PREFIX,
     clip,
     code_span,
-    fingerprint_marker,
+    headline,
     neutralize,
-    render_comment_body,
+    suggestion_block,
 )
 
 # Everything here is a function of our own data. Model text goes through `neutralize`
 # (markdown.py) so a PR cannot make the bot mention people, run commands or forge markers;
-# the markers below are only ever written by this module.
+# our markers (bot.github.markers) are added after it.
 
 MAX_INLINE = 50  # FACTS.md: trouble is reported from a few dozen comments per review up
 CHECK_TEXT_LIMIT = 65_535  # check-run summary/text
 ANNOTATION_TITLE_LIMIT = 255
 ANNOTATION_MESSAGE_LIMIT = 60_000  # GitHub allows 64 KB
 CHECK_NAME = "grok-review"
-CONFIG_ERROR_MARKER = f"{MARKER_PREFIX}config-error -->"
-NOTICE_MARKER = f"{MARKER_PREFIX}notice -->"
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
-_HEAD = re.compile(r"<!-- grok-review:head=([0-9a-fA-F]{7,64}) -->")
-_KEY_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
 _LEVELS: dict[Severity, str] = {
     "critical": "failure",
     "major": "failure",
@@ -42,33 +46,20 @@ _LEVELS: dict[Severity, str] = {
 Conclusion = Literal["success", "failure", "neutral"]
 
 
-# --- markers ---------------------------------------------------------------------------
-
-
-def head_marker(sha: str) -> str:
-    """Ends every review body: the head commit this review covers."""
-    return f"{MARKER_PREFIX}head={_KEY_CHARS.sub('', sha)} -->"
-
-
-def run_marker(key: str) -> str:
-    """Ends every review body: the run (or webhook delivery) that posted it."""
-    return f"{MARKER_PREFIX}run={_KEY_CHARS.sub('', key)} -->"
-
-
-def base_marker(sha: str) -> str:
-    return f"{MARKER_PREFIX}base={_KEY_CHARS.sub('', sha)} -->"
-
-
-def reviewed_heads(body: str) -> tuple[str, ...]:
-    """Head SHAs named by head markers in a review body."""
-    return tuple(_HEAD.findall(body))
-
-
-def has_run_marker(body: str, key: str) -> bool:
-    return run_marker(key) in body
-
-
 # --- inline comments -------------------------------------------------------------------
+
+
+def render_comment_body(f: Finding) -> str:
+    """The body of one inline review comment, always under GitHub's 65,536 characters."""
+    parts = [headline(f)]
+    if f.body.strip():
+        parts.append(neutralize(clip(f.body.strip(), BODY_LIMIT)))
+    if f.suggestion is not None:
+        block = suggestion_block(f.suggestion)
+        parts.append(block if block is not None else "_(suggestion omitted: it cannot be posted)_")
+    if f.fingerprint:
+        parts.append(fingerprint_marker(f.fingerprint))
+    return "\n\n".join(parts)
 
 
 def comment_payload(f: Finding) -> dict[str, Any]:

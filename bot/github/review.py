@@ -15,6 +15,7 @@ from bot.config import DEFAULT_CONFIG_PATH, with_overrides
 from bot.errors import BotError, ConfigError
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
+from bot.github.markers import find_fingerprints
 from bot.github.publish import publish_review
 from bot.github.run import (
     GitHubOutcome,
@@ -27,7 +28,6 @@ from bot.github.run import (
     split_unreviewable,
 )
 from bot.models import FileDiff, ProgressEvent
-from bot.output.markdown import find_fingerprints
 from bot.review.findings import blocking
 
 if TYPE_CHECKING:

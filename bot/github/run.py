@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from bot.config import FailOn, RepoConfig
-from bot.github.render import reviewed_heads
+from bot.github.markers import reviewed_heads
 from bot.github.triggers import Trigger as EventTrigger
 from bot.models import FileDiff, Plan, PullRequest, Review, SkippedFile
 from bot.settings import Settings

@@ -13,7 +13,7 @@ from github import Github, GithubException
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github.auth import PER_PAGE, Credential
 from bot.github.data import Access, GitHubRateLimited
-from bot.output.markdown import MARKER_PREFIX
+from bot.github.markers import is_ours
 from bot.settings import Settings
 
 # Rules:
@@ -131,7 +131,7 @@ class GitHubTransport:
         """A review or comment the bot wrote: our marker, by a Bot or the token's own user."""
         body = item.get("body") or ""
         user = item.get("user") or {}
-        if MARKER_PREFIX not in body:
+        if not is_ours(body):
             return False
         if user.get("type") == "Bot":
             return True

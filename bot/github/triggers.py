@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.output.markdown import MARKER_PREFIX
+from bot.github.markers import PREFIX, is_ours
 
 Trigger = Literal["auto", "command", "command_full"]
 
 REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
 # Only people who can already push may spend the model budget on demand.
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-OWN_MARKER = MARKER_PREFIX  # a comment the bot wrote is never a command
+OWN_MARKER = PREFIX  # a comment the bot wrote is never a command
 
 
 def parse_command(body: str) -> Trigger | None:
@@ -53,7 +53,7 @@ def comment_command(payload: Mapping[str, Any], *, app_id: int | None = None) ->
         return Refused("not_command")
     user = _mapping(comment.get("user"))
     login, association = str(user.get("login")), str(comment.get("author_association") or "NONE")
-    if user.get("type") == "Bot" or OWN_MARKER in body:
+    if user.get("type") == "Bot" or is_ours(body):
         return Refused("bot", login=login)
     if app_id is not None and _mapping(comment.get("performed_via_github_app")).get("id") == app_id:
         return Refused("this_app", login=login)

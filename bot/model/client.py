@@ -22,7 +22,7 @@ from bot.model.schema import (
     Message,
     ModelReview,
     build_repair_messages,
-    describe_validation_error,
+    describe_reply_problem,
     parse_error_body,
     parse_reply_content,
     parse_usage,
@@ -273,7 +273,7 @@ class _Session:
             else:
                 review = raw.parse().choices[0].message.parsed
         except ValidationError as exc:
-            problem = describe_validation_error(exc)
+            problem = describe_reply_problem(exc)
         except openai.LengthFinishReasonError:
             problem = CUT_OFF
         except openai.ContentFilterFinishReasonError:

@@ -146,7 +146,7 @@ def parse_reply_content(data: Mapping[str, Any]) -> tuple[str, str | None]:
     return content, None
 
 
-def describe_validation_error(exc: ValidationError) -> str:
+def describe_reply_problem(exc: ValidationError) -> str:
     """One line saying why a reply did not validate, for the repair request and for errors."""
     errors = exc.errors(include_url=False)
     if errors and errors[0]["type"] == "json_invalid":

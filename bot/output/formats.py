@@ -14,7 +14,8 @@ from rich.text import Text
 from bot.models import SEVERITIES, Finding, Review, Usage, severity_rank
 from bot.output.markdown import clip, code_span, headline, neutralize, suggestion_block
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n
+# Keeps \t and \n; drops \r too, which moves a terminal's cursor (text could overwrite itself).
+_SCREEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ _STYLES = {"critical": "bold red", "major": "red", "minor": "yellow", "nit": "cy
 
 def _plain(text: str) -> str:
     """No terminal control sequences from model text (it could rewrite the screen)."""
-    return _CONTROL.sub("", text)
+    return _SCREEN_CONTROL.sub("", text)
 
 
 def _text_finding(f: Finding) -> list[Text]:

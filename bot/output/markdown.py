@@ -1,4 +1,4 @@
-"""Make untrusted model text safe to post on GitHub, and render inline comment bodies."""
+"""Make untrusted model text safe to post on GitHub: defusing, clipping, fences, headlines."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from bot.models import Finding, Severity
 # pixels). Fenced code keeps its text, since GitHub renders none of that inside a fence.
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for a comment or review body
-TITLE_LIMIT = 300
+HEADLINE_TITLE_LIMIT = 300  # a finding's title in a comment's first line
 BODY_LIMIT = 20_000
 SUGGESTION_LIMIT = 40_000  # a cut suggestion would be wrong code: longer ones are dropped
 
-MARKER_PREFIX = "<!-- grok-review:"
 ICONS: dict[Severity, str] = {"critical": "🔴", "major": "🟠", "minor": "🟡", "nit": "🔵"}
 
 _ZWSP = "\u200b"
@@ -26,18 +25,6 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _COMMAND = re.compile(r"^([ \t]*(?:>[ \t]*)*)/")
 _MENTION = re.compile(r"(?<![\w`/@])@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)")
 _TICKS = re.compile(r"`+")
-_FP_CHARS = re.compile(r"[^0-9A-Za-z]")
-_FP_MARKER = re.compile(r"<!-- grok-review:fp=([0-9A-Za-z]+) -->")
-
-
-def fingerprint_marker(fp: str) -> str:
-    """The hidden marker that ends each inline comment the bot posts."""
-    return f"{MARKER_PREFIX}fp={_FP_CHARS.sub('', fp)} -->"
-
-
-def find_fingerprints(body: str) -> tuple[str, ...]:
-    """Fingerprints in the markers of a comment body (neutralised text never matches)."""
-    return tuple(_FP_MARKER.findall(body))
 
 
 def _split_code_spans(line: str) -> list[tuple[bool, str]]:
@@ -128,7 +115,7 @@ def code_span(text: str) -> str:
 
 def headline(f: Finding) -> str:
     """`**🔴 critical · security** — Title`: severity and category at a glance."""
-    title = neutralize(" ".join(clip(f.title, TITLE_LIMIT).split()))
+    title = neutralize(" ".join(clip(f.title, HEADLINE_TITLE_LIMIT).split()))
     return f"**{ICONS[f.severity]} {f.severity} · {f.category}** — {title}"
 
 
@@ -139,16 +126,3 @@ def suggestion_block(suggestion: str, *, info: str = "suggestion") -> str | None
         # Editing code to defuse it would commit different code: offer nothing instead.
         return None
     return code_fence(code, info=info)
-
-
-def render_comment_body(f: Finding) -> str:
-    """The body of one inline review comment, always under GitHub's 65,536 characters."""
-    parts = [headline(f)]
-    if f.body.strip():
-        parts.append(neutralize(clip(f.body.strip(), BODY_LIMIT)))
-    if f.suggestion is not None:
-        block = suggestion_block(f.suggestion)
-        parts.append(block if block is not None else "_(suggestion omitted: it cannot be posted)_")
-    if f.fingerprint:
-        parts.append(fingerprint_marker(f.fingerprint))
-    return "\n\n".join(parts)

@@ -11,8 +11,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def severity_counts(review: Review) -> str:
-    """'1 critical, 2 major' over the inline comments (and overflow), worst first."""
+def anchored_severity_counts(review: Review) -> str:
+    """'1 critical, 2 major' over the findings placed on a diff line (inline and over the
+    comment cap), worst first; unlike output.formats.severity_counts it omits zeros."""
     counts = Counter(f.severity for f in (*review.comments, *review.overflow))
     parts = [f"{counts[s]} {s}" for s in SEVERITIES if counts[s]]
     return ", ".join(parts) if parts else "none"
@@ -28,7 +29,9 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
         f"in {_plural(len(plan.chunks), 'request')}."
     )
     found = len(review.comments) + len(review.overflow)
-    lines.append(f"Findings: {severity_counts(review)}." if found else "No problems found.")
+    lines.append(
+        f"Findings: {anchored_severity_counts(review)}." if found else "No problems found."
+    )
     extras = []
     if review.overflow:
         extras.append(f"{len(review.overflow)} over the comment limit")

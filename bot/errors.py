@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import IntEnum
 
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+
+
+class ExitCode(IntEnum):
+    """What `review-pr`, the Action and a GitHub run end with."""
+
+    REVIEWED = 0  # reviewed, or nothing to review
+    BLOCKING = 1  # a finding at or above fail_on
+    BAD_INPUT = 2  # bad usage, config, input or key; a token that cannot read or post
+    INCOMPLETE = 3  # the model or GitHub failed and left the review incomplete
+
+
+def review_exit_code(*, blocking: bool, incomplete: bool) -> ExitCode:
+    """BLOCKING wins over INCOMPLETE: a blocking finding is certain even if part failed."""
+    if blocking:
+        return ExitCode.BLOCKING
+    return ExitCode.INCOMPLETE if incomplete else ExitCode.REVIEWED
 
 
 class BotError(Exception):

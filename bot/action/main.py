@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from bot.action.annotations import (
     count_findings,
@@ -17,13 +17,11 @@ from bot.action.annotations import (
 )
 from bot.action.decide import Ignored, Options, Request, decide, read_options
 from bot.config import FailOn
-from bot.errors import UsageError, exit_code_of
+from bot.errors import ExitCode, UsageError, exit_code_of
+from bot.github.run import GitHubOutcome, outcome_lines
 from bot.models import Review
 from bot.output.formats import usage_line
 from bot.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from bot.github.run import GitHubOutcome
 
 NO_KEY = (
     "grok-review: no xAI API key, so nothing was reviewed. Set the xai-api-key input from a "
@@ -115,19 +113,18 @@ def review_and_report(
 def conclude(out: IO[str], outcome: GitHubOutcome, *, post: bool, notes: list[str]) -> int:
     """The exit code, and what to tell about the outcome (appended to `notes`)."""
     code = outcome.exit_code
-    if post and outcome.review is not None and not outcome.posted and code == 2:
-        # The token may read but not write: expected for an Action (no `pull-requests:
-        # write`), so the findings go to annotations and the summary instead, exit 0.
-        notes.append(f"grok-review: could not post the review ({outcome.error}); {SHOWN_HERE}")
-        code = 0
-    elif outcome.error:
-        print(workflow_command("error", f"grok-review: {outcome.error}"), file=out)
-    notes += [f"grok-review: {n}" for n in outcome.notes]
-    if outcome.skipped_reason and not outcome.error and not outcome.notes:
-        notes.append(f"grok-review: not reviewed: {outcome.skipped_reason}")
-    if outcome.posted:
-        notes.append(f"grok-review: posted {outcome.review_url or 'the review'}")
-    return code
+    # The token may read but not write: expected for an Action (no `pull-requests: write`),
+    # so the findings go to annotations and the summary instead, exit 0.
+    read_only = post and outcome.review is not None and not outcome.posted
+    read_only = read_only and code == ExitCode.BAD_INPUT
+    for line in outcome_lines(outcome):
+        if line.kind != "error":
+            notes.append(f"grok-review: {line.text}")
+        elif read_only:
+            notes.append(f"grok-review: could not post the review ({line.text}); {SHOWN_HERE}")
+        else:
+            print(workflow_command("error", f"grok-review: {line.text}"), file=out)
+    return ExitCode.REVIEWED if read_only else code
 
 
 def annotate(out: IO[str], review: Review, *, fail_on: FailOn) -> None:

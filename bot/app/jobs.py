@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
+from bot.github.run import OutcomeStatus
 from bot.github.triggers import Trigger as Trigger  # re-exported for the App modules
 
-ResultStatus = Literal["posted", "skipped", "superseded", "failed"]
+ResultStatus = OutcomeStatus  # a job ends as its run did
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from bot.errors import BotError
 from bot.github.api import GitHubClient
 from bot.github.render import render_notice
 from bot.github.review import review_pull_request
-from bot.github.run import GitHubOutcome
+from bot.github.run import GitHubOutcome, outcome_status
 from bot.settings import Settings
 
 INSTALLATION_CLIENT_TTL_S = 50 * 60  # installation tokens live an hour
@@ -78,15 +78,15 @@ class AppReviewer:
 def job_result(outcome: GitHubOutcome) -> JobResult:
     """The app's record of a run: status, a short detail, and what the model cost."""
     usage = outcome.review.usage if outcome.review is not None else None
-    status: ResultStatus
-    if outcome.error:
-        status, detail = "failed", outcome.error
-    elif outcome.posted:
-        status, detail = "posted", "; ".join(outcome.notes)
-    elif outcome.skipped_reason == "superseded":
-        status, detail = "superseded", "a newer head or a close replaced this job"
+    status: ResultStatus = outcome_status(outcome)
+    if status == "failed":
+        detail = outcome.error or ""
+    elif status == "posted":
+        detail = "; ".join(outcome.notes)
+    elif status == "superseded":
+        detail = "a newer head or a close replaced this job"
     else:
-        status, detail = "skipped", outcome.skipped_reason or "; ".join(outcome.notes)
+        detail = outcome.skipped_reason or "; ".join(outcome.notes)
     return JobResult(
         status=status,
         detail=detail,

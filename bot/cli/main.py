@@ -13,7 +13,14 @@ from bot.cli.args import NO_KEY, build_parser, check_flags, flag_overrides
 from bot.cli.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
 from bot.cli.report import ProgressDisplay, emit, emit_review, note, plan_output
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
-from bot.errors import ConfigError, MissingKeyError, UsageError, exit_code_of
+from bot.errors import (
+    ConfigError,
+    ExitCode,
+    MissingKeyError,
+    UsageError,
+    exit_code_of,
+    review_exit_code,
+)
 from bot.models import PullRequest, Review
 from bot.settings import Settings, load_settings
 
@@ -79,13 +86,11 @@ def review_and_report(
     return exit_code(review, config)
 
 
-def exit_code(review: Review, config: RepoConfig) -> int:
-    """1 when a finding reaches fail_on (certain even if part failed), 3 when incomplete."""
-    from bot.review.findings import blocking
+def exit_code(review: Review, config: RepoConfig) -> ExitCode:
+    from bot.review.findings import review_blocks
 
-    if blocking([*review.comments, *review.overflow], config.fail_on):
-        return 1
-    return 3 if review.errors else 0
+    blocks = review_blocks(review, config.fail_on)
+    return review_exit_code(blocking=blocks, incomplete=bool(review.errors))
 
 
 def _local_source(args: argparse.Namespace) -> tuple[PullRequest, Path | None]:

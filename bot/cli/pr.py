@@ -14,7 +14,7 @@ from bot.config import DEFAULT_CONFIG_PATH
 from bot.errors import MissingKeyError, UsageError
 from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
-from bot.github.run import GitHubOutcome
+from bot.github.run import GitHubOutcome, outcome_lines
 from bot.models import ProgressEvent
 from bot.settings import Settings
 
@@ -95,11 +95,6 @@ def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
         emit(plan_output(outcome.plan, args.format), args)
     if outcome.review is not None:
         emit_review(outcome.review, args)
-    for note in outcome.notes:
-        print(f"review-pr: {note}", file=sys.stderr)
-    if outcome.skipped_reason and not outcome.error and not outcome.notes:
-        print(f"review-pr: not reviewed: {outcome.skipped_reason}", file=sys.stderr)
-    if outcome.posted:
-        print(f"review-pr: posted {outcome.review_url or 'the review'}", file=sys.stderr)
-    if outcome.error:
-        print(f"review-pr: error: {outcome.error}", file=sys.stderr)
+    for line in outcome_lines(outcome):
+        kind = "error: " if line.kind == "error" else ""
+        print(f"review-pr: {kind}{line.text}", file=sys.stderr)

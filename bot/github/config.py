@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import RepoConfig, parse_config
-from bot.errors import ConfigError, GitHubError
+from bot.errors import ConfigError, ExitCode, GitHubError
 from bot.github.api import GitHubClient
 from bot.github.markers import CONFIG_ERROR_MARKER, base_marker
 from bot.github.render import render_config_error
@@ -38,7 +38,7 @@ def report_invalid_config(
                 notes.append(f"could not comment about the configuration error: {failed}")
     return GitHubOutcome(
         skipped_reason="invalid config",
-        exit_code=2,
+        exit_code=ExitCode.BAD_INPUT,
         error=exc.message,
         notes=tuple(notes),
         head_sha=pr.head_sha,

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import GitHubAccessError, GitHubError
+from bot.errors import ExitCode, GitHubAccessError, GitHubError
 from bot.github.data import BotItem, Event, GitHubRateLimited
 from bot.github.markers import has_run_marker, reviewed_heads
 from bot.github.render import (
@@ -30,7 +30,7 @@ def _sleep(seconds: float) -> None:
 
 
 def publish_review(
-    run: Run, prepared: Prepared, review: Review, *, blocks: bool, code: int
+    run: Run, prepared: Prepared, review: Review, *, blocks: bool, code: ExitCode
 ) -> GitHubOutcome:
     """Post the review unless it is there already, then dismiss stale requests and add checks."""
     inline, moved = split_postable(review.comments, run.pr.files)

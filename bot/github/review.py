@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.config import DEFAULT_CONFIG_PATH, with_overrides
-from bot.errors import BotError, ConfigError
+from bot.errors import BotError, ConfigError, ExitCode, review_exit_code
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
 from bot.github.markers import find_fingerprints
@@ -28,7 +28,7 @@ from bot.github.run import (
     split_unreviewable,
 )
 from bot.models import FileDiff, ProgressEvent
-from bot.review.findings import blocking
+from bot.review.findings import review_blocks
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -154,8 +154,8 @@ def _review(
     # Blocking is judged on every finding, posted before or not: a problem that is still
     # there still fails the check and keeps a request for changes in force.
     everything = assemble_review(prepared, results, anchor_files=anchor, reviewed_range=rng)
-    blocks = blocking([*everything.comments, *everything.overflow], run.config.fail_on)
-    code = 1 if blocks else (3 if review.errors else 0)
+    blocks = review_blocks(everything, run.config.fail_on)
+    code = review_exit_code(blocking=blocks, incomplete=bool(review.errors))
     if not post:
         return GitHubOutcome(review=review, exit_code=code, head_sha=run.head)
     try:
@@ -165,7 +165,11 @@ def _review(
     except BotError as exc:
         return GitHubOutcome(
             review=review,
-            exit_code=exc.exit_code if exc.exit_code == 2 or not blocks else 1,
+            exit_code=(
+                ExitCode.BAD_INPUT
+                if exc.exit_code == ExitCode.BAD_INPUT
+                else review_exit_code(blocking=blocks, incomplete=True)
+            ),
             error=exc.message,
             notes=tuple(run.notes),
             head_sha=run.head,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from bot.config import FailOn, RepoConfig
+from bot.errors import ExitCode
 from bot.github.markers import reviewed_heads
 from bot.github.triggers import Trigger as EventTrigger
 from bot.models import FileDiff, Plan, PullRequest, Review, SkippedFile
@@ -17,22 +18,66 @@ if TYPE_CHECKING:
     from bot.github.data import BotItem, FetchedPull
 
 Trigger = Literal["cli", EventTrigger]  # review-pr, or what a GitHub event asked for
+# Why a run reviewed nothing (or posted nothing); shown to people as it is.
+RunSkip = Literal[
+    "disabled by config",
+    "draft",
+    "bot author",
+    "skip label",
+    "already reviewed",
+    "superseded",
+    "closed",
+    "invalid config",
+    "nothing new to review",
+]
 
 
 @dataclass(frozen=True)
 class GitHubOutcome:
-    """What one run did. `exit_code` follows DESIGN.md (0, 1 fail_on, 2 setup, 3 upstream)."""
+    """What one run did, and the exit code it ends with."""
 
     review: Review | None = None
     posted: bool = False
     review_url: str | None = None
-    skipped_reason: str | None = None  # "draft", "already reviewed", "superseded", …
-    exit_code: int = 0
+    skipped_reason: RunSkip | None = None
+    exit_code: ExitCode = ExitCode.REVIEWED
     notes: tuple[str, ...] = ()
     error: str | None = None  # why the run failed, one line
     plan: Plan | None = None  # set by dry runs
     head_sha: str | None = None
     fail_on: FailOn = "none"  # as the review applied it: the base config with overrides
+
+
+OutcomeStatus = Literal["posted", "skipped", "superseded", "failed"]
+
+
+def outcome_status(outcome: GitHubOutcome) -> OutcomeStatus:
+    """The one-word result of a run (the App records it per job)."""
+    if outcome.error:
+        return "failed"
+    if outcome.posted:
+        return "posted"
+    return "superseded" if outcome.skipped_reason == "superseded" else "skipped"
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    """One thing to tell a person about a run; each entry point adds its own prefix."""
+
+    kind: Literal["note", "skipped", "posted", "error"]
+    text: str
+
+
+def outcome_lines(outcome: GitHubOutcome) -> list[OutcomeLine]:
+    """What a run tells a person, in order: the wording review-pr and the Action share."""
+    lines = [OutcomeLine("note", n) for n in outcome.notes]
+    if outcome.skipped_reason and not outcome.error and not outcome.notes:
+        lines.append(OutcomeLine("skipped", f"not reviewed: {outcome.skipped_reason}"))
+    if outcome.posted:
+        lines.append(OutcomeLine("posted", f"posted {outcome.review_url or 'the review'}"))
+    if outcome.error:
+        lines.append(OutcomeLine("error", outcome.error))
+    return lines
 
 
 class Stopped(Exception):
@@ -73,7 +118,7 @@ class Run:
 
 def skip_reason(
     pr: PullRequest, config: RepoConfig, *, trigger: Trigger, heads: Sequence[str]
-) -> str | None:
+) -> RunSkip | None:
     """Why an automatic run leaves this PR alone; people's commands are never skipped."""
     if trigger != "auto":
         return None

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.config import FailOn
-from bot.models import FileDiff, Finding, Severity, at_least, severity_rank
+from bot.models import FileDiff, Finding, Review, Severity, at_least, severity_rank
 from bot.review.anchor import FileLines, find_file, index_files, line_matches, quote_lines
 
 _NOT_WORD = re.compile(r"[\W\d_]+")
@@ -144,3 +144,9 @@ def blocking(findings: Sequence[Finding], fail_on: FailOn) -> bool:
     if fail_on == "none":
         return False
     return any(at_least(f.severity, fail_on) for f in findings)
+
+
+def review_blocks(review: Review, fail_on: FailOn) -> bool:
+    """The review holds a finding that reaches `fail_on`: the one rule for exit code 1, the
+    check run's failure and REQUEST_CHANGES. Placed findings count (inline and over the cap)."""
+    return blocking([*review.comments, *review.overflow], fail_on)

@@ -1,18 +1,19 @@
 """The GitHub adapter: the few calls the reviewer makes, in our models and plain data.
 
-Only modules named github_api*.py import PyGithub: github_api_auth connects,
-github_api_transport retries, spaces and translates errors, github_api_data holds the values.
+Only bot.github imports PyGithub: auth.py connects, transport.py retries, spaces and
+translates errors, data.py holds the values.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bot.errors import GitHubAccessError, GitHubError
-from bot.github.auth import connect_installation, connect_token
+from bot.github.auth import Credential, connect_installation, connect_token
 from bot.github.data import (
     Access,
     BotItem,
@@ -26,13 +27,28 @@ from bot.github.data import (
 from bot.github.transport import GitHubTransport
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from github import Github
+
 FILES_LIMIT = 3000  # GET /pulls/{n}/files lists no more
 COMPARE_FILES_LIMIT = 300  # GET /compare lists no more
 ANNOTATIONS_PER_REQUEST = 50
 
 
-class GitHubClient(GitHubTransport):
+class GitHubClient:
     """The few GitHub calls the reviewer makes, with our retry, spacing and error rules."""
+
+    def __init__(
+        self,
+        gh: Github,
+        settings: Settings,
+        *,
+        credential: Credential = "token",
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._gh = gh
+        self._http = GitHubTransport(gh, settings, credential=credential, sleep=sleep, clock=clock)
 
     @classmethod
     def from_token(cls, settings: Settings, *, token: str | None = None) -> GitHubClient:
@@ -50,10 +66,10 @@ class GitHubClient(GitHubTransport):
     def fetch_pull_request(self, repo: str, number: int) -> FetchedPull:
         """The PR's metadata and files (up to GitHub's 3,000), as a PullRequest."""
         access = Access("read the pull request", "pull-requests: read", f"{repo}#{number}")
-        _, data = self._request("GET", f"/repos/{repo}/pulls/{number}", access)
+        _, data = self._http.request("GET", f"/repos/{repo}/pulls/{number}", access)
         files_path = f"/repos/{repo}/pulls/{number}/files"
         files = tuple(
-            file_from_github(i) for i in self._pages(files_path, access, limit=FILES_LIMIT)
+            file_from_github(i) for i in self._http.pages(files_path, access, limit=FILES_LIMIT)
         )
         return pull_from_github(data, repo=repo, number=number, files=files)
 
@@ -61,7 +77,7 @@ class GitHubClient(GitHubTransport):
         """A file's text at `ref` (contents API), or None when there is no such file."""
         access = Access(f"read {path}", "contents: read", f"{path} in {repo}")
         try:
-            _, data = self._request(
+            _, data = self._http.request(
                 "GET", f"/repos/{repo}/contents/{quote(path)}", access, params={"ref": ref}
             )
         except GitHubAccessError as exc:
@@ -78,7 +94,7 @@ class GitHubClient(GitHubTransport):
         """`base...head`, or None when GitHub no longer knows `base` (a force-push)."""
         access = Access("compare commits", "contents: read", f"{base[:7]}...{head[:7]} in {repo}")
         try:
-            _, data = self._request("GET", f"/repos/{repo}/compare/{base}...{head}", access)
+            _, data = self._http.request("GET", f"/repos/{repo}/compare/{base}...{head}", access)
         except GitHubError as exc:
             if exc.status in (404, 422):
                 return None
@@ -93,19 +109,19 @@ class GitHubClient(GitHubTransport):
     def list_bot_reviews(self, repo: str, number: int) -> list[BotItem]:
         """Our reviews on the PR, oldest first."""
         access = Access("read pull request reviews", "pull-requests: read", f"{repo}#{number}")
-        items = self._pages(f"/repos/{repo}/pulls/{number}/reviews", access)
-        return [item_from_github(r) for r in items if self._ours(r)]
+        items = self._http.pages(f"/repos/{repo}/pulls/{number}/reviews", access)
+        return [item_from_github(r) for r in items if self._http.is_ours(r)]
 
     def list_bot_review_comments(self, repo: str, number: int) -> list[BotItem]:
         """Our inline review comments on the PR (resolved or not), every page."""
         access = Access("read review comments", "pull-requests: read", f"{repo}#{number}")
-        items = self._pages(f"/repos/{repo}/pulls/{number}/comments", access)
-        return [item_from_github(c) for c in items if self._ours(c)]
+        items = self._http.pages(f"/repos/{repo}/pulls/{number}/comments", access)
+        return [item_from_github(c) for c in items if self._http.is_ours(c)]
 
     def list_bot_issue_comments(self, repo: str, number: int) -> list[BotItem]:
         access = Access("read issue comments", "issues: read", f"{repo}#{number}")
-        items = self._pages(f"/repos/{repo}/issues/{number}/comments", access)
-        return [item_from_github(c) for c in items if self._ours(c)]
+        items = self._http.pages(f"/repos/{repo}/issues/{number}/comments", access)
+        return [item_from_github(c) for c in items if self._http.is_ours(c)]
 
     # --- writes --------------------------------------------------------------------------
 
@@ -129,7 +145,7 @@ class GitHubClient(GitHubTransport):
             "event": event,
             "comments": [dict(c) for c in comments],
         }
-        _, data = self._request(
+        _, data = self._http.request(
             "POST",
             f"/repos/{repo}/pulls/{number}/reviews",
             access,
@@ -141,7 +157,7 @@ class GitHubClient(GitHubTransport):
     def dismiss_review(self, repo: str, number: int, review_id: int, *, message: str) -> None:
         access = Access("dismiss pull request reviews", "pull-requests: write", f"{repo}#{number}")
         path = f"/repos/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
-        self._request("PUT", path, access, body={"message": message, "event": "DISMISS"})
+        self._http.request("PUT", path, access, body={"message": message, "event": "DISMISS"})
 
     def create_check_run(
         self,
@@ -168,10 +184,10 @@ class GitHubClient(GitHubTransport):
             "conclusion": conclusion,
             "output": output,
         }
-        _, data = self._request("POST", f"/repos/{repo}/check-runs", access, body=payload)
+        _, data = self._http.request("POST", f"/repos/{repo}/check-runs", access, body=payload)
         for batch in batches[1:]:
             more = {"output": {"title": title, "summary": summary, "annotations": batch}}
-            self._request("PATCH", f"/repos/{repo}/check-runs/{data['id']}", access, body=more)
+            self._http.request("PATCH", f"/repos/{repo}/check-runs/{data['id']}", access, body=more)
         return str(data["html_url"]) if data.get("html_url") else None
 
     def create_issue_comment(self, repo: str, number: int, body: str) -> str | None:
@@ -179,5 +195,5 @@ class GitHubClient(GitHubTransport):
             "write pull request comments", "pull-requests: write (or issues: write)", repo
         )
         path = f"/repos/{repo}/issues/{number}/comments"
-        _, data = self._request("POST", path, access, body={"body": body})
+        _, data = self._http.request("POST", path, access, body={"body": body})
         return data.get("html_url") if isinstance(data, dict) else None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.errors import ExitCode, GitHubAccessError, GitHubError
 from bot.github.data import BotItem, Event, GitHubRateLimited
 from bot.github.markers import has_run_marker, reviewed_heads
 from bot.github.render import (
     CHECK_NAME,
+    Conclusion,
     build_annotations,
     check_conclusion,
     comment_payload,
@@ -19,7 +20,7 @@ from bot.github.render import (
     split_postable,
 )
 from bot.github.run import GitHubOutcome, Run, Stopped, all_heads
-from bot.models import Review
+from bot.models import Finding, Review
 
 if TYPE_CHECKING:
     from bot.review.pipeline import Prepared
@@ -85,7 +86,12 @@ def _existing(run: Run) -> tuple[BotItem | None, bool]:
 
 
 def _post_once(
-    run: Run, review: Review, *, inline: Sequence[Any], moved: Sequence[Any], event: Event
+    run: Run,
+    review: Review,
+    *,
+    inline: Sequence[Finding],
+    moved: Sequence[Finding],
+    event: Event,
 ) -> tuple[BotItem, bool]:
     """POST the review exactly once: look before every attempt; (review, posted by us)."""
     settings = run.settings
@@ -154,7 +160,9 @@ def _dismiss_stale(run: Run, *, keep: int) -> None:
             run.notes.append(f"could not dismiss an earlier review: {exc.message}")
 
 
-def _check_run(run: Run, review: Review, inline: Sequence[Any], *, conclusion: Any) -> None:
+def _check_run(
+    run: Run, review: Review, inline: Sequence[Finding], *, conclusion: Conclusion
+) -> None:
     title, summary = render_check_output(review, conclusion=conclusion)
     try:
         run.client.create_check_run(

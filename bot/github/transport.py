@@ -54,7 +54,7 @@ def rate_limit_wait(exc: GithubException, *, default_s: float) -> float | None:
 class GitHubTransport:
     """JSON requests through PyGithub's requester, with our retry, spacing and error rules.
 
-    GitHubClient (github_api.py) builds its calls on `_request`, `_pages` and `_ours`.
+    GitHubClient (api.py) holds one and builds its calls on `request`, `pages` and `is_ours`.
     """
 
     def __init__(
@@ -76,7 +76,7 @@ class GitHubTransport:
         self._login: str | None = None
         self._login_known = credential != "token"
 
-    def _request(
+    def request(
         self,
         verb: str,
         path: str,
@@ -109,14 +109,14 @@ class GitHubTransport:
                 self._sleep(self._settings.github_retry_base_s * 2**failures)
             failures += 1
 
-    def _pages(
+    def pages(
         self, path: str, access: Access, *, limit: int | None = None
     ) -> Iterator[dict[str, Any]]:
         """Every item of a listing, 100 a page, following GitHub's `Link: rel="next"`."""
         count, page = 0, 1
         while True:
             params = {"per_page": PER_PAGE, "page": page}
-            headers, data = self._request("GET", path, access, params=params)
+            headers, data = self.request("GET", path, access, params=params)
             items = data if isinstance(data, list) else []
             for item in items:
                 if limit is not None and count >= limit:
@@ -127,7 +127,7 @@ class GitHubTransport:
                 return
             page += 1
 
-    def _ours(self, item: Mapping[str, Any]) -> bool:
+    def is_ours(self, item: Mapping[str, Any]) -> bool:
         """A review or comment the bot wrote: our marker, by a Bot or the token's own user."""
         body = item.get("body") or ""
         user = item.get("user") or {}

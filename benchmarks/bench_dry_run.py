@@ -231,7 +231,7 @@ def _commands(diff: Path, *, inprocess: bool) -> list[tuple[list[str], str]]:
     exe = shutil.which("review-pr")
     if exe and not inprocess:
         out.append(([exe, *args], "review-pr (installed)"))
-    elif (ROOT / "bot" / "cli.py").exists() and not inprocess:
+    elif (ROOT / "bot" / "cli" / "main.py").exists() and not inprocess:
         code = "import sys; from bot.cli.main import main; sys.exit(main(sys.argv[1:]))"
         out.append(([sys.executable, "-c", code, *args], "bot.cli.main main() in a child process"))
     fallback = "fallback: parse_diff + filters + build_plan in a child (prefix 3,000 tokens)"

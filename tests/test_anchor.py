@@ -234,7 +234,7 @@ def test_order_is_preserved_and_nothing_lost() -> None:
 
 
 def _github_accepts(f: Finding, files: tuple[FileDiff, ...]) -> bool:
-    """GitHub's rules, written independently of bot.anchor."""
+    """GitHub's rules, written independently of bot.review.anchor."""
     (file,) = [x for x in files if x.path == f.path]
     lm = build_line_map(file)
     side = lm.right if f.side == "RIGHT" else lm.left

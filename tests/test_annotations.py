@@ -1,4 +1,4 @@
-"""Workflow-command annotations and the step summary (bot/annotations.py)."""
+"""Workflow-command annotations and the step summary (bot/action/annotations.py)."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ def test_json_has_exactly_the_design_shape() -> None:
         "completion_tokens": 2_100,
         "reasoning_tokens": 900,
         "cost_usd": 0.0512,
-        "estimated_prompt_tokens": 0,  # added after DESIGN.md's list: fields may be added
+        "estimated_prompt_tokens": 0,  # beyond the README's list: fields may be added
     }
     assert out["errors"] == list(REVIEW.errors)
 

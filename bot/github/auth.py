@@ -13,7 +13,7 @@ PER_PAGE = 100
 Credential = Literal["token", "app", "none"]
 
 # PyGithub's own retries and pauses are off: its retry of a POST on 5xx can post a review
-# twice. The transport (github_api_transport.py) retries, spaces and waits by our rules.
+# twice. The transport (transport.py) retries, spaces and waits by our rules.
 _NO_RETRIES: dict[str, Any] = {
     "retry": None,
     "seconds_between_requests": None,

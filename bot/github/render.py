@@ -28,10 +28,12 @@ from bot.output.markdown import (
 )
 
 # Everything here is a function of our own data. Model text goes through `neutralize`
-# (markdown.py) so a PR cannot make the bot mention people, run commands or forge markers;
+# (bot.output.markdown) so a PR cannot make the bot mention people, run commands or forge markers;
 # our markers (bot.github.markers) are added after it.
 
-MAX_INLINE = 50  # FACTS.md: trouble is reported from a few dozen comments per review up
+# GitHub documents no cap on comments per review, but trouble is reported from a few dozen
+# up (e.g. reviewdog posts at most 30 per request and summarises the rest).
+MAX_INLINE = 50
 CHECK_TEXT_LIMIT = 65_535  # check-run summary/text
 ANNOTATION_TITLE_LIMIT = 255
 ANNOTATION_MESSAGE_LIMIT = 60_000  # GitHub allows 64 KB

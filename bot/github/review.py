@@ -1,7 +1,7 @@
 """Review a GitHub pull request: fetch, decide, review, submit exactly once (CLI, Action, app).
 
-The stages live beside it: github_run (values and pure decisions), github_config (the base
-branch's config), github_publish (posting once); the entry points call review_pull_request.
+The stages live beside it: run.py (values and pure decisions), config.py (the base branch's
+config), publish.py (posting once); the entry points call review_pull_request.
 """
 
 from __future__ import annotations

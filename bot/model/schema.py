@@ -13,7 +13,8 @@ from bot.pricing import DEFAULT_PRICES, cost_from_ticks, cost_from_tokens, price
 
 Message = dict[str, Any]
 
-# Rules for this module (FACTS.md, structured outputs): every field is required (no
+# Rules for this module, from xAI's structured-outputs guide (docs.x.ai, "Structured
+# Outputs"; older versions list the unsupported keywords): every field is required (no
 # defaults), nullable means `T | None` (pydantic emits anyOf [T, null]), no length or item
 # bounds, no allOf, and extra keys are forbidden so pydantic emits additionalProperties:
 # false. Numeric ranges (confidence 0..1) are enforced by `to_finding`, not by the schema.

@@ -39,7 +39,7 @@ def finding_to_json(f: Finding) -> dict[str, Any]:
 
 
 def review_to_json(review: Review) -> dict[str, Any]:
-    """DESIGN.md's `review-pr --format json` shape (plus head_sha and reviewed_range)."""
+    """The `review-pr --format json` document (README), plus head_sha and reviewed_range."""
     return {
         "summary": review.summary,
         "model": review.model,

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from bot.diff.parse import build_line_map
 from bot.models import FileDiff, Finding, LineMap, Side
 
-# Rules (DESIGN.md "anchor"; FACTS.md "Create a review"): one bad comment makes GitHub
-# reject the whole review with a 422, so every anchored finding here must be valid:
+# Rules (GitHub REST docs, "Create a review for a pull request": comments take `line`,
+# `side`, `start_line`, `start_side`): one bad comment makes GitHub reject the whole
+# review with a 422, so every anchored finding here must be valid:
 # - RIGHT = a new-file line of an added/context line; LEFT = an old-file line of a
 #   removed/context line; `start_line` in the same hunk, on the same side, before `line`.
 # - A finding whose quoted `code` sits a few lines away from the cited line is snapped

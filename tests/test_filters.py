@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.config import RepoConfig, parse_config
-from bot.diff.filters import filter_files, glob_to_regex, path_matches, skip_reason
+from bot.diff.filters import filter_files, skip_reason
+from bot.diff.globs import path_matches
 from bot.diff.parse import decode_diff, parse_diff
 from bot.models import DiffLine, FileDiff, FileStatus, Hunk
 
@@ -164,7 +166,29 @@ def test_long_removed_line_is_not_minified() -> None:
     ],
 )
 def test_glob(pattern: str, path: str, matches: bool) -> None:
-    assert bool(glob_to_regex(pattern).fullmatch(path)) is matches
+    assert path_matches(path, (pattern,)) is matches
+
+
+def test_a_later_negated_glob_re_includes() -> None:
+    assert path_matches("docs/a.md", ("docs/**", "!docs/api/**"))
+    assert not path_matches("docs/api/a.md", ("docs/**", "!docs/api/**"))
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path"),
+    [
+        # Each of these backtracks for minutes in Python's re (measured: 98 s and more).
+        (("*-*-*-*.js",), "-" * 2000 + "x"),
+        (("*a*a*a*a*a*a*a*a*a*a*b",), "a" * 3000),
+        (("**/" * 10 + "x",), "/".join(["d"] * 400)),
+    ],
+)
+def test_hostile_paths_match_in_linear_time(patterns: tuple[str, ...], path: str) -> None:
+    started = time.perf_counter()
+    for _ in range(20):
+        assert not path_matches(path, patterns)
+    # A hang, not a speed target: linear matching takes milliseconds, backtracking minutes.
+    assert time.perf_counter() - started < 5
 
 
 def test_path_matches_any() -> None:

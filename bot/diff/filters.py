@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from bot.config import RepoConfig
+from bot.diff.globs import path_matches
 from bot.models import FileDiff, SkippedFile, SkipReason
 
 # Reason order, so every file gets exactly one reason:
@@ -146,86 +145,3 @@ def is_minified(file: FileDiff) -> bool:
         for hunk in file.hunks
         for ln in hunk.lines
     )
-
-
-# --- globs ------------------------------------------------------------------------------
-
-
-def path_matches(path: str, patterns: Sequence[str]) -> bool:
-    """True when any gitignore-style glob in `patterns` matches the repository path."""
-    if not patterns:
-        return False
-    return _any_of(tuple(patterns)).fullmatch(path) is not None
-
-
-@lru_cache(maxsize=256)
-def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    # One alternation instead of a match per glob: a 1,300-file PR meets ~30 default globs.
-    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns), re.DOTALL)
-
-
-@lru_cache(maxsize=1024)
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a gitignore-like glob.
-
-    `*` and `?` stay within one path segment; `**/` spans any number of directories and a
-    trailing `/**` everything below. A pattern without a slash (other than a trailing one)
-    matches a file or directory name at any depth; with one it is anchored at the
-    repository root (a leading `/` only marks that). A trailing `/` matches directories
-    only. A pattern that names a directory matches every file under it.
-    """
-    dir_only = pattern.endswith("/")
-    body = pattern.strip("/")
-    anchored = "/" in pattern.rstrip("/")
-    prefix = "" if anchored else "(?:.*/)?"
-    suffix = "/.*" if dir_only else "(?:/.*)?"
-    try:
-        return re.compile(prefix + _translate(body) + suffix, re.DOTALL)
-    except re.error:  # e.g. a reversed range "[z-a]": match the text literally instead
-        return re.compile(prefix + re.escape(body) + suffix, re.DOTALL)
-
-
-def _translate(glob: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(glob):
-        at_segment_start = i == 0 or glob[i - 1] == "/"
-        if at_segment_start and glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif at_segment_start and glob.startswith("**", i) and i + 2 == len(glob):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif glob[i] == "[" and "]" in glob[i + 2 :]:
-            end = glob.index("]", i + 2)
-            out.append(_char_class(glob[i + 1 : end]))
-            i = end + 1
-        elif glob[i] == "\\" and i + 1 < len(glob):
-            out.append(re.escape(glob[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return "".join(out)
-
-
-def _char_class(body: str) -> str:
-    negate = body[:1] in ("!", "^")
-    body = body[1:] if negate else body
-    items: list[str] = []
-    i = 0
-    while i < len(body):
-        if i + 2 < len(body) and body[i + 1] == "-":
-            items.append(f"{re.escape(body[i])}-{re.escape(body[i + 2])}")
-            i += 3
-        else:
-            items.append(re.escape(body[i]))
-            i += 1
-    # A class never matches "/" (as in git), negated or not.
-    return f"(?!/)[{'^' if negate else ''}{''.join(items)}]"

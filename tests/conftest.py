@@ -1,6 +1,5 @@
-"""Shared pytest fixtures."""
+"""Fixtures every test package may use; the App's own live in tests/app/conftest.py."""
 
-from conftest_app import make, redis_url
-from fakes.github_fixture import fake_github
+from tests.fakes.github_fixture import fake_github
 
-__all__ = ["fake_github", "make", "redis_url"]
+__all__ = ["fake_github"]

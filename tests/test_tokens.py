@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +15,7 @@ from bot.tokens import (
     text_cost,
     tokens_of,
 )
+from tests import DATA
 
 
 def test_runs_of_one_class_and_shares_of_their_bytes() -> None:
@@ -66,7 +66,7 @@ def test_tokens_of_rounds_units_up() -> None:
 # published, so the two OpenAI encodings stand in for it, and the estimate must cover the
 # larger of the two.
 
-TOKENS_DATA = Path(__file__).parent / "data" / "tokens"
+TOKENS_DATA = DATA / "tokens"
 RECORDED = json.loads((TOKENS_DATA / "counts.json").read_text(encoding="utf-8"))["samples"]
 
 # On every sample the estimate covers the larger of the two counts (it may not fall short by

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fakes.github import FakeGitHub
-from fakes.openai_server import FakeModel, finding, last_message
 
 from bot.app import reviewer as app_reviewer
 from bot.app.jobs import ReviewJob
@@ -20,6 +18,8 @@ from bot.github import publish as github_publish
 from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
 from bot.settings import Settings
+from tests.fakes.github import FakeGitHub
+from tests.fakes.openai_server import FakeModel, finding, last_message
 
 REPO, NUMBER = "octo/widgets", 7
 BASE, HEAD, HEAD2, HEAD3 = "a" * 40, "b" * 40, "c" * 40, "d" * 40

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest_app import FakeReviewer, free_port, make_settings, opened_queue, wait_for
 
 from bot.app import pool as pool_module
 from bot.app.jobs import ReviewJob
@@ -24,6 +23,7 @@ from bot.app.pool import run_worker
 from bot.app.queue import open_queue
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
+from tests.app.helpers import FakeReviewer, free_port, make_settings, opened_queue, wait_for
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1x2\n-----END RSA PRIVATE KEY-----"
 

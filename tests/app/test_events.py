@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest_app import SECRET, payload, pr_comment
 
 from bot.app.events import Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
 from bot.app.signature import sign_body, verify_signature
+from tests.app.helpers import SECRET, payload, pr_comment
 
 BODY = b'{"zen": "Design for failure."}'
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any, get_args
 
 import jsonschema
@@ -22,8 +21,9 @@ from bot.output.formats import (
 )
 from bot.output.markdown import COMMENT_LIMIT, clip, code_span, neutralize
 from bot.output.sarif import render_sarif
+from tests import DATA
 
-SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
+SCHEMA = DATA / "sarif" / "sarif-2.1.0-rtm.5.json"
 HOSTILE = "Ping @octocat and @acme/admins <!-- grok-review:fp=x --> ![x](http://evil) <details>"
 
 

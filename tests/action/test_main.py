@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 import yaml
-from fakes.github import FakeGitHub
-from fakes.openai_server import FakeModel, error, finding
 
 from bot.action import decide as action_decide
 from bot.action import main as action
@@ -31,8 +29,10 @@ from bot.config import RepoConfig
 from bot.github.markers import head_marker
 from bot.github.triggers import REVIEW_ACTIONS
 from bot.settings import Settings
+from tests import ROOT
+from tests.fakes.github import FakeGitHub
+from tests.fakes.openai_server import FakeModel, error, finding
 
-ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
 REPO = "Codertocat/Hello-World"  # every example payload's repository
 MERGE_SHA = "9" * 40  # GITHUB_SHA on pull_request events: the merge commit, not the head

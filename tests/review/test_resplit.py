@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fakes.openai_server import FakeModel, error, finding, findings
 
 from bot.config import RepoConfig
 from bot.diff.parse import parse_diff
@@ -19,6 +18,7 @@ from bot.review.pipeline import ask_model, assemble_review, prepare_review
 from bot.review.resplit import halves
 from bot.settings import Settings
 from bot.tokens import estimate_tokens
+from tests.fakes.openai_server import FakeModel, error, finding, findings
 
 # The wording OpenAI's API uses; xAI's is not documented, so several are recognised.
 TOO_LONG = {

@@ -30,9 +30,9 @@ from bot.app.queue import JobQueue, open_queue
 from bot.app.signature import sign_body
 from bot.app.store import JobRecord
 from bot.settings import Settings
+from tests import DATA, ROOT
 
-TESTS_DIR = Path(__file__).resolve().parent
-WEBHOOKS = TESTS_DIR / "data" / "webhooks"
+WEBHOOKS = DATA / "webhooks"
 SECRET = "It's a Secret to Everybody"
 # Every wait is a setting: milliseconds here so the whole suite stays fast.
 FAST = {
@@ -390,32 +390,11 @@ def server_main(spec_json: str) -> None:
 
 
 def _spawn(entry: str, spec: dict[str, Any]) -> subprocess.Popen[bytes]:
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import conftest_app as c; "
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import tests.app.helpers as c; "
     code += f"c.{entry}(sys.argv[2])"
     return subprocess.Popen(
-        [sys.executable, "-c", code, str(TESTS_DIR), json.dumps(spec)],
-        cwd=TESTS_DIR.parent,  # so `bot` imports from this checkout even when not installed
+        [sys.executable, "-c", code, str(ROOT), json.dumps(spec)],
+        cwd=ROOT,  # so `bot` imports from this checkout even when not installed
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-
-
-# --- fixtures shared by the app test modules (registered in tests/conftest.py) -------------
-
-SettingsFactory = Callable[..., Settings]
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """One real redis-server per test module."""
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def make(request: pytest.FixtureRequest, tmp_path: Path) -> SettingsFactory:
-    """Settings for a fresh data dir, once per backend (Redis flushed first)."""
-    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
-    if url:
-        flush_redis(url)
-    return lambda **overrides: make_settings(tmp_path / "data", redis_url=url, **overrides)

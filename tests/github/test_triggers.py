@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest_app import pr_comment
 
 from bot.action import decide as action_decide
 from bot.app.events import Enqueue, Ignore, decide
 from bot.github.triggers import OWN_MARKER, Refused, comment_command, parse_command
+from tests.app.helpers import pr_comment
 
 
 @pytest.mark.parametrize(

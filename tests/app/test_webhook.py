@@ -12,7 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest_app import (
+
+from bot.app.queue import JobQueue
+from bot.app.signature import sign_body
+from bot.app.web import MAX_BODY, create_app
+from bot.settings import Settings
+from tests.app.helpers import (
     SECRET,
     ThreadServer,
     deliver,
@@ -25,11 +30,6 @@ from conftest_app import (
     signed,
     with_head,
 )
-
-from bot.app.queue import JobQueue
-from bot.app.signature import sign_body
-from bot.app.web import MAX_BODY, create_app
-from bot.settings import Settings
 
 
 def _settings(kind: str, data_dir: Path, request: pytest.FixtureRequest) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from bot.diff.filters import filter_files, skip_reason
 from bot.diff.globs import path_matches
 from bot.diff.parse import decode_diff, parse_diff
 from bot.models import DiffLine, FileDiff, FileStatus, Hunk
+from tests import DATA
 
-DIFFS = Path(__file__).parent / "data" / "diffs"
+DIFFS = DATA / "diffs"
 DEFAULT = RepoConfig()
 
 

@@ -14,18 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest_app import (
-    FakeReviewer,
-    ThreadServer,
-    deliver,
-    finished,
-    make_settings,
-    opened_queue,
-    wait_for,
-    with_head,
-)
-from fakes.github import FakeGitHub
-from fakes.openai_server import FakeModel, findings
 
 from bot.app.attempt import RunContext
 from bot.app.jobs import JobContext, JobResult, ReviewJob
@@ -37,6 +25,18 @@ from bot.app.store import Store, open_store
 from bot.app.web import create_app
 from bot.github.api import GitHubClient
 from bot.settings import Settings
+from tests.app.helpers import (
+    FakeReviewer,
+    ThreadServer,
+    deliver,
+    finished,
+    make_settings,
+    opened_queue,
+    wait_for,
+    with_head,
+)
+from tests.fakes.github import FakeGitHub
+from tests.fakes.openai_server import FakeModel, findings
 
 Factory = Callable[..., Settings]
 HUNG, NEWER = "a" * 40, "b" * 40

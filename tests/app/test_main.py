@@ -13,7 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest_app import (
+
+from bot.app.logs import configure_logging, scrub
+from bot.app.main import main
+from tests import ROOT
+from tests.app.helpers import (
     FakeReviewer,
     deliver,
     free_port,
@@ -22,9 +26,6 @@ from conftest_app import (
     spawn_server,
     wait_for,
 )
-
-from bot.app.logs import configure_logging, scrub
-from bot.app.main import main
 
 APP_ENV = (
     "GITHUB_WEBHOOK_SECRET",
@@ -112,7 +113,7 @@ def test_bad_port_variable_is_a_usage_error(
 def test_importing_the_cli_does_no_work() -> None:
     heavy = "('uvicorn', 'huey', 'fastapi', 'redis', 'prometheus_client')"
     code = f"import sys, bot.app.main; print(sorted(m for m in {heavy} if m in sys.modules))"
-    repo = Path(__file__).resolve().parent.parent
+    repo = ROOT
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.github import FakeGitHub
 
 from bot.errors import ConfigError, GitHubAccessError, GitHubError
 from bot.github.api import GitHubClient
 from bot.github.data import GitHubRateLimited, file_from_github
 from bot.settings import Settings
+from tests.fakes.github import FakeGitHub
 
 REPO, NUMBER = "octo/widgets", 7
 BASE, HEAD = "b" * 40, "c" * 40

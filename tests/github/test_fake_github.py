@@ -6,10 +6,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.github import FakeGitHub
-from fakes.github_diff import parse_hunks
 from github import Auth, BadCredentialsException, Github, GithubException, GithubIntegration
 from github.GithubException import RateLimitExceededException, UnknownObjectException
+
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github_diff import parse_hunks
 
 REPO, NUMBER = "o/r", 7
 BASE, HEAD = "b" * 40, "c" * 40

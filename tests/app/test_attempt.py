@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from conftest_app import wait_for
-
 from bot.app.attempt import Attempt, RunContext
 from bot.app.jobs import JobResult
 from bot.app.store import StoreError
+from tests.app.helpers import wait_for
 
 
 class _Store:

@@ -15,8 +15,9 @@ from unidiff import PatchSet
 from bot.diff.parse import build_line_map, decode_diff, parse_diff, parse_file_patch
 from bot.errors import DiffError
 from bot.models import FileDiff
+from tests import DATA
 
-DIFFS = Path(__file__).parent / "data" / "diffs"
+DIFFS = DATA / "diffs"
 GOLDEN = sorted(DIFFS.glob("*.diff"))
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest_app import (
+
+from bot.app.metrics import Metrics
+from bot.app.pool import WorkerPool
+from bot.app.queue import JobQueue
+from bot.app.web import create_app
+from bot.settings import Settings
+from tests.app.helpers import (
     FakeReviewer,
     ThreadServer,
     deliver,
@@ -27,12 +33,6 @@ from conftest_app import (
     wait_for,
     with_head,
 )
-
-from bot.app.metrics import Metrics
-from bot.app.pool import WorkerPool
-from bot.app.queue import JobQueue
-from bot.app.web import create_app
-from bot.settings import Settings
 
 Factory = Callable[..., Settings]
 

@@ -6,9 +6,10 @@ import json
 
 import jsonschema
 import pytest
-from fakes.openai_server import FakeModel, error, finding, findings, raw
 
 from bot.cli.main import main
+from tests import DATA
+from tests.fakes.openai_server import FakeModel, error, finding, findings, raw
 
 DIFF = (
     "diff --git a/app.py b/app.py\n"
@@ -95,12 +96,11 @@ def test_server_error_after_retries_exits_3(model, capsys):
 
 
 def test_sarif_output_validates(model, capsys):
-    from pathlib import Path
 
     model.queue([findings([BUG])])
     assert main(["--diff", "x.diff", "--format", "sarif"]) == 0
     sarif = json.loads(capsys.readouterr().out)
-    schema_path = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
+    schema_path = DATA / "sarif" / "sarif-2.1.0-rtm.5.json"
     jsonschema.Draft4Validator(json.loads(schema_path.read_text())).validate(sarif)
     assert (
         sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]

@@ -1,18 +1,15 @@
 """Helpers for the webhook-service tests: settings, a real uvicorn in a thread, a real
-redis-server, signed deliveries of the recorded payloads, and a fake reviewer that records
-what it did in SQLite (so it works across processes and is idempotent by head, like the real
-one). Imported by tests/test_app_*.py; not a pytest conftest (tests/conftest.py is shared)."""
+redis-server, signed deliveries of the recorded payloads. The fake reviewer is in
+tests/fakes/reviewer.py, worker and server subprocesses in tests/app/processes.py."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,12 +22,11 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.queue import JobQueue, open_queue
 from bot.app.signature import sign_body
 from bot.app.store import JobRecord
 from bot.settings import Settings
-from tests import DATA, ROOT
+from tests import DATA
 
 WEBHOOKS = DATA / "webhooks"
 SECRET = "It's a Secret to Everybody"
@@ -232,169 +228,3 @@ def finished(queue: JobQueue, delivery: str) -> JobRecord | None:
     """The job's record once it left `queued`/`running`, else None (for wait_for)."""
     record = queue.store.get(delivery)
     return record if record is not None and record.state not in ("queued", "running") else None
-
-
-# --- the fake reviewer -----------------------------------------------------------------------
-
-
-class FakeReviewer:
-    """Records calls and posts in SQLite. Automatic posts are unique per head, as the real
-    reviewer's exactly-once check makes them; `gate` makes review() wait (honouring
-    ctx.cancelled()) until it returns True; `fail_times` raises that many times first."""
-
-    def __init__(
-        self,
-        db: Path,
-        *,
-        gate: Callable[[], bool] | None = None,
-        fail_times: int = 0,
-        cost_usd: float = 0.0,
-        hold_s: float = 0.0,
-    ) -> None:
-        self.db = db
-        self.gate = gate
-        self.fail_times = fail_times
-        self.cost_usd = cost_usd
-        self.hold_s = hold_s
-        with self._conn() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS calls (n INTEGER PRIMARY KEY, delivery TEXT, "
-                "repo TEXT, number INT, head TEXT, trigger TEXT, pid INT, start REAL, end REAL)"
-            )
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, delivery TEXT, head TEXT)"
-            )
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS notices (delivery TEXT, number INT, text TEXT)"
-            )
-
-    def review(self, job: ReviewJob, ctx: JobContext) -> JobResult:
-        with self._conn() as conn:
-            n = conn.execute(
-                "INSERT INTO calls (delivery, repo, number, head, trigger, pid, start) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.delivery_id,
-                    job.repo,
-                    job.number,
-                    job.head_sha,
-                    job.trigger,
-                    os.getpid(),
-                    time.time(),
-                ),
-            ).lastrowid
-        try:
-            return self._review(job, ctx)
-        finally:
-            with self._conn() as conn:
-                conn.execute("UPDATE calls SET end = ? WHERE n = ?", (time.time(), n))
-
-    def _review(self, job: ReviewJob, ctx: JobContext) -> JobResult:
-        deadline = time.monotonic() + self.hold_s
-        while (self.gate is not None and not self.gate()) or time.monotonic() < deadline:
-            ctx.heartbeat()
-            if ctx.cancelled():
-                return JobResult("superseded", detail="newer head")
-            time.sleep(0.01)
-        if self.fail_times > 0:
-            self.fail_times -= 1
-            raise RuntimeError("boom: model server said no (token ghp_" + "a1" * 18 + ")")
-        if job.trigger == "auto":
-            key = f"auto:{job.repo}#{job.number}@{job.head_sha}"
-        else:
-            key = f"{job.trigger}:{job.delivery_id}"
-        with self._conn() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO posts (key, delivery, head) VALUES (?, ?, ?)",
-                (key, job.delivery_id, job.head_sha),
-            )
-        return JobResult("posted", cost_usd=self.cost_usd, prompt_tokens=1000, completion_tokens=50)
-
-    def post_notice(self, job: ReviewJob, text: str) -> None:
-        with self._conn() as conn:
-            conn.execute(
-                "INSERT INTO notices VALUES (?, ?, ?)", (job.delivery_id, job.number, text)
-            )
-
-    def calls(self) -> list[sqlite3.Row]:
-        return self._rows("SELECT * FROM calls ORDER BY n")
-
-    def posts(self) -> list[sqlite3.Row]:
-        return self._rows("SELECT * FROM posts")
-
-    def notices(self) -> list[sqlite3.Row]:
-        return self._rows("SELECT * FROM notices")
-
-    def _rows(self, sql: str) -> list[sqlite3.Row]:
-        with self._conn() as conn:
-            conn.row_factory = sqlite3.Row
-            return list(conn.execute(sql))
-
-    @contextlib.contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.db, timeout=10, isolation_level=None)
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-
-# --- a worker in a subprocess (for kill -9 and SIGTERM) ---------------------------------------
-
-
-def spawn_worker(
-    settings: Settings, *, reviewer_db: Path, block: bool, grace_s: float = 0.2
-) -> subprocess.Popen[bytes]:
-    spec = {
-        "settings": {k: v for k, v in settings.model_dump(mode="json").items() if v is not None},
-        "reviewer_db": str(reviewer_db),
-        "block": block,
-        "grace_s": grace_s,
-    }
-    return _spawn("worker_main", spec)
-
-
-def worker_main(spec_json: str) -> None:
-    """Entry point of the worker subprocess: `run_worker` with a FakeReviewer."""
-    from bot.app.logs import configure_logging
-    from bot.app.pool import run_worker
-
-    spec = json.loads(spec_json)
-    configure_logging(level="WARNING")
-    gate = (lambda: False) if spec["block"] else None
-    reviewer = FakeReviewer(Path(spec["reviewer_db"]), gate=gate)
-    run_worker(Settings(**spec["settings"]), reviewer=reviewer, workers=1, grace_s=spec["grace_s"])
-
-
-def spawn_server(settings: Settings, *, reviewer_db: Path, port: int) -> subprocess.Popen[bytes]:
-    """`run_server` (uvicorn + embedded workers) in a subprocess, logging JSON to stderr."""
-    spec = {
-        "settings": {k: v for k, v in settings.model_dump(mode="json").items() if v is not None},
-        "reviewer_db": str(reviewer_db),
-        "port": port,
-    }
-    return _spawn("server_main", spec)
-
-
-def server_main(spec_json: str) -> None:
-    from bot.app.logs import configure_logging
-    from bot.app.main import run_server
-
-    spec = json.loads(spec_json)
-    settings = Settings(**spec["settings"])
-    configure_logging(level="INFO", secrets=[settings.github_webhook_secret])
-    reviewer = FakeReviewer(Path(spec["reviewer_db"]))
-    run_server(
-        settings, reviewer=reviewer, host="127.0.0.1", port=spec["port"], workers=1, grace_s=1.0
-    )
-
-
-def _spawn(entry: str, spec: dict[str, Any]) -> subprocess.Popen[bytes]:
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import tests.app.helpers as c; "
-    code += f"c.{entry}(sys.argv[2])"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, str(ROOT), json.dumps(spec)],
-        cwd=ROOT,  # so `bot` imports from this checkout even when not installed
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )

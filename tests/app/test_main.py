@@ -17,15 +17,9 @@ import pytest
 from bot.app.logs import configure_logging, scrub
 from bot.app.main import main
 from tests import ROOT
-from tests.app.helpers import (
-    FakeReviewer,
-    deliver,
-    free_port,
-    make_settings,
-    payload,
-    spawn_server,
-    wait_for,
-)
+from tests.app.helpers import deliver, free_port, make_settings, payload, wait_for
+from tests.app.processes import spawn_server
+from tests.fakes.reviewer import FakeReviewer
 
 APP_ENV = (
     "GITHUB_WEBHOOK_SECRET",

@@ -26,7 +26,6 @@ from bot.app.web import create_app
 from bot.github.api import GitHubClient
 from bot.settings import Settings
 from tests.app.helpers import (
-    FakeReviewer,
     ThreadServer,
     deliver,
     finished,
@@ -37,6 +36,7 @@ from tests.app.helpers import (
 )
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeModel, findings
+from tests.fakes.reviewer import FakeReviewer
 
 Factory = Callable[..., Settings]
 HUNG, NEWER = "a" * 40, "b" * 40

@@ -22,17 +22,17 @@ from bot.app.queue import JobQueue
 from bot.app.web import create_app
 from bot.settings import Settings
 from tests.app.helpers import (
-    FakeReviewer,
     ThreadServer,
     deliver,
     finished,
     opened_queue,
     payload,
     pr_comment,
-    spawn_worker,
     wait_for,
     with_head,
 )
+from tests.app.processes import spawn_worker
+from tests.fakes.reviewer import FakeReviewer
 
 Factory = Callable[..., Settings]
 

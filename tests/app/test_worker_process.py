@@ -23,7 +23,8 @@ from bot.app.pool import run_worker
 from bot.app.queue import open_queue
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
-from tests.app.helpers import FakeReviewer, free_port, make_settings, opened_queue, wait_for
+from tests.app.helpers import free_port, make_settings, opened_queue, wait_for
+from tests.fakes.reviewer import FakeReviewer
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1x2\n-----END RSA PRIVATE KEY-----"
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from bot.config import RepoConfig
+from bot.context.snapshot import Snapshot
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP
 from bot.model.prompt import build_prefix_messages, chunk_text, prefix_tokens
@@ -46,6 +47,10 @@ class Prepared:
     prefix_messages: list[dict[str, str]]
     secret_findings: tuple[Finding, ...]
     conv_id: str
+    # The repository at the head, for context; None = a diff-only review, and `context_note`
+    # says why in one line for the summary (e.g. "no repository: reviewing a diff file").
+    snapshot: Snapshot | None = None
+    context_note: str | None = None
 
     @cached_property
     def chunk_texts(self) -> tuple[str, ...]:
@@ -68,6 +73,8 @@ def prepare_review(
     agents_md: str | None = None,
     model: str | None = None,
     extra_skipped: Sequence[SkippedFile] = (),
+    snapshot: Snapshot | None = None,
+    context_note: str | None = None,
 ) -> Prepared:
     """Filter, redact, build the prompt prefix and plan the chunks. Pure.
 
@@ -114,6 +121,8 @@ def prepare_review(
         prefix_messages=prefix,
         secret_findings=secret_findings,
         conv_id=conversation_id(pr),
+        snapshot=snapshot,
+        context_note=context_note,
     )
 
 

@@ -1,0 +1,45 @@
+"""The snapshot interface: paths that could leave the repository are refused, binaries and
+oversized files read as None."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.context.snapshot import MAX_FILE_BYTES, MemorySnapshot, safe_path
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("src/a.py", "src/a.py"),
+        ("src/./a.py", "src/a.py"),
+        ("src/x/../a.py", "src/a.py"),
+        ("../etc/passwd", None),
+        ("src/../../x", None),
+        ("/etc/passwd", None),
+        ("a\\..\\b", None),
+        ("a\x00b", None),
+        ("", None),
+        (".", None),
+    ],
+)
+def test_safe_path(path: str, expected: str | None) -> None:
+    assert safe_path(path) == expected
+
+
+def test_memory_snapshot_reads_text_and_refuses_the_rest() -> None:
+    snap = MemorySnapshot(
+        {
+            "a.py": b"print('hi')\n",
+            "bin.dat": b"\x00\x01\x02",
+            "big.txt": b"x" * (MAX_FILE_BYTES + 1),
+            "../out.py": b"never listed",
+        },
+        base={"a.py": b"print('old')\n"},
+    )
+    assert snap.paths() == ["a.py", "big.txt", "bin.dat"]
+    assert snap.read("a.py") == "print('hi')\n"
+    assert snap.read("./a.py") == "print('hi')\n"
+    assert snap.read("bin.dat") is None and snap.read("big.txt") is None
+    assert snap.read("../out.py") is None and snap.read("missing.py") is None
+    assert snap.read_base("a.py") == "print('old')\n" and snap.read_base("bin.dat") is None

@@ -244,5 +244,6 @@ def assemble_review(
         plan=prepared.plan,
         dropped=selection.dropped_below_threshold,
         already_posted=selection.already_posted,
+        context_note=prepared.context_note,
     )
     return review.model_copy(update={"summary": summary})

@@ -19,8 +19,18 @@ def anchored_severity_counts(review: Review) -> str:
     return ", ".join(parts) if parts else "none"
 
 
-def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_posted: int = 0) -> str:
-    """One short paragraph a person reads first. Pure."""
+def build_summary(
+    review: Review,
+    *,
+    plan: Plan,
+    dropped: int = 0,
+    already_posted: int = 0,
+    context_note: str | None = None,
+) -> str:
+    """One short paragraph a person reads first. Pure.
+
+    `context_note`: why the model saw no (or only part of the) repository beyond the diff.
+    """
     lines = []
     reviewed = len(plan.kept)
     lines.append(
@@ -54,4 +64,6 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
         lines.append(
             f"Incomplete: {_plural(len(review.errors), 'part')} of the review failed (see errors)."
         )
+    if context_note:
+        lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")
     return " ".join(lines)

@@ -20,9 +20,11 @@ from bot.github.data import (
     Comparison,
     Event,
     FetchedPull,
+    GitTree,
     file_from_github,
     item_from_github,
     pull_from_github,
+    tree_from_github,
 )
 from bot.github.transport import GitHubTransport
 from bot.settings import Settings
@@ -105,6 +107,36 @@ class GitHubClient:
             files=files,
             truncated=len(files) >= COMPARE_FILES_LIMIT,
         )
+
+    def fetch_tree(self, repo: str, sha: str) -> GitTree:
+        """Every regular file of commit `sha`, with sizes: one request (`recursive=1`)."""
+        access = Access("read the repository's files", "contents: read", f"{sha[:7]} in {repo}")
+        path = f"/repos/{repo}/git/trees/{quote(sha, safe='')}"
+        _, data = self._http.request("GET", path, access, params={"recursive": "1"})
+        return tree_from_github(data if isinstance(data, dict) else {})
+
+    def fetch_blob(self, repo: str, sha: str) -> bytes:
+        """One file's bytes by blob SHA (`GET /git/blobs/{sha}`, base64 in JSON)."""
+        access = Access(
+            "read the repository's files", "contents: read", f"blob {sha[:7]} in {repo}"
+        )
+        _, data = self._http.request(
+            "GET", f"/repos/{repo}/git/blobs/{quote(sha, safe='')}", access
+        )
+        if not isinstance(data, dict) or data.get("encoding") != "base64":
+            raise GitHubError(f"blob {sha[:7]} in {repo}: GitHub sent no base64 content")
+        return base64.b64decode(data.get("content") or "")
+
+    def archive_url(self, repo: str, sha: str) -> str:
+        """Where to download the tarball of commit `sha`: GitHub answers `GET /tarball/{sha}`
+        with a 302 to a short-lived URL that needs no token (codeload)."""
+        access = Access("download the repository", "contents: read", f"{sha[:7]} in {repo}")
+        path = f"/repos/{repo}/tarball/{quote(sha, safe='')}"
+        headers, _ = self._http.request("GET", path, access)
+        location = {k.lower(): v for k, v in headers.items()}.get("location")
+        if not location:
+            raise GitHubError(f"GitHub gave no download address for {repo} at {sha[:7]}")
+        return str(location)
 
     def list_bot_reviews(self, repo: str, number: int) -> list[BotItem]:
         """Our reviews on the PR, oldest first."""

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from bot.app.jobs import JobContext, JobResult, ResultStatus, ReviewJob
+from bot.context.cache import SnapshotCache
 from bot.errors import BotError
 from bot.github.api import GitHubClient
 from bot.github.render import render_notice
@@ -32,6 +33,9 @@ class AppReviewer:
         self._clock = clock
         self._clients: dict[int | None, tuple[GitHubClient, float]] = {}
         self._lock = threading.Lock()
+        self._snapshots = SnapshotCache(
+            settings.data_dir / "snapshots", max_bytes=settings.snapshot_cache_mb << 20
+        )
 
     def _new_client(self, installation_id: int | None) -> GitHubClient:
         if installation_id is None:
@@ -65,6 +69,7 @@ class AppReviewer:
                 on_event=lambda event: ctx.heartbeat(),
                 cancelled=cancelled,
                 run_key=job.delivery_id,
+                snapshot_cache=self._snapshots,
             )
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from bot.context.git import commit_snapshot, index_snapshot
 from bot.context.patch import PatchedBase, diff_mismatch
-from bot.context.snapshot import Snapshot, close_snapshot
+from bot.context.snapshot import Snapshot, close_snapshot, failure_note
 from bot.context.worktree import WorktreeSnapshot
-from bot.errors import BotError
 from bot.models import PullRequest
 
 # A branch review reads the head commit's objects, not the disk: uncommitted edits are not
@@ -29,10 +28,8 @@ def local_snapshot(
     """(snapshot, context note) for the local source `args` chose. Never raises."""
     try:
         return _snapshot(args, pr, top)
-    except BotError as exc:
-        return None, f"no repository context: {exc.message}"
-    except Exception as exc:  # a snapshot must never stop a review
-        return None, f"no repository context: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # a snapshot must never stop a review (BotError or a bug)
+        return None, failure_note(exc)
 
 
 def _snapshot(

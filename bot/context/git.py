@@ -62,14 +62,6 @@ def head_commit(top: Path) -> str | None:
     return out.decode().strip() or None
 
 
-def has_commit(top: Path, sha: str) -> bool:
-    try:
-        run_git(top, "cat-file", "-e", f"{sha}^{{commit}}")
-    except SnapshotError:
-        return False
-    return True
-
-
 def list_tree(top: Path, commit: str) -> dict[str, Entry]:
     """Every regular file of `commit`'s tree, with sizes (`ls-tree -r -l`)."""
     out = run_git(top, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)

@@ -85,6 +85,13 @@ class MemorySnapshot:
         return _read(self._base, path)
 
 
+def failure_note(exc: BaseException) -> str:
+    """The one-line context note for a snapshot that could not be made."""
+    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    text = " ".join(f"no repository context: {message}".split())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
 def close_snapshot(snapshot: Snapshot | None) -> None:
     """Release what a snapshot holds (a git process, an open file); any snapshot, or None."""
     close = getattr(snapshot, "close", None)

@@ -15,8 +15,8 @@ from bot.context.cache import SnapshotCache, ZipSnapshot
 from bot.context.git import commit_snapshot, head_commit
 from bot.context.near import files_near_change
 from bot.context.patch import PatchedBase
-from bot.context.snapshot import MemorySnapshot, Snapshot
-from bot.errors import BotError, GitHubAccessError, GitHubError, SnapshotError
+from bot.context.snapshot import MAX_TOTAL_BYTES, MemorySnapshot, Snapshot, failure_note
+from bot.errors import GitHubAccessError, GitHubError, SnapshotError
 from bot.github.api import GitHubClient
 from bot.github.data import GitTree
 from bot.models import FileDiff, PullRequest
@@ -46,10 +46,8 @@ def fetch_snapshot(
     reviewed), and a one-line note when context is missing or partial. Never raises."""
     try:
         snapshot, note = _fetch(client, pr, files, settings, workspace=workspace, cache=cache)
-    except BotError as exc:
-        return None, f"no repository context: {exc.message}"
-    except Exception as exc:  # a snapshot must never stop a review
-        return None, f"no repository context: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # a snapshot must never stop a review (BotError or a bug)
+        return None, failure_note(exc)
     return (PatchedBase(snapshot, files) if snapshot is not None else None), note
 
 
@@ -90,9 +88,9 @@ def _from_archive(
     *,
     cache: SnapshotCache | None,
 ) -> Outcome:
-    limits = ArchiveLimits(max_total=settings.snapshot_archive_mb << 20)
+    limits = ArchiveLimits(max_total=min(settings.snapshot_archive_mb << 20, MAX_TOTAL_BYTES))
     writer = cache.writer(repo, head) if cache is not None else None
-    if writer is None or cache is None:
+    if cache is None or writer is None:  # in memory: the CLI, the Action, a cache of size 0
         kept: dict[str, bytes] = {}
         report = download_archive(client, repo, head, settings, kept.__setitem__, limits)
         note = _cut_note(report.cut)

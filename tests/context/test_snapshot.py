@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.context.snapshot import MAX_FILE_BYTES, MemorySnapshot, close_snapshot, safe_path
+from bot.context.snapshot import (
+    MAX_FILE_BYTES,
+    MemorySnapshot,
+    close_snapshot,
+    failure_note,
+    safe_path,
+)
+from bot.errors import SnapshotError
 
 
 @pytest.mark.parametrize(
@@ -59,3 +66,14 @@ def test_listed_files_exist_but_read_as_none_and_close_is_safe_on_any_snapshot()
     close_snapshot(snap)  # nothing to release
     close_snapshot(Closing({}))
     assert closed == [True]
+
+
+def test_failure_note_is_one_short_line() -> None:
+    assert failure_note(SnapshotError("the archive download failed (500)")) == (
+        "no repository context: the archive download failed (500)"
+    )
+    assert (
+        failure_note(OSError("disk\n  on fire")) == "no repository context: OSError: disk on fire"
+    )
+    long = failure_note(ValueError("x" * 1000))
+    assert len(long) == 300 and long.endswith("…") and "\n" not in long

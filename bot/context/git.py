@@ -142,8 +142,8 @@ class CatFile:
             line = b""
         parts = line.split()
         if len(parts) != 3 or not parts[2].isdigit():
-            if not line:  # the process died: start afresh on the next read
-                self._procs.pop(mode, None)
+            if not line:  # the process died: reap it, start afresh on the next read
+                _stop({mode: self._procs.pop(mode)})
             return None
         return parts[1].decode(), int(parts[2])
 

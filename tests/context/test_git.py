@@ -186,3 +186,16 @@ def test_fifo_and_links_read_as_none_without_blocking(tmp_path: Path):
 
 def test_head_commit_outside_a_repository_is_none(tmp_path: Path):
     assert head_commit(tmp_path) is None
+
+
+def test_a_cat_file_process_that_dies_is_replaced(repo: Path):
+    snap = commit_snapshot(repo, head_commit(repo) or "", base=None)
+    try:
+        assert snap.read("src/app.py")
+        (proc,) = snap._objects._procs.values()
+        proc.kill()
+        proc.wait()
+        assert snap.read("src/util.py") is None  # the read that found it dead
+        assert snap.read("src/util.py") == "def half(n):\n    return n / 2\n"
+    finally:
+        snap.close()

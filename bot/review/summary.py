@@ -25,6 +25,7 @@ def build_summary(
     plan: Plan,
     dropped: int = 0,
     already_posted: int = 0,
+    muted: int = 0,
     context_note: str | None = None,
 ) -> str:
     """One short paragraph a person reads first. Pure.
@@ -51,6 +52,8 @@ def build_summary(
         extras.append(f"{already_posted} already posted earlier")
     if dropped:
         extras.append(f"{dropped} below the severity/confidence threshold")
+    if muted:
+        extras.append(f"{_plural(muted, 'finding')} muted by earlier feedback")
     if extras:
         lines.append("Also: " + "; ".join(extras) + ".")
     cut = [s for s in plan.skipped if s.reason in ("budget", "beyond_github_file_limit")]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from . import github_checks, github_git, github_reviews
+from . import github_checks, github_feedback, github_git, github_reviews
 from .github_diff import render_file_diff
 from .github_http import RecordedRequest, Reply
 from .github_state import DOCS, ApiError, not_found
@@ -229,6 +229,13 @@ _TABLE: list[tuple[str, str, Endpoint]] = [
     ("DELETE", _PULL + r"/reviews/(?P<rid>\d+)", delete_review),
     ("PUT", _PULL + r"/reviews/(?P<rid>\d+)/dismissals", dismiss_review),
     ("GET", _PULL + r"/comments", list_review_comments),
+    ("GET", _REPO + r"/pulls/comments", github_feedback.list_repo_review_comments),
+    (
+        "GET",
+        _REPO + r"/pulls/comments/(?P<cid>\d+)/reactions",
+        github_feedback.list_comment_reactions,
+    ),
+    ("GET", _REPO + r"/collaborators/(?P<login>[^/]+)/permission", github_feedback.get_permission),
     ("GET", _REPO + r"/issues/(?P<number>\d+)/comments", list_issue_comments),
     ("POST", _REPO + r"/issues/(?P<number>\d+)/comments", create_issue_comment),
     ("PATCH", _REPO + r"/issues/comments/(?P<cid>\d+)", edit_issue_comment),

@@ -60,6 +60,15 @@ class GitTree:
 
 
 @dataclass(frozen=True)
+class Reaction:
+    """One reaction to a comment: who (and whether a bot) and which one (`+1`, `-1`, ...)."""
+
+    login: str
+    is_bot: bool
+    content: str
+
+
+@dataclass(frozen=True)
 class BotItem:
     """One of our reviews or comments: id, body, review state and links."""
 

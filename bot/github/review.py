@@ -19,7 +19,9 @@ from bot.diff.filters import filter_files
 from bot.errors import BotError, ConfigError, ExitCode, review_exit_code
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
+from bot.github.feedback import ReviewFeedback, feedback_for_review
 from bot.github.markers import find_fingerprints
+from bot.github.progress import abandon_check_run, start_check_run
 from bot.github.publish import publish_review
 from bot.github.run import (
     GitHubOutcome,
@@ -33,9 +35,11 @@ from bot.github.run import (
 )
 from bot.github.snapshot import Outcome, fetch_snapshot
 from bot.models import FileDiff, ProgressEvent, SkippedFile
+from bot.review.feedback import for_prompt
 from bot.review.findings import review_blocks
 
 if TYPE_CHECKING:
+    from bot.review.pipeline import Prepared
     from bot.settings import Settings
 
 
@@ -184,10 +188,12 @@ def _review_work(
     dry_run: bool,
     on_event: Callable[[ProgressEvent], None] | None,
 ) -> GitHubOutcome:
-    from bot.review.pipeline import ask_model, assemble_review, prepare_review
+    from bot.review.pipeline import prepare_review
 
-    superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
     agents_md = run.client.fetch_file(run.repo, "AGENTS.md", ref=run.pr.base_sha or "")
+    feedback = feedback_for_review(run.client, run.repo, run.config.feedback)
+    if run.config.feedback.enabled and not feedback.read and feedback.note:
+        run.notes.append(feedback.note)
     reviewed_pr = run.pr.model_copy(update={"files": work.files})
     prepared = prepare_review(
         reviewed_pr,
@@ -197,32 +203,65 @@ def _review_work(
         extra_skipped=work.extra,
         snapshot=work.snapshot,
         context_note=work.context_note,
+        unwanted=for_prompt(feedback.muted),
     )
     if dry_run:
-        return GitHubOutcome(plan=prepared.plan, head_sha=run.head)
+        return GitHubOutcome(plan=prepared.plan, head_sha=run.head, feedback=feedback)
     if work.scope.incremental and not prepared.plan.chunks:
         return GitHubOutcome(skipped_reason="nothing new to review", head_sha=run.head)
     posted = _posted_fingerprints(run)
     if run.stop():
-        return superseded
+        return GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
+    if post:
+        start_check_run(run)
+    try:
+        outcome = _ask_and_post(
+            run, prepared, work.scope, feedback, posted=posted, post=post, on_event=on_event
+        )
+    except BaseException:
+        abandon_check_run(run, None)
+        raise
+    abandon_check_run(run, outcome)  # a no-op unless the run stopped or failed
+    return outcome
+
+
+def _ask_and_post(
+    run: Run,
+    prepared: Prepared,
+    scope: _Scope,
+    feedback: ReviewFeedback,
+    *,
+    posted: set[str],
+    post: bool,
+    on_event: Callable[[ProgressEvent], None] | None,
+) -> GitHubOutcome:
+    from bot.review.pipeline import ask_model, assemble_review
+
+    superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
     results = ask_model(prepared, run.settings, on_event=on_event)
     if run.stop():
         return superseded
-    anchor, rng = run.pr.files, work.scope.reviewed_range
+    anchor, rng = run.pr.files, scope.reviewed_range
     review = assemble_review(
         prepared,
         results,
         anchor_files=anchor,
         posted_fingerprints=sorted(posted),
         reviewed_range=rng,
+        muted=feedback.muted,
     )
     # Blocking is judged on every finding, posted before or not: a problem that is still
-    # there still fails the check and keeps a request for changes in force.
-    everything = assemble_review(prepared, results, anchor_files=anchor, reviewed_range=rng)
+    # there still fails the check and keeps a request for changes in force. A muted kind
+    # never blocks: maintainers said they do not want it.
+    everything = assemble_review(
+        prepared, results, anchor_files=anchor, reviewed_range=rng, muted=feedback.muted
+    )
     blocks = review_blocks(everything, run.config.fail_on)
     code = review_exit_code(blocking=blocks, incomplete=bool(review.errors))
     if not post:
-        return GitHubOutcome(review=review, exit_code=code, head_sha=run.head)
+        return GitHubOutcome(
+            review=review, exit_code=code, notes=tuple(run.notes), head_sha=run.head
+        )
     try:
         return publish_review(run, prepared, review, blocks=blocks, code=code)
     except Stopped:

@@ -34,6 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A large diff becomes hundreds of thousands of small immutable objects, none cyclic;
     # the default GC thresholds rescan them over and over (half the parse time).
     gc.set_threshold(100_000, 50, 100)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["stats"]:  # a subcommand only in first place (see bot.cli.stats)
+        from bot.cli.stats import run_stats
+
+        return exit_code_of(
+            lambda: run_stats(argv[1:]),
+            on_error=lambda exc: print(f"review-pr stats: error: {exc}", file=sys.stderr),
+            on_interrupt=lambda: print("review-pr: interrupted", file=sys.stderr),
+        )
     args = build_parser().parse_args(argv)
     return exit_code_of(
         lambda: run(args),

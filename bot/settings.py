@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     # `review-bot worker` serves /metrics and /healthz on this port; unset: no server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The App refreshes a repository's feedback figures (metrics) after a job in it, at most
+    # this often per worker process: the figures cost GitHub requests, a scrape costs none.
+    feedback_refresh_s: float = Field(default=3600.0, ge=0)
 
     @field_validator("prices", mode="before")
     @classmethod

@@ -265,6 +265,7 @@ def render_check_output(review: Review, *, conclusion: Conclusion) -> tuple[str,
         "failure": "Blocking findings",
         "success": "No blocking findings",
         "neutral": "Nothing reviewed",
+        "cancelled": "Review stopped",
     }
     title = f"{titles[conclusion]}: {len(listed)} finding{'' if len(listed) == 1 else 's'}"
     parts = [neutralize(review.summary), f"**Findings:** {severity_counts(listed)}"]

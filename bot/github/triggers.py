@@ -85,9 +85,9 @@ def rerun_request(payload: Mapping[str, Any], *, app_id: int | None = None) -> R
     """The review a `check_run` payload asks for, or why it asks for none.
 
     Only `rerequested` on our own check run (name `grok-review`, created by this App when its
-    id is known) counts, never from a bot. The payload has no author_association: whether
-    the person may push is checked by the worker (their repository permission), since
-    GitHub offers Re-run only to people with write access but a payload proves nothing.
+    id is known) counts, never from a bot. The payload has no author_association, so
+    whether the person may push is checked by the worker (their repository permission, one
+    request the webhook handler must not wait for) instead of trusting who could click.
     The pull request is the one GitHub lists, else the one our check run's `external_id`
     names (GitHub lists none for a PR from a fork).
     """

@@ -39,7 +39,7 @@ def publish_review(
     conclusion = check_conclusion(blocking=blocks, reviewed=bool(prepared.plan.chunks))
     if nothing_new and run.head in all_heads(run.reviews):
         # A repeated command on a reviewed head found nothing that is not on the PR yet.
-        _check_run(run, review, inline, conclusion=conclusion, only_started=True)
+        _check_run(run, review, inline, conclusion=conclusion, only_started=True, nothing_new=True)
         return GitHubOutcome(
             review=review,
             skipped_reason="already reviewed",
@@ -166,8 +166,9 @@ def _check_run(
     *,
     conclusion: Conclusion,
     only_started: bool = False,
+    nothing_new: bool = False,
 ) -> None:
-    title, summary = render_check_output(review, conclusion=conclusion)
+    title, summary = render_check_output(review, conclusion=conclusion, nothing_new=nothing_new)
     complete_check_run(
         run,
         conclusion=conclusion,

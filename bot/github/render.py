@@ -258,8 +258,11 @@ def check_conclusion(*, blocking: bool, reviewed: bool) -> Conclusion:
     return "success" if reviewed else "neutral"
 
 
-def render_check_output(review: Review, *, conclusion: Conclusion) -> tuple[str, str]:
-    """(title, summary) of the `grok-review` check run."""
+def render_check_output(
+    review: Review, *, conclusion: Conclusion, nothing_new: bool = False
+) -> tuple[str, str]:
+    """(title, summary) of the `grok-review` check run; `nothing_new`: every finding of this
+    run was on the pull request already (the conclusion still counts them)."""
     listed = (*review.comments, *review.overflow, *review.unanchored)
     titles = {
         "failure": "Blocking findings",
@@ -267,7 +270,8 @@ def render_check_output(review: Review, *, conclusion: Conclusion) -> tuple[str,
         "neutral": "Nothing reviewed",
         "cancelled": "Review stopped",
     }
-    title = f"{titles[conclusion]}: {len(listed)} finding{'' if len(listed) == 1 else 's'}"
+    count = f"{len(listed)} finding{'' if len(listed) == 1 else 's'}"
+    title = f"{titles[conclusion]}: {'no new findings' if nothing_new else count}"
     parts = [neutralize(review.summary), f"**Findings:** {severity_counts(listed)}"]
     if review.reviewed_range:
         parts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")

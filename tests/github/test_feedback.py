@@ -224,3 +224,18 @@ def test_a_read_only_vote_mutes_nothing(fake_github, model):
 
 def _comment(body: str) -> dict[str, Any]:
     return {"path": "a.py", "line": 2, "body": body}
+
+
+def test_feedback_disabled_on_the_base_branch_reads_nothing_and_mutes_nothing(fake_github, model):
+    fake = fake_github
+    earlier = post_bot_comment(fake, REPO, 1, bot_finding())
+    vote(fake, REPO, earlier, "-1", "writer", "write")
+    fake.add_pr(REPO, 7, base_sha="a" * 40, head_sha=HEAD, files=[_big_file("src/app.py", 3)])
+    fake.add_file_content(REPO, "a" * 40, ".github/grok-review.yml", "feedback: {enabled: false}")
+    settings = _review_settings(fake, model)
+    model.script(lambda request: [finding(path="src/app.py", line=2, code="value_1 = ")])
+    outcome = review_pull_request(
+        settings, client(settings), repo=REPO, number=7, trigger="auto", post=False
+    )
+    assert outcome.review is not None and len(outcome.review.comments) == 1
+    assert not fake.calls("GET", r"/pulls/comments$") and outcome.notes == ()

@@ -135,6 +135,8 @@ def test_nothing_new_on_a_reviewed_head_still_completes_the_check_run(fake, mode
     assert again.skipped_reason == "already reviewed"
     checks = fake.check_runs(REPO)
     assert [(c["status"], c["conclusion"]) for c in checks] == [("completed", "success")] * 2
+    titles = [c["output"]["title"] for c in checks]
+    assert titles == ["No blocking findings: 1 finding", "No blocking findings: no new findings"]
     assert len(fake.reviews(REPO, NUMBER)) == 1
 
 

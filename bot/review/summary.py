@@ -54,4 +54,5 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
         lines.append(
             f"Incomplete: {_plural(len(review.errors), 'part')} of the review failed (see errors)."
         )
+    lines.extend(review.notes)  # what the run learned about the model server
     return " ".join(lines)

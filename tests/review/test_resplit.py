@@ -93,10 +93,15 @@ def test_a_refused_chunk_is_reviewed_in_halves_and_nothing_is_lost(fake: FakeMod
     assert sorted(f.path for f in result.comments) == [f"pkg{i}/mod.py" for i in range(4)]
     sizes = [len(files_in(r)) for r in fake.requests]
     assert sizes == [4, 2, 2]
-    # The halves are framed like the chunk they come from, under its number.
-    intros = {r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests}
-    assert intros == {"Review part 1 of 1 of the diff."}
-    assert result.usage.requests == 2  # the refused request is not billed
+    # The halves are framed under their chunk's number, each named as a piece of it.
+    intros = [r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests]
+    assert intros[0] == "Review part 1 of 1 of the diff."
+    assert sorted(intros[1:]) == [
+        "Review part 1 of 1 of the diff, piece 1 of 2.",
+        "Review part 1 of 1 of the diff, piece 2 of 2.",
+    ]
+    # Every request sent is counted; the refused one apart (it earned no tokens).
+    assert (result.usage.requests, result.usage.failed_requests) == (3, 1)
 
 
 def test_a_second_split_when_halves_are_still_too_long(fake: FakeModel) -> None:

@@ -123,15 +123,17 @@ class Session:
 
     async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
         """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""
-        tally = _Tally()
+        tally, slots = _Tally(), self.state.slots
         while True:
-            async with self.state.slots:
+            async with slots:
+                crowded = slots.limit > 1  # at 1 a request only enters once it is alone
                 try:
                     return await self._review(index, text, name=name, tally=tally)
                 except _ContextFull as exc:
-                    if not self.state.slots.lower_to(1):
+                    if not crowded:
                         return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
-                    tally.notes.append(SLOTS_NOTE)
+                    if slots.lower_to(1):
+                        tally.notes.append(SLOTS_NOTE)
 
     async def _review(self, index: int, text: str, *, name: str, tally: _Tally) -> ChunkResult:
         messages: list[Message] = [*self.prefix, {"role": "user", "content": text}]
@@ -185,7 +187,7 @@ class Session:
                 headers = exc.response.headers
                 reason = self._refused(exc, mode=mode)
             except (openai.APIConnectionError, ServerGone) as exc:
-                tally.usage += _FAILED
+                tally.usage += _FAILED if _was_sent(exc) else Usage()
                 reason = _connection_reason(exc, settings.timeout_s)
                 if attempt == settings.model_retries and _unreachable(exc):
                     state.unreachable = f"{reason} (at {settings.base_url})"
@@ -335,20 +337,28 @@ def error_message(exc: openai.APIStatusError) -> str:
     return parse_error_body(body, status=exc.status_code)
 
 
+def _cause(exc: Exception) -> str:
+    # By name: the SDK's transport is httpx in some versions, httpx2 in others.
+    return type(exc.__cause__).__name__
+
+
+def _was_sent(exc: Exception) -> bool:
+    """Did the request reach the server? Not when no connection could be made."""
+    return isinstance(exc, ServerGone) or _cause(exc) not in ("ConnectError", "ConnectTimeout")
+
+
 def _unreachable(exc: Exception) -> bool:
     """The server could not be reached at all (not merely slow to answer)."""
-    if isinstance(exc, ServerGone):
-        return True
     if isinstance(exc, openai.APITimeoutError):
-        return type(exc.__cause__).__name__ == "ConnectTimeout"
-    return True  # refused, reset, DNS: nothing answered
+        return _cause(exc) == "ConnectTimeout"
+    return True  # refused, reset, gone, DNS: nothing answered
 
 
 def _connection_reason(exc: Exception, timeout_s: float) -> str:
     if isinstance(exc, ServerGone):
         return str(exc)
     if isinstance(exc, openai.APITimeoutError):
-        if type(exc.__cause__).__name__ == "ConnectTimeout":
+        if _cause(exc) == "ConnectTimeout":
             return "could not connect to the model API (connect timeout)"
         return f"model API did not answer within {timeout_s:g} s"
     return f"could not reach the model API: {exc.__cause__ or exc}"

@@ -170,6 +170,9 @@ class Plan(Frozen):
     changed_lines_total: int
     changed_lines_in_chunks: int
     estimated_cost_usd: float
+    # False: the model has no price (a local or unlisted model) and the estimate assumes
+    # pricing.FALLBACK_PRICE; the report says so instead of passing it off as the model's.
+    price_known: bool = True
 
 
 def requests_lower_bound(plan: Plan) -> int:

@@ -60,7 +60,7 @@ def run(env: Mapping[str, str], out: IO[str]) -> int:
         return 0
     options = read_options(env)
     settings = load_settings(**options.settings)
-    if settings.key_required and not settings.api_key:
+    if not settings.api_key:
         print(workflow_command("notice", NO_KEY), file=out)
         write_summary(env, render_step_summary(None, notes=[NO_KEY]))
         write_outputs(env, None, posted=False, url=None)

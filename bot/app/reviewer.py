@@ -12,6 +12,7 @@ from bot.github.api import GitHubClient
 from bot.github.render import render_notice
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome, outcome_status
+from bot.model.ladder import ServerMemory
 from bot.settings import Settings
 
 INSTALLATION_CLIENT_TTL_S = 50 * 60  # installation tokens live an hour
@@ -32,6 +33,8 @@ class AppReviewer:
         self._clock = clock
         self._clients: dict[int | None, tuple[GitHubClient, float]] = {}
         self._lock = threading.Lock()
+        # How the model server takes structured output, learned once for every job here.
+        self.servers = ServerMemory()
 
     def _new_client(self, installation_id: int | None) -> GitHubClient:
         if installation_id is None:
@@ -65,6 +68,7 @@ class AppReviewer:
                 on_event=lambda event: ctx.heartbeat(),
                 cancelled=cancelled,
                 run_key=job.delivery_id,
+                servers=self.servers,
             )
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)

@@ -31,6 +31,7 @@ from bot.models import FileDiff, ProgressEvent
 from bot.review.findings import review_blocks
 
 if TYPE_CHECKING:
+    from bot.model.ladder import ServerMemory
     from bot.settings import Settings
 
 
@@ -80,11 +81,13 @@ def review_pull_request(
     checks: bool = True,
     dry_run: bool = False,
     run_key: str | None = None,
+    servers: ServerMemory | None = None,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
 
     `run_key` names this run in the posted review (the app passes the webhook delivery id),
     so a retried or re-delivered run finds its own review instead of posting another.
+    `servers`: what earlier runs learned about the model server (the App keeps one).
     """
     fetched = client.fetch_pull_request(repo, number)
     pr = fetched.pr
@@ -112,7 +115,7 @@ def review_pull_request(
         reviews=reviews,
         stop=cancelled or (lambda: False),
     )
-    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event)
+    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event, servers=servers)
     return replace(outcome, fail_on=config.fail_on)
 
 
@@ -122,6 +125,7 @@ def _review(
     post: bool,
     dry_run: bool,
     on_event: Callable[[ProgressEvent], None] | None,
+    servers: ServerMemory | None = None,
 ) -> GitHubOutcome:
     from bot.review.pipeline import ask_model, assemble_review, prepare_review
 
@@ -140,7 +144,7 @@ def _review(
     posted = _posted_fingerprints(run)
     if run.stop():
         return superseded
-    results = ask_model(prepared, run.settings, on_event=on_event)
+    results = ask_model(prepared, run.settings, on_event=on_event, servers=servers)
     if run.stop():
         return superseded
     anchor, rng = run.pr.files, scope.reviewed_range

@@ -26,7 +26,7 @@ from bot.models import (
     Usage,
 )
 from bot.plan.build import build_plan, input_budget
-from bot.pricing import price_for
+from bot.pricing import known_price, price_for
 from bot.review.anchor import anchor_findings
 from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.resplit import Window, ask_with_splits
@@ -112,6 +112,8 @@ def prepare_review(
         price=price_for(model, settings.prices),
         files_total=len(pr.files) + len(extra_skipped),
     )
+    if known_price(model, settings.prices) is None:
+        plan = plan.model_copy(update={"price_known": False})
     return Prepared(
         pr=pr,
         config=config,

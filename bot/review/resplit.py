@@ -1,4 +1,4 @@
-"""Ask again, in smaller pieces, about chunks the server says are over the model's context."""
+"""Ask again, in smaller slices, about chunks the server says are over the model's context."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class _Work:
     chunk: Chunk
     text: str
     depth: int = 0
-    piece: str = ""  # "" for a planned chunk; "2 of 2" (or "2 of 2, 1 of 3") for its pieces
+    slice_of: str = ""  # "" for a planned chunk; "2 of 2" (or "2 of 2, 1 of 3") for its slices
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ async def ask_with_splits(
     ask: Ask,
 ) -> list[ChunkResult]:
     """`ask(texts, labels)` about every chunk; a chunk refused as too long is asked about again
-    in smaller chunks: fitted to the context the server stated, else halved. One result per
+    in smaller slices: fitted to the context the server stated, else halved. One result per
     planned chunk, in order, its parts merged."""
     work = [_Work(i, c, t) for i, (c, t) in enumerate(zip(chunks, texts, strict=True))]
     done: dict[int, list[ChunkResult]] = {i: [] for i in range(len(chunks))}
@@ -113,17 +113,17 @@ async def ask_with_splits(
             if len(parts) > 1 and w.depth < MAX_SPLITS:
                 done[w.index].append(replace(result, error=None, too_long=False))  # its usage
                 n = len(parts)
-                again += [_piece(w, p, k, n, total=len(chunks)) for k, p in enumerate(parts)]
+                again += [_slice(w, p, k, n, total=len(chunks)) for k, p in enumerate(parts)]
             else:
                 done[w.index].append(replace(result, error=_too_long_error(result, w, overflow)))
         work = again
     return [_merge(i, done[i]) for i in range(len(chunks))]
 
 
-def _piece(w: _Work, chunk: Chunk, k: int, n: int, *, total: int) -> _Work:
-    piece = f"{w.piece}, {k + 1} of {n}" if w.piece else f"{k + 1} of {n}"
-    text = chunk_text(chunk, index=w.index, total=total, piece=piece)
-    return _Work(w.index, chunk, text, w.depth + 1, piece)
+def _slice(w: _Work, chunk: Chunk, k: int, n: int, *, total: int) -> _Work:
+    label = f"{w.slice_of}, {k + 1} of {n}" if w.slice_of else f"{k + 1} of {n}"
+    text = chunk_text(chunk, index=w.index, total=total, slice_of=label)
+    return _Work(w.index, chunk, text, w.depth + 1, label)
 
 
 def _too_long_error(result: ChunkResult, w: _Work, overflow: ContextOverflow) -> str:
@@ -145,9 +145,9 @@ def _no_room_error(result: ChunkResult, overflow: ContextOverflow, window: Windo
 
 
 def _label(w: _Work) -> str:
-    """How errors name a request: its planned chunk's number, the piece, the files."""
-    piece = f" piece {w.piece}" if w.piece else ""
-    return f"chunk {w.index + 1}{piece} ({', '.join(f.path for f in w.chunk.files)})"
+    """How errors name a request: its planned chunk's number, the slice, the files."""
+    sliced = f" slice {w.slice_of}" if w.slice_of else ""
+    return f"chunk {w.index + 1}{sliced} ({', '.join(f.path for f in w.chunk.files)})"
 
 
 def _merge(index: int, parts: Sequence[ChunkResult]) -> ChunkResult:

@@ -94,12 +94,12 @@ def test_a_refused_chunk_is_reviewed_in_halves_and_nothing_is_lost(fake: FakeMod
     assert sorted(f.path for f in result.comments) == [f"pkg{i}/mod.py" for i in range(4)]
     sizes = [len(files_in(r)) for r in fake.requests]
     assert sizes == [4, 2, 2]
-    # The halves are framed under their chunk's number, each named as a piece of it.
+    # The halves are framed under their chunk's number, each named as a slice of it.
     intros = [r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests]
     assert intros[0] == "Review part 1 of 1 of the diff."
     assert sorted(intros[1:]) == [
-        "Review part 1 of 1 of the diff, piece 1 of 2.",
-        "Review part 1 of 1 of the diff, piece 2 of 2.",
+        "Review part 1 of 1 of the diff, slice 1 of 2.",
+        "Review part 1 of 1 of the diff, slice 2 of 2.",
     ]
     # Every request sent is counted; the refused one apart (it earned no tokens).
     assert (result.usage.requests, result.usage.failed_requests) == (3, 1)
@@ -182,7 +182,7 @@ def test_halves_of_a_split_file_keep_its_part_label() -> None:
         assert sent <= chunk.estimated_tokens <= sent + 8
 
 
-def test_a_server_stating_its_context_gets_pieces_planned_for_it(fake: FakeModel) -> None:
+def test_a_server_stating_its_context_gets_slices_planned_for_it(fake: FakeModel) -> None:
     # The run believes in 400,000 tokens; the server holds fewer and says how many (as
     # llama-server does): the chunk is planned again for that, not merely halved.
     settings = settings_for(fake)
@@ -204,7 +204,7 @@ def test_a_server_stating_its_context_gets_pieces_planned_for_it(fake: FakeModel
     assert len(result.comments) == 4
     assert [len(files_in(r)) for r in fake.requests] == [4, 1, 1, 1, 1]
     intros = sorted(r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests)
-    assert intros[:4] == [f"Review part 1 of 1 of the diff, piece {k} of 4." for k in range(1, 5)]
+    assert intros[:4] == [f"Review part 1 of 1 of the diff, slice {k} of 4." for k in range(1, 5)]
 
 
 def test_a_server_context_with_no_room_for_the_reply_says_what_to_change(fake: FakeModel) -> None:
@@ -216,12 +216,12 @@ def test_a_server_context_with_no_room_for_the_reply_says_what_to_change(fake: F
     assert len(fake.requests) == 1
 
 
-def test_the_server_counting_more_than_we_estimated_shrinks_the_pieces() -> None:
+def test_the_server_counting_more_than_we_estimated_shrinks_the_slices() -> None:
     (file,) = parse_diff(diff_of(files=1, lines=400))
     prefix = 1_000
     (chunk,) = plan_chunks([file], budget_tokens=100_000, prefix_tokens=prefix)
     window = Window(context_tokens=400_000, max_output_tokens=1_000)
-    n_ctx = chunk.estimated_tokens  # our estimate would fit in about one piece...
+    n_ctx = chunk.estimated_tokens  # our estimate would fit in about one slice...
     ours = fitted(chunk, ContextOverflow(n_ctx=n_ctx), prefix_tokens=prefix, window=window)
     theirs = fitted(
         chunk,

@@ -243,7 +243,8 @@ class Review(Frozen):
     errors: tuple[str, ...] = ()
     head_sha: str | None = None
     reviewed_range: str | None = None  # "base..head" actually reviewed (incremental runs)
-    # How the model was asked for structured output (bot.model.server.Mode); None = not asked.
+    # The rung of the structured-output ladder the answers came in (bot.model.ladder.Mode):
+    # json_schema, json_object or text; None when the model was not asked.
     structured_output: str | None = None
     # What the run learned about the model server and did about it, one sentence each.
     notes: tuple[str, ...] = ()

@@ -42,9 +42,14 @@ class Liveness:
         self._connect_timeout_s = connect_timeout_s
         self._seen_listening = False
 
+    @property
+    def interval_s(self) -> float:
+        """Seconds between probes; 0 when this server is not probed."""
+        return self._interval_s if self._host else 0
+
     async def guard(self, call: Awaitable[T]) -> T:
         """`await call`, abandoned with ServerGone when the server stops listening."""
-        if self._interval_s <= 0 or not self._host:
+        if self.interval_s <= 0:
             return await call
         task = asyncio.ensure_future(call)
         watch = asyncio.ensure_future(self._watch())

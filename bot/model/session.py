@@ -31,7 +31,7 @@ from bot.model.schema import (
 from bot.model.slots import Slots
 from bot.models import ChunkResult, ContextOverflow, Usage
 from bot.plan.build import input_budget
-from bot.settings import Settings
+from bot.settings import DEFAULT_BASE_URL, Settings
 from bot.tokens import estimate_tokens
 
 _NO_HEADERS: Mapping[str, str] = {}
@@ -92,7 +92,9 @@ def new_run_state(
         slots=Slots(settings.concurrency),
         liveness=Liveness(
             settings.base_url,
-            interval_s=settings.probe_s,
+            # xAI's API sits behind load balancers that always accept a connection: probing
+            # it would tell nothing. Servers of one's own are where a stop goes unanswered.
+            interval_s=0 if settings.base_url.rstrip("/") == DEFAULT_BASE_URL else settings.probe_s,
             connect_timeout_s=settings.connect_timeout_s,
         ),
         context_tokens=settings.context_tokens,
@@ -174,8 +176,8 @@ class Session:
         state, settings = self.state, self.state.settings
         attempt = 0
         while True:
-            if state.unreachable:
-                raise ChunkFailed(f"not sent: {state.unreachable}")
+            if state.unreachable:  # another chunk found the server gone: no retry storm
+                raise ChunkFailed(("not sent: " if not attempt else "") + state.unreachable)
             mode = state.servers.mode(settings.base_url, self.model)
             tokens = _estimate(messages, mode)
             await state.limiter.acquire(tokens)

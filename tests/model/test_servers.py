@@ -102,6 +102,8 @@ def test_a_server_taking_neither_format_gets_plain_text_in_two_steps_per_run() -
     assert formats_sent(fake) == ["json_schema", "json_object", "text", "text", "text"]
     assert "response_format" not in fake.requests[-1]["json"]
     assert schema_note() in fake.requests[-1]["json"]["messages"][0]["content"]
+    text_prefixes = {json.dumps(r["json"]["messages"][:-1]) for r in fake.requests[2:]}
+    assert len(text_prefixes) == 1  # the cacheable prefix is the same for every chunk
 
 
 def test_the_rung_is_remembered_per_base_url_and_model_across_runs() -> None:
@@ -224,6 +226,12 @@ def test_once_the_server_is_unreachable_later_chunks_are_not_sent() -> None:
     for later in results[1:]:
         assert later.error is not None and "not sent" in later.error
         assert later.usage.requests == 0
+
+
+def test_xais_api_is_never_probed_other_servers_are() -> None:
+    assert llm.new_run_state(Settings(api_key="k")).liveness.interval_s == 0
+    local = Settings(api_key="k", base_url="http://127.0.0.1:8080/v1", probe_s=2)
+    assert llm.new_run_state(local).liveness.interval_s == 2
 
 
 def test_the_client_waits_connect_timeout_s_to_connect_and_timeout_s_to_read() -> None:

@@ -10,15 +10,10 @@ import openai
 from openai import AsyncOpenAI
 
 from bot.errors import MissingKeyError
+from bot.model.failures import ModelAuthError, error_message
 from bot.model.ratelimit import RateLimiter, Sleep
 from bot.model.request import CONV_HEADER
-from bot.model.session import (
-    ModelAuthError,
-    RunState,
-    Session,
-    error_message,
-    new_run_state,
-)
+from bot.model.session import RunState, Session, new_run_state
 from bot.models import ChunkResult, ProgressEvent, Usage
 from bot.settings import Settings
 

@@ -11,8 +11,17 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
-from bot.errors import ConfigError, ModelError
+from bot.errors import ConfigError
 from bot.model.errors import classify, parse_overflow
+from bot.model.failures import (
+    ChunkFailed,
+    ContextFull,
+    ModelAuthError,
+    connection_reason,
+    error_body,
+    unreachable,
+    was_sent,
+)
 from bot.model.ladder import Mode, ServerMemory
 from bot.model.probe import Liveness, ServerGone
 from bot.model.prompt import prefix_tokens
@@ -46,24 +55,6 @@ CONTEXT_FULL_HINT = (
     "the server has no room for this request even alone: start llama-server with -np 1 "
     "(slots share -c) or a larger -c, or lower --context-tokens to what one slot holds"
 )
-
-
-class ModelAuthError(ModelError):
-    """The model API rejected the key or its permissions (401/403): a setup problem."""
-
-    exit_code = 2
-
-
-class ChunkFailed(Exception):
-    """This chunk cannot be answered: retries ran out, or the server refused it for good."""
-
-    def __init__(self, reason: str, *, overflow: ContextOverflow | None = None) -> None:
-        super().__init__(reason)
-        self.overflow = overflow  # set when the server refused it as over its context
-
-
-class _ContextFull(Exception):
-    """A shared-cache server had no room while other requests were in flight."""
 
 
 @dataclass
@@ -131,7 +122,7 @@ class Session:
                 crowded = slots.limit > 1  # at 1 a request only enters once it is alone
                 try:
                     return await self._review(index, text, name=name, tally=tally)
-                except _ContextFull as exc:
+                except ContextFull as exc:
                     if not crowded:
                         return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
                     if slots.lower_to(1):
@@ -189,9 +180,9 @@ class Session:
                 headers = exc.response.headers
                 reason = self._refused(exc, mode=mode)
             except (openai.APIConnectionError, ServerGone) as exc:
-                tally.usage += _FAILED if _was_sent(exc) else Usage()
-                reason = _connection_reason(exc, settings.timeout_s)
-                if attempt == settings.model_retries and _unreachable(exc):
+                tally.usage += _FAILED if was_sent(exc) else Usage()
+                reason = connection_reason(exc, settings.timeout_s)
+                if attempt == settings.model_retries and unreachable(exc):
                     state.unreachable = f"{reason} (at {settings.base_url})"
             else:
                 tally.usage += outcome.usage.model_copy(update={"estimated_prompt_tokens": tokens})
@@ -209,7 +200,7 @@ class Session:
         """What an error answer means for this request: None = ask again in a lower format,
         a reason = a transient failure worth a retry; anything else raises."""
         settings, status = self.state.settings, exc.status_code
-        body, text = _error_body(exc)
+        body, text = error_body(exc)
         message = parse_error_body(body, status=status)
         reason = f"model API answered {status}: {message}"
         kind = classify(status, text)
@@ -237,7 +228,7 @@ class Session:
                 self.state.context_tokens = overflow.n_ctx
             raise ChunkFailed(reason, overflow=overflow)
         if kind == "context_full":
-            raise _ContextFull(reason)
+            raise ContextFull(reason)
         if kind == "request":
             raise ChunkFailed(reason)
         return reason
@@ -323,44 +314,3 @@ def _estimate(messages: list[Message], mode: Mode | None) -> int:
     """Our estimate of a request's prompt: below json_schema the schema rides along."""
     extra = _SCHEMA_NOTE_TOKENS if mode not in (None, "json_schema") else 0
     return prefix_tokens(messages) + extra
-
-
-def _error_body(exc: openai.APIStatusError) -> tuple[Any, str]:
-    text = exc.response.text
-    try:
-        return exc.response.json(), text
-    except ValueError:
-        return text, text
-
-
-def error_message(exc: openai.APIStatusError) -> str:
-    """One readable line from an error response, whichever shape its body has."""
-    body, _ = _error_body(exc)
-    return parse_error_body(body, status=exc.status_code)
-
-
-def _cause(exc: Exception) -> str:
-    # By name: the SDK's transport is httpx in some versions, httpx2 in others.
-    return type(exc.__cause__).__name__
-
-
-def _was_sent(exc: Exception) -> bool:
-    """Did the request reach the server? Not when no connection could be made."""
-    return isinstance(exc, ServerGone) or _cause(exc) not in ("ConnectError", "ConnectTimeout")
-
-
-def _unreachable(exc: Exception) -> bool:
-    """The server could not be reached at all (not merely slow to answer)."""
-    if isinstance(exc, openai.APITimeoutError):
-        return _cause(exc) == "ConnectTimeout"
-    return True  # refused, reset, gone, DNS: nothing answered
-
-
-def _connection_reason(exc: Exception, timeout_s: float) -> str:
-    if isinstance(exc, ServerGone):
-        return str(exc)
-    if isinstance(exc, openai.APITimeoutError):
-        if _cause(exc) == "ConnectTimeout":
-            return "could not connect to the model API (connect timeout)"
-        return f"model API did not answer within {timeout_s:g} s"
-    return f"could not reach the model API: {exc.__cause__ or exc}"

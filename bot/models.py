@@ -170,6 +170,9 @@ class Plan(Frozen):
     changed_lines_total: int
     changed_lines_in_chunks: int
     estimated_cost_usd: float
+    # False: the model has no price (a local or unlisted model) and the estimate assumes
+    # pricing.FALLBACK_PRICE; the report says so instead of passing it off as the model's.
+    price_known: bool = True
 
 
 def requests_lower_bound(plan: Plan) -> int:
@@ -197,23 +200,33 @@ class Finding(Frozen):
 
 
 class Usage(Frozen):
-    requests: int = 0
+    requests: int = 0  # every request sent, answered or not
+    failed_requests: int = 0  # of those, the ones that got an error or no answer (unbilled)
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
     reasoning_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # of the answered requests whose cost is known
+    # Answered requests with neither a billed cost nor a price for the model: while any are
+    # counted, the total cost is unknown and is shown as such, never as $0.
+    unpriced_requests: int = 0
     # Our own estimate of those requests' prompts, to set beside the billed prompt_tokens.
     estimated_prompt_tokens: int = 0
+
+    @property
+    def cost_known(self) -> bool:
+        return self.unpriced_requests == 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             requests=self.requests + other.requests,
+            failed_requests=self.failed_requests + other.failed_requests,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cost_usd=round(self.cost_usd + other.cost_usd, 10),
+            unpriced_requests=self.unpriced_requests + other.unpriced_requests,
             estimated_prompt_tokens=self.estimated_prompt_tokens + other.estimated_prompt_tokens,
         )
 
@@ -230,6 +243,11 @@ class Review(Frozen):
     errors: tuple[str, ...] = ()
     head_sha: str | None = None
     reviewed_range: str | None = None  # "base..head" actually reviewed (incremental runs)
+    # The rung of the structured-output ladder the answers came in (bot.model.ladder.Mode):
+    # json_schema, json_object or text; None when the model was not asked.
+    structured_output: str | None = None
+    # What the run learned about the model server and did about it, one sentence each.
+    notes: tuple[str, ...] = ()
 
 
 class MutedKind(Frozen):
@@ -261,10 +279,23 @@ class ProgressEvent:
 
 
 @dataclass(frozen=True)
+class ContextOverflow:
+    """What a server said when it refused a request as longer than its context."""
+
+    n_ctx: int | None = None  # its context window in tokens, when the message states it
+    prompt_tokens: int | None = None  # its count of the refused prompt, when stated
+
+
+@dataclass(frozen=True)
 class ChunkResult:
     index: int  # 0-based position in chunk_texts
     findings: tuple[Finding, ...]
-    usage: Usage  # every billed request of this chunk, repairs included
+    usage: Usage  # every request sent for this chunk, repairs and failures included
     served_model: str | None
     error: str | None = None  # set when the chunk failed; findings are then empty
     too_long: bool = False  # the server said the request exceeds the model's context
+    overflow: ContextOverflow | None = None  # what it said about its context, with too_long
+    mode: str | None = None  # the structured-output mode of the answer used
+    dropped: int = 0  # findings dropped as malformed (no title or no body)
+    # What the run learned about the server while asking about this chunk, said once.
+    notes: tuple[str, ...] = ()

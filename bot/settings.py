@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from bot.config import describe_key_errors
 from bot.errors import ConfigError
 
+DEFAULT_BASE_URL = "https://api.x.ai/v1"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -22,7 +24,7 @@ class Settings(BaseSettings):
     api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("GROK_REVIEW_API_KEY", "XAI_API_KEY")
     )
-    base_url: str = "https://api.x.ai/v1"
+    base_url: str = DEFAULT_BASE_URL
     model: str = "grok-code-fast-1"
     context_tokens: int = Field(default=256_000, ge=4_000)
     max_output_tokens: int = Field(default=10_000, ge=256)
@@ -31,6 +33,11 @@ class Settings(BaseSettings):
     rpm: int = Field(default=480, ge=1)
     tpm: int = Field(default=2_000_000, ge=1)
     timeout_s: float = Field(default=300.0, gt=0)
+    # A server that does not accept the connection within this is down or unreachable.
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    # While a request is in flight, check this often that the server still listens; one that
+    # went away is noticed in two checks instead of after timeout_s. 0 turns checks off.
+    probe_s: float = Field(default=5.0, ge=0)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     model_retries: int = Field(default=4, ge=0)
     retry_base_s: float = Field(default=1.0, ge=0)
@@ -102,6 +109,11 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @property
+    def key_required(self) -> bool:
+        """xAI's API needs a key; a server named with a base URL of one's own may not."""
+        return self.base_url.rstrip("/") == DEFAULT_BASE_URL
 
     @property
     def private_key_pem(self) -> str | None:

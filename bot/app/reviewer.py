@@ -17,6 +17,7 @@ from bot.github.render import render_notice
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome, outcome_status
 from bot.github.stats import collect_stats
+from bot.model.ladder import ServerMemory
 from bot.review.feedback import can_write
 from bot.settings import Settings
 
@@ -44,6 +45,8 @@ class AppReviewer:
         self._snapshots = SnapshotCache(
             settings.data_dir / "snapshots", max_bytes=settings.snapshot_cache_mb << 20
         )
+        # How the model server takes structured output, learned once for every job here.
+        self.servers = ServerMemory()
 
     def _new_client(self, installation_id: int | None) -> GitHubClient:
         if installation_id is None:
@@ -82,6 +85,7 @@ class AppReviewer:
                 cancelled=cancelled,
                 run_key=job.delivery_id,
                 snapshot_cache=self._snapshots,
+                servers=self.servers,
             )
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)

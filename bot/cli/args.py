@@ -12,7 +12,7 @@ from bot.errors import UsageError
 FORMATS = ("text", "markdown", "json", "sarif")
 NO_KEY = (
     "no model API key: set XAI_API_KEY (or GROK_REVIEW_API_KEY) to your xAI key; "
-    "--dry-run plans a review without one"
+    "--dry-run plans a review without one, and a server of your own (--base-url) needs none"
 )
 
 

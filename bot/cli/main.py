@@ -104,7 +104,7 @@ def review_and_report(
     if args.dry_run:
         emit(plan_output(prepared.plan, args.format), args)
         return 0
-    if not settings.api_key:
+    if settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     with ProgressDisplay(args, total=len(prepared.chunk_texts)) as on_event:
         results = ask_model(prepared, settings, on_event=on_event)

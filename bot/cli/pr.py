@@ -67,7 +67,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--dry-run plans only; it cannot go with --post")
     if args.post and not settings.github_token:
         raise UsageError("--post needs GITHUB_TOKEN: a token that may write pull request reviews")
-    if not args.dry_run and not settings.api_key:
+    if not args.dry_run and settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     client = GitHubClient.from_token(settings)
     progress = _LazyProgress(args)

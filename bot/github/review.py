@@ -39,6 +39,7 @@ from bot.review.feedback import for_prompt
 from bot.review.findings import review_blocks
 
 if TYPE_CHECKING:
+    from bot.model.ladder import ServerMemory
     from bot.review.pipeline import Prepared
     from bot.settings import Settings
 
@@ -91,6 +92,7 @@ def review_pull_request(
     run_key: str | None = None,
     workspace: Path | None = None,
     snapshot_cache: SnapshotCache | None = None,
+    servers: ServerMemory | None = None,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
 
@@ -98,6 +100,7 @@ def review_pull_request(
     so a retried or re-delivered run finds its own review instead of posting another.
     `workspace` (the Action's checkout) and `snapshot_cache` (the App's) are where the
     repository snapshot may come from before the API (bot.github.snapshot).
+    `servers`: what earlier runs learned about the model server (the App keeps one).
     """
     fetched = client.fetch_pull_request(repo, number)
     pr = fetched.pr
@@ -126,7 +129,9 @@ def review_pull_request(
         stop=cancelled or (lambda: False),
     )
     sources = _SnapshotSources(workspace, snapshot_cache)
-    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event, sources=sources)
+    outcome = _review(
+        run, post=post, dry_run=dry_run, on_event=on_event, sources=sources, servers=servers
+    )
     return replace(outcome, fail_on=config.fail_on)
 
 
@@ -158,13 +163,16 @@ def _review(
     dry_run: bool,
     on_event: Callable[[ProgressEvent], None] | None,
     sources: _SnapshotSources,
+    servers: ServerMemory | None = None,
 ) -> GitHubOutcome:
     scope = _choose_scope(run)
     files, extra = split_unreviewable(scope.files)
     snapshot, note = _snapshot(run, files, sources)
     work = _Work(scope, files, extra, snapshot, note)
     try:
-        return _review_work(run, work, post=post, dry_run=dry_run, on_event=on_event)
+        return _review_work(
+            run, work, post=post, dry_run=dry_run, on_event=on_event, servers=servers
+        )
     finally:
         close_snapshot(snapshot)
 
@@ -187,6 +195,7 @@ def _review_work(
     post: bool,
     dry_run: bool,
     on_event: Callable[[ProgressEvent], None] | None,
+    servers: ServerMemory | None,
 ) -> GitHubOutcome:
     from bot.review.pipeline import prepare_review
 
@@ -216,7 +225,14 @@ def _review_work(
         start_check_run(run)
     try:
         outcome = _ask_and_post(
-            run, prepared, work.scope, feedback, posted=posted, post=post, on_event=on_event
+            run,
+            prepared,
+            work.scope,
+            feedback,
+            posted=posted,
+            post=post,
+            on_event=on_event,
+            servers=servers,
         )
     except BaseException:
         abandon_check_run(run, None)
@@ -234,11 +250,12 @@ def _ask_and_post(
     posted: set[str],
     post: bool,
     on_event: Callable[[ProgressEvent], None] | None,
+    servers: ServerMemory | None,
 ) -> GitHubOutcome:
     from bot.review.pipeline import ask_model, assemble_review
 
     superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
-    results = ask_model(prepared, run.settings, on_event=on_event)
+    results = ask_model(prepared, run.settings, on_event=on_event, servers=servers)
     if run.stop():
         return superseded
     anchor, rng = run.pr.files, scope.reviewed_range

@@ -48,10 +48,13 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "unanchored": [finding_to_json(f) for f in review.unanchored],
         "overflow": [finding_to_json(f) for f in review.overflow],
         "skipped_files": [{"path": s.path, "reason": s.reason} for s in review.skipped_files],
-        "usage": review.usage.model_dump(mode="json"),
+        # cost_usd stays a float (the known part); cost_known says whether it is the whole.
+        "usage": {**review.usage.model_dump(mode="json"), "cost_known": review.usage.cost_known},
         "errors": list(review.errors),
         "head_sha": review.head_sha,
         "reviewed_range": review.reviewed_range,
+        "structured_output": review.structured_output,
+        "notes": list(review.notes),
     }
 
 
@@ -70,10 +73,20 @@ def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
     if usage.reasoning_tokens:
         completion += f" ({usage.reasoning_tokens:,} reasoning)"
     requests = f"{usage.requests:,} request{'' if usage.requests == 1 else 's'}"
+    if usage.failed_requests:
+        requests += f" ({usage.failed_requests:,} failed)"
     who = f"model {model}"
     if served_model and served_model != model:
         who += f" (served by {served_model})"
-    return f"{requests} · {prompt} · {completion} tokens · ${usage.cost_usd:.4f} · {who}"
+    return f"{requests} · {prompt} · {completion} tokens · {cost_text(usage)} · {who}"
+
+
+def cost_text(usage: Usage) -> str:
+    """'$0.0123'; never $0 for a cost nobody knows (a model with no price, e.g. a local one)."""
+    if usage.cost_known:
+        return f"${usage.cost_usd:.4f}"
+    known = f"${usage.cost_usd:.4f} + " if usage.cost_usd else ""
+    return f"{known}cost unknown (no price for this model; GROK_REVIEW_PRICES sets one)"
 
 
 def _by_severity(findings: Iterable[Finding]) -> list[Finding]:

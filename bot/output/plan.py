@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Chunk, Plan, requests_lower_bound
-from bot.pricing import OUTPUT_TOKENS_PER_REQUEST
+from bot.pricing import FALLBACK_PRICE, OUTPUT_TOKENS_PER_REQUEST
 
 
 def _chunk_json(chunk: Chunk) -> dict[str, Any]:
@@ -36,7 +36,18 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "chunks": [_chunk_json(c) for c in plan.chunks],
         "requests_lower_bound": requests_lower_bound(plan),
         "estimated_cost_usd": round(plan.estimated_cost_usd, 6),
+        "price_known": plan.price_known,
     }
+
+
+def price_assumed(model: str) -> str:
+    """What an estimate for a model without a price rests on, said instead of implied."""
+    p = FALLBACK_PRICE
+    return (
+        f"Price unknown: {model} is not in the price table, so the estimate (and a "
+        f"max_cost_usd cap) assumes ${p.input:.2f} in / ${p.cached:.2f} cached / "
+        f"${p.output:.2f} out per 1M tokens; GROK_REVIEW_PRICES sets its price"
+    )
 
 
 def render_plan_text(plan: Plan) -> str:
@@ -53,6 +64,8 @@ def render_plan_text(plan: Plan) -> str:
         f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
         f"{OUTPUT_TOKENS_PER_REQUEST:,} output tokens per request)",
     ]
+    if not plan.price_known:
+        lines.append(price_assumed(plan.model))
     for number, chunk in enumerate(plan.chunks, start=1):
         lines += [
             "",

@@ -12,8 +12,8 @@ from bot.config import RepoConfig
 from bot.context.snapshot import Snapshot
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP
+from bot.model.ladder import LADDER, ServerMemory, describe_mode
 from bot.model.prompt import build_prefix_messages, chunk_text, prefix_tokens
-from bot.model.ratelimit import RateLimiter
 from bot.models import (
     ChunkResult,
     FileDiff,
@@ -27,10 +27,10 @@ from bot.models import (
     Usage,
 )
 from bot.plan.build import build_plan, input_budget
-from bot.pricing import price_for
+from bot.pricing import known_price, price_for
 from bot.review.anchor import anchor_findings
 from bot.review.findings import Selection, select_findings, with_fingerprints
-from bot.review.resplit import ask_with_splits
+from bot.review.resplit import Window, ask_with_splits
 from bot.review.summary import build_summary
 from bot.secrets.redact import redact_files
 from bot.settings import Settings
@@ -116,6 +116,8 @@ def prepare_review(
         price=price_for(model, settings.prices),
         files_total=len(pr.files) + len(extra_skipped),
     )
+    if known_price(model, settings.prices) is None:
+        plan = plan.model_copy(update={"price_known": False})
     return Prepared(
         pr=pr,
         config=config,
@@ -135,8 +137,13 @@ def ask_model(
     settings: Settings,
     *,
     on_event: Callable[[ProgressEvent], None] | None = None,
+    servers: ServerMemory | None = None,
 ) -> list[ChunkResult]:
-    """Send every chunk to the model (concurrently) and return results in chunk order."""
+    """Send every chunk to the model (concurrently) and return results in chunk order.
+
+    `servers` remembers how each model server takes structured output beyond this run (the
+    App keeps one); without it the run learns for itself.
+    """
     from bot.model import client as llm  # the openai import is slow; dry runs never pay for it
 
     chunks = prepared.plan.chunks
@@ -145,7 +152,9 @@ def ask_model(
 
     async def run() -> list[ChunkResult]:
         client = llm.make_client(settings)
-        limiter = RateLimiter(settings.rpm, settings.tpm)  # shared by the re-sends of halves
+        # One state for every round of re-sent pieces: the rate limits, the concurrency and
+        # the structured-output rung the server settled on hold for the whole run.
+        state = llm.new_run_state(settings, servers=servers)
         progress = _Rounds(on_event)
 
         async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:
@@ -158,14 +167,19 @@ def ask_model(
                 conv_id=prepared.conv_id,
                 on_event=progress.event if on_event else None,
                 chunk_labels=labels,
-                limiter=limiter,
+                state=state,
             )
             progress.next_round()
             return results
 
+        window = Window(settings.context_tokens, settings.max_output_tokens)
         try:
             return await ask_with_splits(
-                chunks, prepared.chunk_texts, prefix_tokens=prepared.plan.prefix_tokens, ask=ask
+                chunks,
+                prepared.chunk_texts,
+                prefix_tokens=prepared.plan.prefix_tokens,
+                window=window,
+                ask=ask,
             )
         finally:
             await client.close()
@@ -235,6 +249,7 @@ def assemble_review(
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
+    mode, notes = server_notes(results)
     review = Review(
         summary="",
         model=prepared.model,
@@ -247,6 +262,8 @@ def assemble_review(
         errors=errors,
         head_sha=prepared.pr.head_sha,
         reviewed_range=reviewed_range,
+        structured_output=mode,
+        notes=notes,
     )
     summary = build_summary(
         review,
@@ -257,3 +274,24 @@ def assemble_review(
         muted=selection.muted + unplaced.muted,
     )
     return review.model_copy(update={"summary": summary})
+
+
+def server_notes(results: Sequence[ChunkResult]) -> tuple[str | None, tuple[str, ...]]:
+    """The structured-output rung the answers came in (the lowest, if the run stepped down)
+    and what the run learned about the server, each said once."""
+    modes = [r.mode for r in results if r.mode]
+    mode = max(modes, key=LADDER.index) if modes else None
+    notes = list(dict.fromkeys(n for r in results for n in r.notes))
+    if mode is not None and mode != LADDER[0]:
+        asked = describe_mode(mode)
+        notes.insert(0, f"The model server takes no JSON schema: the model was asked for {asked}.")
+    dropped = sum(r.dropped for r in results)
+    if dropped:
+        notes.append(
+            f"{_count(dropped, 'finding')} without a title or a body dropped as malformed."
+        )
+    return mode, tuple(notes)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

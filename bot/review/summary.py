@@ -69,4 +69,5 @@ def build_summary(
         )
     if context_note:
         lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")
+    lines.extend(review.notes)  # what the run learned about the model server
     return " ".join(lines)

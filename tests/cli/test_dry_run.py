@@ -237,3 +237,20 @@ def test_usage_mistakes_exit_2_in_one_line(
     assert captured.out == ""
     assert captured.err.startswith("review-pr: error: ") and message in captured.err
     assert captured.err.count("\n") == 1
+
+
+def test_a_model_without_a_price_says_what_the_estimate_assumes(repo: Path) -> None:
+    text = run_cli("--dry-run", "--model", "my-local-model", cwd=repo)
+    assert text.returncode == 0, text.stderr.decode()
+    out = text.stdout.decode()
+    assert "Price unknown: my-local-model is not in the price table" in out
+    assert "GROK_REVIEW_PRICES" in out
+    assert (
+        plan_of(run_cli("--dry-run", "--model", "x", "--format", "json", cwd=repo))["price_known"]
+        is False
+    )
+    prices = {"GROK_REVIEW_PRICES": '{"x": {"input": 0.1, "cached": 0.0, "output": 0.2}}'}
+    priced = run_cli("--dry-run", "--model", "x", "--format", "json", cwd=repo, env=prices)
+    assert plan_of(priced)["price_known"] is True
+    default = run_cli("--dry-run", cwd=repo)
+    assert "Price unknown" not in default.stdout.decode()

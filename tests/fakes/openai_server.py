@@ -7,6 +7,13 @@
 Every request is recorded (`fake.requests`: headers in lower case + parsed JSON). Replies come
 from the queue first, then from the script function (default: no findings). Like xAI, it
 rejects parameters reasoning models refuse and answers errors in xAI's `{code, error}` shape.
+
+It can also act like other servers: `FakeModel(formats=("json_object", "text"))` refuses any
+other `response_format` the way llama-cpp-python does (a 500 with its validation error);
+`api_key="k"` answers 401 to any other bearer; `shared_context=True` answers llama-server's
+"Context size has been exceeded" 500 to a request that arrives while another is in flight.
+`stall()` is a reply that never comes (until the fake stops), `stop_listening()` closes the
+listening socket while requests stay in flight, like a server that stops gracefully.
 """
 
 from __future__ import annotations
@@ -21,6 +28,55 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 REJECTED_PARAMS = ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
+FORMATS = ("json_schema", "json_object", "text")
+
+# What llama-cpp-python's server (0.3.x, `python -m llama_cpp.server`) answered to
+# response_format json_schema, recorded from a real run; only the traceback path is shortened.
+LLAMA_CPP_PYTHON_REFUSAL = {
+    "error": {
+        "message": "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', "
+        "'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", "
+        "'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  "
+        'File "llama_cpp/server/app.py", line 376, in create_chat_completion\n'
+        "    POST /v1/chat/completions",
+        "type": "internal_server_error",
+        "param": None,
+        "code": None,
+    }
+}
+# llama-server (llama.cpp) when its slots share one cache and it runs out.
+CONTEXT_FULL = {
+    "error": {"code": 500, "message": "Context size has been exceeded.", "type": "server_error"}
+}
+
+
+def exceeds_context(prompt_tokens: int, n_ctx: int) -> HttpError:
+    """llama-server's 400 for a prompt over its context, with the numbers in fields."""
+    message = (
+        f"request ({prompt_tokens} tokens) exceeds the available context size "
+        f"({n_ctx} tokens), try increasing it"
+    )
+    body = {
+        "error": {
+            "code": 400,
+            "message": message,
+            "type": "exceed_context_size_error",
+            "n_prompt_tokens": prompt_tokens,
+            "n_ctx": n_ctx,
+        }
+    }
+    return HttpError(status=400, body=body)
+
+
+def format_refusal(fmt: str, accepted: Iterable[str]) -> HttpError:
+    """llama-cpp-python's refusal of a response_format type, for any accepted list."""
+    expected = " or ".join(f"'{a}'" for a in accepted if a != "json_schema") or "'text'"
+    body = json.loads(json.dumps(LLAMA_CPP_PYTHON_REFUSAL))
+    body["error"]["message"] = (
+        "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
+        f"'type'), 'msg': \"Input should be {expected}\", 'input': '{fmt}'}}"
+    )
+    return HttpError(status=500, body=body)
 
 
 @dataclass(frozen=True)
@@ -48,7 +104,14 @@ class HttpError:
     delay: float = 0.0
 
 
-Reply = Completion | HttpError
+@dataclass(frozen=True)
+class Stall:
+    """A reply that never comes: the connection stays open until the fake stops."""
+
+    delay: float = 0.0
+
+
+Reply = Completion | HttpError | Stall
 ReplyFn = Callable[[dict[str, Any]], "Reply | list[dict[str, Any]]"]
 
 
@@ -64,6 +127,10 @@ def raw(text: str, **usage: Any) -> Completion:
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> HttpError:
     return HttpError(status=status, body=body, headers=tuple((headers or {}).items()))
+
+
+def stall() -> Stall:
+    return Stall()
 
 
 def delayed(seconds: float, reply: Reply) -> Reply:
@@ -126,10 +193,20 @@ class _Server(ThreadingHTTPServer):
 class FakeModel:
     """The server; use as a context manager. `.url` ends in /v1 like a real base_url."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        formats: Iterable[str] = FORMATS,
+        api_key: str | None = None,
+        shared_context: bool = False,
+    ) -> None:
+        self.formats = tuple(formats)
+        self.api_key = api_key
+        self.shared_context = shared_context
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.stopped = threading.Event()  # set on exit: stalled replies give up
         self._queue: deque[Reply] = deque()
         self._reply_fn: ReplyFn = lambda request: findings()
         self._lock = threading.Lock()
@@ -158,7 +235,13 @@ class FakeModel:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
+        self.stopped.set()
+        self.stop_listening()
+
+    def stop_listening(self) -> None:
+        """Close the listening socket; requests in flight stay open (a graceful stop)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
 
     def _next_reply(self, request: dict[str, Any]) -> Reply:
@@ -166,10 +249,29 @@ class FakeModel:
             self.requests.append(request)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            queued = self._queue.popleft() if self._queue else None
+            crowded = self.shared_context and self.in_flight > 1
+            refused = self._refusal(request)
+            queued = None if refused or crowded else self._queue.popleft() if self._queue else None
+        if refused is not None:
+            return refused
+        if crowded:
+            return HttpError(status=500, body=CONTEXT_FULL)
         if queued is not None:
             return queued
         return _as_reply(self._reply_fn(request))
+
+    def _refusal(self, request: dict[str, Any]) -> HttpError | None:
+        """What this server says before looking at the queue: a wrong key, a format."""
+        if self.api_key is not None:
+            sent = request["headers"].get("authorization")
+            if sent != f"Bearer {self.api_key}":
+                body = {"error": {"message": "Invalid API Key", "type": "unauthorized"}}
+                return HttpError(status=401, body=body)
+        fmt = request["json"].get("response_format") or {"type": "text"}
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        if kind not in self.formats:
+            return format_refusal(str(kind), self.formats)
+        return None
 
     def _done(self) -> None:
         with self._lock:
@@ -191,6 +293,9 @@ class FakeModel:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = fake._next_reply({"headers": headers, "json": body})
                 try:
+                    if isinstance(reply, Stall):
+                        fake.stopped.wait()
+                        return
                     time.sleep(reply.delay)
                     self._answer(reply, body, counter=len(fake.requests))
                 except (BrokenPipeError, ConnectionResetError):
@@ -198,7 +303,9 @@ class FakeModel:
                 finally:
                     fake._done()
 
-            def _answer(self, reply: Reply, body: dict[str, Any], *, counter: int) -> None:
+            def _answer(
+                self, reply: Completion | HttpError, body: dict[str, Any], *, counter: int
+            ) -> None:
                 rejected = [p for p in REJECTED_PARAMS if p in body]
                 if rejected:
                     msg = f"Argument not supported on this model: {rejected[0]}"

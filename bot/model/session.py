@@ -1,0 +1,316 @@
+"""Asking about one chunk: the ladder, retries of what may succeed, one budgeted repair."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from bot.errors import ConfigError
+from bot.model.errors import classify, parse_overflow
+from bot.model.failures import (
+    ChunkFailed,
+    ContextFull,
+    ModelAuthError,
+    connection_reason,
+    error_body,
+    unreachable,
+    was_sent,
+)
+from bot.model.ladder import Mode, ServerMemory
+from bot.model.probe import Liveness, ServerGone
+from bot.model.prompt import prefix_tokens
+from bot.model.ratelimit import RateLimiter, Sleep, retry_wait_s
+from bot.model.request import build_request
+from bot.model.schema import (
+    Message,
+    build_repair_messages,
+    parse_error_body,
+    parse_reply_content,
+    parse_review,
+    parse_usage,
+    schema_note,
+    to_findings,
+)
+from bot.model.slots import Slots
+from bot.models import ChunkResult, ContextOverflow, Usage
+from bot.plan.build import input_budget
+from bot.settings import DEFAULT_BASE_URL, Settings
+from bot.tokens import estimate_tokens
+
+_NO_HEADERS: Mapping[str, str] = {}
+_FAILED = Usage(requests=1, failed_requests=1)
+SLOTS_NOTE = (
+    "The model server ran out of its shared context with several requests at once "
+    '("Context size has been exceeded"), so the rest of the review sent one at a time; '
+    "give each llama-server slot room for a whole request (-c of at least -np times "
+    "--context-tokens) to review concurrently."
+)
+CONTEXT_FULL_HINT = (
+    "the server has no room for this request even alone: start llama-server with -np 1 "
+    "(slots share -c) or a larger -c, or lower --context-tokens to what one slot holds"
+)
+
+
+@dataclass
+class RunState:
+    """What every request of one review shares, and what the run learns about the server."""
+
+    settings: Settings
+    servers: ServerMemory
+    limiter: RateLimiter
+    slots: Slots
+    liveness: Liveness
+    context_tokens: int  # lowered to the server's n_ctx when it states a smaller one
+    unreachable: str | None = None  # set once the server could not be reached, retries spent
+
+
+def new_run_state(
+    settings: Settings,
+    *,
+    servers: ServerMemory | None = None,
+    limiter: RateLimiter | None = None,
+) -> RunState:
+    return RunState(
+        settings=settings,
+        servers=servers or ServerMemory(),
+        limiter=limiter or RateLimiter(settings.rpm, settings.tpm),
+        slots=Slots(settings.concurrency),
+        liveness=Liveness(
+            settings.base_url,
+            # xAI's API sits behind load balancers that always accept a connection: probing
+            # it would tell nothing. Servers of one's own are where a stop goes unanswered.
+            interval_s=0 if settings.base_url.rstrip("/") == DEFAULT_BASE_URL else settings.probe_s,
+            connect_timeout_s=settings.connect_timeout_s,
+        ),
+        context_tokens=settings.context_tokens,
+    )
+
+
+@dataclass
+class _Tally:
+    """One chunk's requests so far: every one sent counts, answered or not."""
+
+    usage: Usage = field(default_factory=Usage)
+    served: str | None = None
+    mode: Mode | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Session:
+    """One round of chunks: the shared prefix and conversation id, and the run's state."""
+
+    client: AsyncOpenAI
+    state: RunState
+    model: str
+    prefix: list[Message]
+    conv_id: str
+    sleep: Sleep
+    omit_auth: object | None = None  # the SDK's marker to send no Authorization header
+
+    async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
+        """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""
+        tally, slots = _Tally(), self.state.slots
+        while True:
+            async with slots:
+                crowded = slots.limit > 1  # at 1 a request only enters once it is alone
+                try:
+                    return await self._review(index, text, name=name, tally=tally)
+                except ContextFull as exc:
+                    if not crowded:
+                        return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
+                    if slots.lower_to(1):
+                        tally.notes.append(SLOTS_NOTE)
+
+    async def _review(self, index: int, text: str, *, name: str, tally: _Tally) -> ChunkResult:
+        messages: list[Message] = [*self.prefix, {"role": "user", "content": text}]
+        try:
+            outcome = await self._ask(messages, tally)
+            if outcome.review is None:
+                outcome = await self._ask(self._repair(messages, outcome), tally)
+        except ChunkFailed as exc:
+            return _failed(index, tally, f"{name} failed: {exc}", overflow=exc.overflow)
+        if outcome.review is None:
+            reason = f"reply did not validate, even after a repair request: {outcome.problem}"
+            return _failed(index, tally, f"{name} failed: {reason}")
+        found, dropped = to_findings(outcome.review)
+        return ChunkResult(
+            index,
+            found,
+            tally.usage,
+            tally.served,
+            mode=tally.mode,
+            dropped=dropped,
+            notes=tuple(tally.notes),
+        )
+
+    def _repair(self, messages: list[Message], first: _Outcome) -> list[Message]:
+        """The repair request: the bad reply is shown only when it leaves room for an answer
+        (a reply cut off at the output limit, re-sent, would push the repair over the
+        context); without it the model still learns what was wrong."""
+        problem = first.problem or "unknown"
+        repair = build_repair_messages(messages, reply=first.content, problem=problem)
+        room = input_budget(self.state.context_tokens, self.state.settings.max_output_tokens)
+        if _estimate(repair, first.mode) > room:
+            repair = build_repair_messages(messages, reply=None, problem=problem)
+        return repair
+
+    async def _ask(self, messages: list[Message], tally: _Tally) -> _Outcome:
+        """One answer for `messages`: steps down the ladder when the server refuses the
+        response format, retries only what may succeed; raises ChunkFailed or stops the run."""
+        state, settings = self.state, self.state.settings
+        attempt = 0
+        while True:
+            if state.unreachable:  # another chunk found the server gone: no retry storm
+                raise ChunkFailed(("not sent: " if not attempt else "") + state.unreachable)
+            mode = state.servers.mode(settings.base_url, self.model)
+            tokens = _estimate(messages, mode)
+            await state.limiter.acquire(tokens)
+            headers: Mapping[str, str] = _NO_HEADERS
+            try:
+                outcome = await self._send(messages, mode=mode)
+            except openai.APIStatusError as exc:
+                tally.usage += _FAILED
+                headers = exc.response.headers
+                reason = self._refused(exc, mode=mode)
+            except (openai.APIConnectionError, ServerGone) as exc:
+                tally.usage += _FAILED if was_sent(exc) else Usage()
+                reason = connection_reason(exc, settings.timeout_s)
+                if attempt == settings.model_retries and unreachable(exc):
+                    state.unreachable = f"{reason} (at {settings.base_url})"
+            else:
+                tally.usage += outcome.usage.model_copy(update={"estimated_prompt_tokens": tokens})
+                tally.served = outcome.served_model or tally.served
+                tally.mode = mode
+                return outcome
+            if reason is None:
+                continue  # stepped down the ladder: ask again at once, in the new format
+            if attempt == settings.model_retries:
+                raise ChunkFailed(f"{reason} (after {attempt + 1} attempts)")
+            attempt += 1
+            await self.sleep(self._wait(attempt - 1, headers))
+
+    def _refused(self, exc: openai.APIStatusError, *, mode: Mode) -> str | None:
+        """What an error answer means for this request: None = ask again in a lower format,
+        a reason = a transient failure worth a retry; anything else raises."""
+        settings, status = self.state.settings, exc.status_code
+        body, text = error_body(exc)
+        message = parse_error_body(body, status=status)
+        reason = f"model API answered {status}: {message}"
+        kind = classify(status, text)
+        if kind == "format":
+            lower = self.state.servers.lower(settings.base_url, self.model, below=mode)
+            if lower is not None:
+                return None
+            raise ChunkFailed(f"{reason} (no structured-output format left to try)")
+        if kind == "auth":
+            if self.omit_auth is not None:
+                what, fix = "wants a key", "set GROK_REVIEW_API_KEY (or XAI_API_KEY)"
+            else:
+                what, fix = "rejected the key", "check GROK_REVIEW_API_KEY / XAI_API_KEY"
+            raise ModelAuthError(
+                f"the model server at {settings.base_url} {what} ({status}: {message}); {fix}"
+            )
+        if kind == "not_found":
+            raise ConfigError(
+                f"model API has no model {self.model!r} at {settings.base_url} "
+                f"({status}): {message}"
+            )
+        if kind == "too_long":
+            overflow = parse_overflow(body, text)
+            if overflow.n_ctx and overflow.n_ctx < self.state.context_tokens:
+                self.state.context_tokens = overflow.n_ctx
+            raise ChunkFailed(reason, overflow=overflow)
+        if kind == "context_full":
+            raise ContextFull(reason)
+        if kind == "request":
+            raise ChunkFailed(reason)
+        return reason
+
+    def _wait(self, attempt: int, headers: Mapping[str, str]) -> float:
+        s = self.state.settings
+        return retry_wait_s(
+            attempt,
+            headers=headers,
+            base=s.retry_base_s,
+            cap=s.retry_max_s,
+            now=time.time(),
+            rand=random.random,
+        )
+
+    async def _send(self, messages: list[Message], *, mode: Mode) -> _Outcome:
+        settings = self.state.settings
+        kwargs = build_request(
+            messages,
+            mode=mode,
+            model=self.model,
+            temperature=settings.temperature,
+            max_output_tokens=settings.max_output_tokens,
+            conv_id=self.conv_id,
+            omit_auth=self.omit_auth,
+        )
+        call = self.client.chat.completions.with_raw_response.create(**kwargs)
+        raw = await self.state.liveness.guard(call)
+        return self._outcome(raw, mode=mode)
+
+    def _outcome(self, raw: Any, *, mode: Mode) -> _Outcome:
+        """Usage from the raw body (kept even when the reply is unusable), then validation."""
+        try:
+            data = raw.http_response.json()
+        except ValueError:
+            usage = Usage(requests=1, unpriced_requests=1)
+            return _Outcome(usage, None, mode, problem="it was not a JSON response")
+        data = data if isinstance(data, dict) else {}
+        served = data["model"] if isinstance(data.get("model"), str) else None
+        settings = self.state.settings
+        usage = parse_usage(
+            data.get("usage"), model=self.model, served_model=served, prices=settings.prices
+        )
+        content, problem = parse_reply_content(data)
+        review = None
+        if problem is None:
+            review, problem = parse_review(content)
+        return _Outcome(usage, served, mode, review=review, problem=problem, content=content)
+
+
+@dataclass
+class _Outcome:
+    """One answered request: a validated review, or the reason it is unusable."""
+
+    usage: Usage
+    served_model: str | None
+    mode: Mode
+    review: Any = None  # ModelReview
+    problem: str | None = None
+    content: str = ""
+
+
+def _failed(
+    index: int, tally: _Tally, error: str, *, overflow: ContextOverflow | None = None
+) -> ChunkResult:
+    return ChunkResult(
+        index,
+        (),
+        tally.usage,
+        tally.served,
+        error=error,
+        too_long=overflow is not None,
+        overflow=overflow,
+        mode=tally.mode,
+        notes=tuple(tally.notes),
+    )
+
+
+_SCHEMA_NOTE_TOKENS = estimate_tokens(schema_note())
+
+
+def _estimate(messages: list[Message], mode: Mode | None) -> int:
+    """Our estimate of a request's prompt: below json_schema the schema rides along."""
+    extra = _SCHEMA_NOTE_TOKENS if mode not in (None, "json_schema") else 0
+    return prefix_tokens(messages) + extra

@@ -1,0 +1,149 @@
+"""The symbol index of one snapshot, built lazily: files are parsed only when asked about.
+
+Finding a name's definitions does not parse the repository: one pass of cheap per-language
+patterns over the text (see languages.defined_names) lists the files whose lines look like
+they define it, and only those are parsed. Uses of a name are found by a substring search
+first. Every parse is kept for the run, so chunks of one review share the work.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+
+from bot.context.languages import defined_names, family_of, language_of
+from bot.context.snapshot import Snapshot
+from bot.context.symbols import Definition, FileSymbols, indexable, parse_symbols, split_lines
+from bot.models import DiffLine, FileDiff, Hunk
+from bot.secrets.redact import redact_files
+
+MAX_INDEX_BYTES = 64_000_000  # source text read for the definition pass; nearest files first
+MAX_DEFINERS = 12  # files parsed for one name: a name defined in more is ambiguous anyway
+MAX_USING_FILES = 24  # files searched for uses of one name
+
+
+class SymbolIndex:
+    """Symbols of one snapshot, computed on demand and kept for the run."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        near: Iterable[str] = (),
+        max_bytes: int = MAX_INDEX_BYTES,
+    ) -> None:
+        self._snapshot = snapshot
+        self._near = tuple(near)
+        self._max_bytes = max_bytes
+        self._head: dict[str, FileSymbols | None] = {}
+        self._base: dict[str, FileSymbols | None] = {}
+        self._texts: dict[str, str] | None = None
+        self._definers: dict[str, dict[str, list[str]]] = {}
+        self._redacted: dict[tuple[str, bool], tuple[str, ...] | None] = {}
+
+    def read(self, path: str) -> str | None:
+        """`path`'s text at the head."""
+        text = self._texts.get(path) if self._texts is not None else None
+        return text if text is not None else self._snapshot.read(path)
+
+    def redacted_lines(self, path: str, base: bool) -> tuple[str, ...] | None:
+        """The lines of `path` (at the base when `base`) as the model may see them: secrets
+        redacted by the same rules as the diff's, over the whole file so that a key block
+        cut by a piece's edge is still recognised."""
+        key = (path, base)
+        if key not in self._redacted:
+            text = self._snapshot.read_base(path) if base else self.read(path)
+            self._redacted[key] = None if text is None else redact_lines(path, split_lines(text))
+        return self._redacted[key]
+
+    def head(self, path: str) -> FileSymbols | None:
+        """`path` at the head, parsed; None when absent or unreadable."""
+        if path not in self._head:
+            self._head[path] = parse_symbols(path, self.read(path))
+        return self._head[path]
+
+    def base(self, path: str) -> FileSymbols | None:
+        """`path` at the base of the review, parsed, when the snapshot knows the base."""
+        if path not in self._base:
+            self._base[path] = parse_symbols(path, self._snapshot.read_base(path))
+        return self._base[path]
+
+    def definitions(self, name: str, language: str) -> tuple[list[Definition], int]:
+        """Definitions of `name` in files of `language`'s family, nearest files first, and how
+        many files look like they define it (more than were parsed when over MAX_DEFINERS)."""
+        paths = self._definers_of(family_of(language)).get(name, [])
+        found: list[Definition] = []
+        for path in paths[:MAX_DEFINERS]:
+            symbols = self.head(path)
+            if symbols is not None:
+                found += [d for d in symbols.definitions if d.name == name]
+        files = len({d.path for d in found}) + max(len(paths) - MAX_DEFINERS, 0)
+        return found, files
+
+    def files_using(self, name: str, language: str) -> list[str]:
+        """Files of `language`'s family whose text has `name` as a word, nearest first."""
+        family = family_of(language)
+        word = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
+        out = []
+        for path, text in self._read_texts().items():
+            if family_of(language_of(path) or "") == family and name in text and word.search(text):
+                out.append(path)
+                if len(out) >= MAX_USING_FILES:
+                    break
+        return out
+
+    def _definers_of(self, family: str) -> dict[str, list[str]]:
+        if family not in self._definers:
+            found: dict[str, list[str]] = {}
+            for path, text in self._read_texts().items():
+                language = language_of(path)
+                if language is not None and family_of(language) == family:
+                    for name in defined_names(language, text):
+                        found.setdefault(name, []).append(path)
+            self._definers[family] = found
+        return self._definers[family]
+
+    def _read_texts(self) -> dict[str, str]:
+        """Every indexable file's text, nearest to the changed files first, up to the cap."""
+        if self._texts is None:
+            texts: dict[str, str] = {}
+            used = 0
+            paths = [p for p in self._snapshot.paths() if language_of(p) is not None]
+            for path in sorted(paths, key=lambda p: (-nearness(p, self._near), p)):
+                text = self._snapshot.read(path)
+                if text is None or not indexable(path, text):
+                    continue
+                used += len(text)
+                if used > self._max_bytes:
+                    break
+                texts[path] = text
+            self._texts = texts
+        return self._texts
+
+
+def nearness(path: str, near: Sequence[str]) -> int:
+    """How many leading directories `path` shares with the closest of `near` (+1 if the
+    same file): the ranking's sense of "close"."""
+    best = 0
+    parts = posixpath.dirname(path).split("/")
+    for other in near:
+        if other == path:
+            return len(parts) + 1
+        shared = 0
+        for a, b in zip(parts, posixpath.dirname(other).split("/"), strict=False):
+            if a != b:
+                break
+            shared += 1
+        best = max(best, shared)
+    return best
+
+
+def redact_lines(path: str, lines: Sequence[str]) -> tuple[str, ...]:
+    """`lines` of `path` redacted exactly as a diff of the whole file would be."""
+    numbered = tuple(DiffLine("context", n, n, text) for n, text in enumerate(lines, start=1))
+    hunk = Hunk.model_construct(
+        old_start=1, old_len=len(lines), new_start=1, new_len=len(lines), section="", lines=numbered
+    )
+    (file,), _ = redact_files([FileDiff.model_construct(path=path, hunks=(hunk,))])
+    return tuple(ln.text for ln in file.hunks[0].lines)

@@ -20,6 +20,19 @@ class PathInstruction(Frozen):
     instructions: str
 
 
+# Context per request, at most: enough for the enclosing functions, the definitions a
+# typical change calls and a few callers (the measured median is far below it), small next
+# to the 233K-token input budget, and a cap on what context can add to the bill.
+DEFAULT_CONTEXT_TOKENS = 40_000
+
+
+class ContextConfig(Frozen):
+    """Repository context beside each request (`context:` in the config file)."""
+
+    enabled: bool = True
+    max_tokens: int = Field(default=DEFAULT_CONTEXT_TOKENS, ge=0)
+
+
 class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
 
@@ -41,6 +54,7 @@ class RepoConfig(Frozen):
     incremental: bool = True
     max_requests: int | None = Field(default=None, ge=1)
     max_cost_usd: float | None = Field(default=None, gt=0)
+    context: ContextConfig = ContextConfig()
 
 
 def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:

@@ -50,6 +50,9 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
             f"Partly reviewed: {_plural(len(cut), 'file')} ({_plural(missing, 'changed line')}) "
             "not reviewed because of a request/cost cap or GitHub's file limit (listed below)."
         )
+    if plan.context_note and plan.chunks:
+        had = any(c.context for c in plan.chunks)
+        lines.append(f"{'Less' if had else 'No'} repository context: {plan.context_note}.")
     if review.errors:
         lines.append(
             f"Incomplete: {_plural(len(review.errors), 'part')} of the review failed (see errors)."

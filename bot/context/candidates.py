@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.context.index import SymbolIndex, nearness
+from bot.context.index import SymbolIndex
 from bot.context.symbols import SCOPE_KINDS, Definition, FileSymbols, runs
 from bot.models import FileDiff
 
@@ -185,7 +185,7 @@ def _definitions(changes: Sequence[_Change], index: SymbolIndex) -> list[Candida
             continue
         added = set(change.added)
         defined_here = {d.name for d in symbols.definitions if d.name_line in added}
-        refs = {(r.name, r.line): r.kind for r in symbols.references if r.line in added}
+        refs = {(r.name, r.line): r.kind for r in symbols.references(added)}
         for name, line, member in symbols.identifiers(added):
             if name in _RECEIVERS or name in defined_here or len(name) < 2:
                 continue
@@ -197,7 +197,6 @@ def _definitions(changes: Sequence[_Change], index: SymbolIndex) -> list[Candida
             weights[key] = max(weights.get(key, 0.0), weight)
             if any(d.name == name for d in symbols.definitions):
                 local.setdefault(key, symbols)
-    near = [c.file.path for c in changes]
     out: list[Candidate] = []
     for (name, language), count in uses.items():
         weight = SCORE_DEFINITION * weights[(name, language)] * (1 + math.log2(count))
@@ -209,14 +208,14 @@ def _definitions(changes: Sequence[_Change], index: SymbolIndex) -> list[Candida
         if not found or files > MAX_DEFINITIONS:
             continue
         for d in found:
-            closeness = 1 + 0.1 * nearness(d.path, near)
+            closeness = 1 + 0.1 * index.nearness(d.path)
             out.append(
                 Candidate(
                     d.path,
                     False,
                     d.start,
                     _definition_end(d),
-                    f"definition of {name}",
+                    f"definition of {name}{_cut_note(d)}",
                     weight * closeness / files**1.5,
                 )
             )
@@ -224,9 +223,17 @@ def _definitions(changes: Sequence[_Change], index: SymbolIndex) -> list[Candida
 
 
 def _definition_end(d: Definition) -> int:
+    """A long definition is shown by its head: its first lines, or its whole signature."""
     if d.end - d.start < MAX_DEFINITION_LINES:
         return d.end
-    return max(d.start + DEFINITION_HEAD - 1, min(d.header_end, d.start + MAX_DEFINITION_LINES))
+    signature = d.header_end + 1 if d.header_end < d.end else 0  # 0: no body (a struct, a table)
+    return min(max(d.start + DEFINITION_HEAD, signature), d.start + MAX_DEFINITION_LINES) - 1
+
+
+def _cut_note(d: Definition) -> str:
+    shown = _definition_end(d) - d.start + 1
+    total = d.end - d.start + 1
+    return f" (first {shown} of {total} lines)" if shown < total else ""
 
 
 # --- (c) callers of what the PR changes or removes -------------------------------------------
@@ -242,14 +249,13 @@ def _callers(changes: Sequence[_Change], index: SymbolIndex) -> list[Candidate]:
             for d, weight in _changed_definitions(symbols, lines, head=head):
                 key = (d.name, symbols.language)
                 changed[key] = max(changed.get(key, 0.0), weight)
-    near = [c.file.path for c in changes]
     out: list[Candidate] = []
     for (name, language), weight in sorted(changed.items()):
         _, defining = index.definitions(name, language)
         if defining > MAX_DEFINITIONS:
             continue  # `run`, `get`: a use could mean any of them
         score = weight / max(defining, 1)
-        users = sorted(index.files_using(name, language), key=lambda p: (-nearness(p, near), p))
+        users = sorted(index.files_using(name, language), key=lambda p: (-index.nearness(p), p))
         found: list[Candidate] = []
         for path in users:
             symbols = index.head(path)
@@ -289,7 +295,7 @@ def _caller(symbols: FileSymbols, line: int, name: str, score: float) -> Candida
         start, end = scope.start, scope.end
     else:
         start, end = max(line - CALLER_WINDOW, 1), min(line + CALLER_WINDOW, len(symbols.lines))
-    call = any(r.line == line and r.name == name and r.kind == "call" for r in symbols.references)
+    call = any(r.name == name and r.kind == "call" for r in symbols.references([line]))
     where = f" in {scope.name}" if scope is not None else ""
     why = f"{'caller' if call else 'use'} of {name}{where}"
     return Candidate(symbols.path, False, start, end, why, score)

@@ -8,7 +8,6 @@ first. Every parse is kept for the run, so chunks of one review share the work.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
 
@@ -19,7 +18,7 @@ from bot.models import DiffLine, FileDiff, Hunk
 from bot.secrets.redact import redact_files
 
 MAX_INDEX_BYTES = 64_000_000  # source text read for the definition pass; nearest files first
-MAX_DEFINERS = 12  # files parsed for one name: a name defined in more is ambiguous anyway
+MAX_DEFINERS = 8  # files parsed for one name: a name defined in more is ambiguous anyway
 MAX_USING_FILES = 24  # files searched for uses of one name
 
 
@@ -34,11 +33,12 @@ class SymbolIndex:
         max_bytes: int = MAX_INDEX_BYTES,
     ) -> None:
         self._snapshot = snapshot
-        self._near = tuple(near)
+        self.nearness = Nearness(near)
         self._max_bytes = max_bytes
         self._head: dict[str, FileSymbols | None] = {}
         self._base: dict[str, FileSymbols | None] = {}
         self._texts: dict[str, str] | None = None
+        self._families: dict[str, list[str]] = {}  # family -> indexable paths, nearest first
         self._definers: dict[str, dict[str, list[str]]] = {}
         self._redacted: dict[tuple[str, bool], tuple[str, ...] | None] = {}
 
@@ -70,37 +70,46 @@ class SymbolIndex:
         return self._base[path]
 
     def definitions(self, name: str, language: str) -> tuple[list[Definition], int]:
-        """Definitions of `name` in files of `language`'s family, nearest files first, and how
-        many files look like they define it (more than were parsed when over MAX_DEFINERS)."""
+        """Definitions of `name` in files of `language`'s family, nearest files first, and in
+        how many files: when over MAX_DEFINERS look like they define it, none are parsed."""
         paths = self._definers_of(family_of(language)).get(name, [])
+        if len(paths) > MAX_DEFINERS:
+            return [], len(paths)  # too common to be worth parsing them: `get`, `run`, `name`
         found: list[Definition] = []
-        for path in paths[:MAX_DEFINERS]:
+        for path in paths:
             symbols = self.head(path)
             if symbols is not None:
                 found += [d for d in symbols.definitions if d.name == name]
-        files = len({d.path for d in found}) + max(len(paths) - MAX_DEFINERS, 0)
-        return found, files
+        return found, len({d.path for d in found})
 
     def files_using(self, name: str, language: str) -> list[str]:
         """Files of `language`'s family whose text has `name` as a word, nearest first."""
-        family = family_of(language)
+        texts = self._read_texts()
         word = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
         out = []
-        for path, text in self._read_texts().items():
-            if family_of(language_of(path) or "") == family and name in text and word.search(text):
+        for path in self._family_paths(family_of(language)):
+            text = texts[path]
+            if name in text and word.search(text):
                 out.append(path)
                 if len(out) >= MAX_USING_FILES:
                     break
         return out
 
+    def _family_paths(self, family: str) -> list[str]:
+        if not self._families:
+            for path in self._read_texts():
+                language = language_of(path)
+                if language is not None:
+                    self._families.setdefault(family_of(language), []).append(path)
+        return self._families.get(family, [])
+
     def _definers_of(self, family: str) -> dict[str, list[str]]:
         if family not in self._definers:
             found: dict[str, list[str]] = {}
-            for path, text in self._read_texts().items():
-                language = language_of(path)
-                if language is not None and family_of(language) == family:
-                    for name in defined_names(language, text):
-                        found.setdefault(name, []).append(path)
+            texts = self._read_texts()
+            for path in self._family_paths(family):
+                for name in defined_names(language_of(path) or "", texts[path]):
+                    found.setdefault(name, []).append(path)
             self._definers[family] = found
         return self._definers[family]
 
@@ -110,7 +119,7 @@ class SymbolIndex:
             texts: dict[str, str] = {}
             used = 0
             paths = [p for p in self._snapshot.paths() if language_of(p) is not None]
-            for path in sorted(paths, key=lambda p: (-nearness(p, self._near), p)):
+            for path in sorted(paths, key=lambda p: (-self.nearness(p), p)):
                 text = self._snapshot.read(path)
                 if text is None or not indexable(path, text):
                     continue
@@ -122,21 +131,25 @@ class SymbolIndex:
         return self._texts
 
 
-def nearness(path: str, near: Sequence[str]) -> int:
-    """How many leading directories `path` shares with the closest of `near` (+1 if the
-    same file): the ranking's sense of "close"."""
-    best = 0
-    parts = posixpath.dirname(path).split("/")
-    for other in near:
-        if other == path:
+class Nearness:
+    """How many leading directories a path shares with the closest of the changed files, +1
+    for a changed file itself: the ranking's sense of "close"."""
+
+    def __init__(self, near: Iterable[str]) -> None:
+        self._files = set(near)
+        self._dirs: set[str] = set()
+        for path in self._files:
+            parts = path.split("/")[:-1]
+            self._dirs.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+
+    def __call__(self, path: str) -> int:
+        parts = path.split("/")[:-1]
+        if path in self._files:
             return len(parts) + 1
         shared = 0
-        for a, b in zip(parts, posixpath.dirname(other).split("/"), strict=False):
-            if a != b:
-                break
+        while shared < len(parts) and "/".join(parts[: shared + 1]) in self._dirs:
             shared += 1
-        best = max(best, shared)
-    return best
+        return shared
 
 
 def redact_lines(path: str, lines: Sequence[str]) -> tuple[str, ...]:

@@ -264,7 +264,8 @@ class Loaded:
     spec: LanguageSpec
     language: Language
     parser: Parser
-    tags: Query
+    definitions: Query  # the tags patterns that capture a definition
+    references: Query  # ... and those that capture a reference
     identifiers: Query
     definition_lines: tuple[re.Pattern[str], ...]
 
@@ -278,8 +279,9 @@ def load(name: str) -> Loaded | None:
     try:
         module, function = spec.grammar
         language = Language(getattr(importlib.import_module(module), function)())
-        shipped = [_shipped_tags(package) for package in spec.shipped]
-        tags = Query(language, "\n".join([*shipped, spec.extra]))
+        source = "\n".join([*(_shipped_tags(p) for p in spec.shipped), spec.extra])
+        definitions = _only(Query(language, source), source, "@definition.")
+        references = _only(Query(language, source), source, "@reference.")
         ids = Query(language, "[" + " ".join(f"({t})" for t in spec.identifiers) + "] @id")
     except Exception:  # a broken or missing grammar only costs its own language
         return None
@@ -287,10 +289,24 @@ def load(name: str) -> Loaded | None:
         spec=spec,
         language=language,
         parser=Parser(language),
-        tags=tags,
+        definitions=definitions,
+        references=references,
         identifiers=ids,
         definition_lines=tuple(re.compile(p) for p in spec.definition_lines),
     )
+
+
+def _only(query: Query, source: str, capture: str) -> Query:
+    """`query` with every pattern disabled that does not capture `capture`: a file parsed to
+    find one definition need not collect its thousands of references."""
+    data = source.encode()
+    for i in range(query.pattern_count):
+        if (
+            capture.encode()
+            not in data[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)]
+        ):
+            query.disable_pattern(i)
+    return query
 
 
 def _shipped_tags(package: str) -> str:

@@ -45,7 +45,6 @@ class FileSymbols:
     path: str
     language: str
     definitions: tuple[Definition, ...]
-    references: tuple[Reference, ...]
     lines: tuple[str, ...]  # the text's lines, without terminators
     source: bytes  # what was parsed: tree offsets point into it
     tree: Tree
@@ -59,6 +58,25 @@ class FileSymbols:
             if d.kind in SCOPE_KINDS and d.start <= first and last <= d.end
         ]
         return sorted(found, key=lambda d: (d.end - d.start, -d.start))
+
+    def references(self, lines: Iterable[int] | None = None) -> list[Reference]:
+        """Calls and type references on `lines` (1-based; None for the whole file)."""
+        spans = [(1, len(self.lines) + 1)] if lines is None else runs(sorted(set(lines)))
+        out = []
+        for first, last in spans:
+            cursor = QueryCursor(self.loaded.references)
+            cursor.set_point_range((first - 1, 0), (last, 0))
+            for _, captures in cursor.matches(self.tree.root_node):
+                names = captures.get("name")
+                if not names:
+                    continue
+                line = names[0].start_point.row + 1
+                if first <= line <= last:
+                    for capture in captures:
+                        role, _, kind = capture.partition(".")
+                        if role == "reference":
+                            out.append(Reference(node_text(names[0]), kind, line))
+        return out
 
     def identifiers(self, lines: Iterable[int]) -> list[tuple[str, int, bool]]:
         """(name, line, member) of every identifier on `lines` (1-based), in order; member
@@ -121,7 +139,9 @@ def split_lines(text: str) -> tuple[str, ...]:
     lines = text.split("\n")
     if lines and not lines[-1]:
         lines.pop()
-    return tuple(line.removesuffix("\r") for line in lines)
+    if "\r" in text:
+        return tuple(line.removesuffix("\r") for line in lines)
+    return tuple(lines)
 
 
 def parse_symbols(path: str, text: str | None) -> FileSymbols | None:
@@ -136,15 +156,14 @@ def parse_symbols(path: str, text: str | None) -> FileSymbols | None:
     source = text.encode("utf-8", errors="replace")
     try:
         tree = loaded.parser.parse(source)
-        matches = QueryCursor(loaded.tags).matches(tree.root_node)
-        definitions, references = _tags(path, matches, loaded)
+        matches = QueryCursor(loaded.definitions).matches(tree.root_node)
+        definitions = _definitions(path, matches, loaded)
     except Exception:  # a grammar crash or an odd file only costs this file's symbols
         return None
     return FileSymbols(
         path=path,
         language=language,
         definitions=definitions,
-        references=references,
         lines=split_lines(text),
         source=source,
         tree=tree,
@@ -152,28 +171,23 @@ def parse_symbols(path: str, text: str | None) -> FileSymbols | None:
     )
 
 
-def _tags(
+def _definitions(
     path: str, matches: Sequence[tuple[int, dict[str, list[Any]]]], loaded: Loaded
-) -> tuple[tuple[Definition, ...], tuple[Reference, ...]]:
-    definitions: dict[tuple[str, int], Definition] = {}
-    references: list[Reference] = []
+) -> tuple[Definition, ...]:
+    found: dict[tuple[str, int], Definition] = {}
     for _, captures in matches:
         names = captures.get("name")
         if not names:
             continue
-        name_node = names[0]
-        name = node_text(name_node)
         for capture, nodes in captures.items():
             role, _, kind = capture.partition(".")
-            if role == "reference":
-                references.append(Reference(name, kind, name_node.start_point.row + 1))
-            elif role == "definition":
-                found = _definition(path, name, kind, nodes[0], name_node, loaded)
-                key = (name, found.start)
-                old = definitions.get(key)
-                if old is None or (old.kind == "constant" and found.kind != "constant"):
-                    definitions[key] = found
-    return tuple(sorted(definitions.values(), key=lambda d: d.start)), tuple(references)
+            if role != "definition":
+                continue
+            d = _definition(path, node_text(names[0]), kind, nodes[0], names[0], loaded)
+            old = found.get((d.name, d.start))
+            if old is None or (old.kind == "constant" and d.kind != "constant"):
+                found[(d.name, d.start)] = d
+    return tuple(sorted(found.values(), key=lambda d: d.start))
 
 
 def _definition(

@@ -29,11 +29,14 @@ class SymbolIndex:
         self,
         snapshot: Snapshot,
         *,
-        near: Iterable[str] = (),
+        changed: Sequence[FileDiff] = (),
         max_bytes: int = MAX_INDEX_BYTES,
     ) -> None:
+        """`changed`: the PR's files, whole: what counts as near, and how unchanged lines of
+        the base and the head correspond."""
         self._snapshot = snapshot
-        self.nearness = Nearness(near)
+        self.nearness = Nearness(f.path for f in changed)
+        self.twin = Twins(changed)
         self._max_bytes = max_bytes
         self._head: dict[str, FileSymbols | None] = {}
         self._base: dict[str, FileSymbols | None] = {}
@@ -129,6 +132,45 @@ class SymbolIndex:
                 texts[path] = text
             self._texts = texts
         return self._texts
+
+
+class Twins:
+    """The same unchanged line on the other side of the diff: base line 10 is head line 12
+    after two lines were added above it. Lines inside a hunk have no twin (the diff shows
+    them anyway)."""
+
+    def __init__(self, files: Iterable[FileDiff]) -> None:
+        # Per (path, side): hunks as (first line, length, offset for the lines after it).
+        self._hunks: dict[tuple[str, bool], list[tuple[int, int, int]]] = {}
+        self._other: dict[tuple[str, bool], str] = {}
+        for f in files:
+            old = f.old_path or f.path
+            self._other[(old, True)], self._other[(f.path, False)] = f.path, old
+            sides = [(h.old_start, h.old_len, h.new_start, h.new_len) for h in f.hunks]
+            self._hunks[(old, True)] = [
+                (o, ol, _after(n, nl) - _after(o, ol)) for o, ol, n, nl in sides
+            ]
+            self._hunks[(f.path, False)] = [
+                (n, nl, _after(o, ol) - _after(n, nl)) for o, ol, n, nl in sides
+            ]
+
+    def __call__(self, path: str, base: bool, line: int) -> tuple[str, bool, int] | None:
+        hunks = self._hunks.get((path, base))
+        if hunks is None:
+            return (path, not base, line)  # a file the PR leaves alone is the same on both
+        offset = 0
+        for first, length, after in hunks:
+            if line < first or (not length and line == first):
+                break
+            if line < first + length:
+                return None
+            offset = after
+        return (self._other[(path, base)], not base, line + offset)
+
+
+def _after(start: int, length: int) -> int:
+    """The first line after a hunk's range (git writes an empty range as the line before)."""
+    return start + length if length else start + 1
 
 
 class Nearness:

@@ -43,7 +43,8 @@ def _keywords(*words: str, name: str = _ID) -> tuple[str, ...]:
 # Definition lines are found with one pattern per keyword: a pattern that starts with a
 # literal is scanned for at C speed, where an alternation or a class tries every position
 # (ten times slower on a 20 MB repository). Line-start patterns begin with "\n": the text
-# is scanned with a "\n" at both ends.
+# is scanned with a "\n" at both ends. Python class constants are left out: every indented
+# line would be a candidate.
 _PYTHON = LanguageSpec(
     name="python",
     grammar=("tree_sitter_python", "language"),
@@ -140,7 +141,7 @@ _GO = LanguageSpec(
 (source_file (var_declaration (var_spec name: (identifier) @name) @definition.constant))
 """,
     identifiers=("identifier", "field_identifier", "type_identifier"),
-    wrappers=frozenset({"type_declaration"}),
+    wrappers=frozenset({"type_declaration", "const_declaration", "var_declaration"}),
     definition_lines=(
         rf"func[ \t]*(?:\([^)\n]*\)[ \t]*)?({_ID})",
         rf"\n(?:(?:type|const|var)[ \t]+({_ID})|\t({_ID})\b[^\n(]*(?=\n))",

@@ -18,6 +18,7 @@ MAX_REASONS = 3  # reasons named in a piece's header; the rest are counted
 
 Measure = Callable[[ContextPiece], int]
 Lines = Callable[[str, bool], Sequence[str] | None]
+Twin = Callable[[str, bool, int], tuple[str, bool, int] | None]
 _Key = tuple[str, bool]
 
 
@@ -38,6 +39,7 @@ def select_context(
         lines=index.redacted_lines,
         budget_tokens=budget_tokens,
         measure=measure,
+        twin=index.twin,
     )
 
 
@@ -48,9 +50,19 @@ def fit_candidates(
     lines: Lines,
     budget_tokens: int,
     measure: Measure,
+    twin: Twin | None = None,
 ) -> tuple[ContextPiece, ...]:
-    """Greedy by score: each candidate adds its lines not shown yet, if they fit."""
+    """Greedy by score: each candidate adds its lines not shown yet, if they fit. `twin` maps
+    an unchanged line to the same line on the other side of the diff, so that a line is not
+    shown again from the base when the head's copy is shown (or the other way round)."""
     covered = {key: set(numbers) for key, numbers in shown.items()}
+
+    def seen(key: _Key, n: int) -> bool:
+        if n in covered.get(key, ()):
+            return True
+        other = twin(key[0], key[1], n) if twin is not None else None
+        return other is not None and other[2] in covered.get(other[:2], ())
+
     accepted: list[tuple[Candidate, list[int]]] = []
     used = 0
     for c in sorted(candidates, key=lambda c: (-c.score, c.path, c.base, c.start)):
@@ -58,8 +70,7 @@ def fit_candidates(
         if text is None:
             continue
         key = (c.path, c.base)
-        seen = covered.setdefault(key, set())
-        new = [n for n in range(max(c.start, 1), min(c.end, len(text)) + 1) if n not in seen]
+        new = [n for n in range(max(c.start, 1), min(c.end, len(text)) + 1) if not seen(key, n)]
         new = [n for s, e in runs(new) for n in _trimmed(s, e, text)]
         if not new:
             continue
@@ -67,7 +78,7 @@ def fit_candidates(
         if used + cost > budget_tokens:
             continue
         used += cost
-        seen.update(new)
+        covered.setdefault(key, set()).update(new)
         accepted.append((c, new))
     # Merged pieces share headers, so they measure no more than the parts, except when
     # joined reasons lengthen a header: drop the last accepted until the whole fits.

@@ -19,6 +19,17 @@ MINIFIED_LINE_CHARS = 2_000  # a line this long is not written by a person
 MAX_DOC_LINES = 30  # comment lines above a definition kept with it
 # Kinds that scope code (a change inside one is "in" it); constants and macros do not.
 _MEMBER_TOKENS = frozenset({".", "->", "?."})
+_IMPORT_NODES = frozenset(
+    {
+        "import_statement",  # Python, JavaScript
+        "import_from_statement",  # Python
+        "import_declaration",  # Go, Java
+        "use_declaration",  # Rust
+        "preproc_include",  # C, C++
+        "using_declaration",  # C++
+    }
+)
+_IMPORT_DEPTH = 6  # how far up an import's name can sit
 SCOPE_KINDS = frozenset({"function", "method", "class", "interface", "type", "module"})
 
 
@@ -103,12 +114,23 @@ class FileSymbols:
         word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
         for match in word.finditer(self.source):
             node = root.named_descendant_for_byte_range(match.start(), match.end())
-            if node is None or node.type not in types:
-                continue  # inside a string or a comment, or part of a longer token
+            if node is None or node.type not in types or _in_import(node):
+                continue  # in a string or a comment, part of a longer token, or an import
             line = node.start_point.row + 1
             if line not in defined:
                 out.add(line)
         return sorted(out)
+
+
+def _in_import(node: Any) -> bool:
+    """Whether `node` names something an import, include or `use` brings in."""
+    for _ in range(_IMPORT_DEPTH):
+        node = node.parent
+        if node is None:
+            return False
+        if node.type in _IMPORT_NODES:
+            return True
+    return False
 
 
 def runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
@@ -201,7 +223,8 @@ def _definition(
         kind = "declaration"  # a prototype: the definition, if any, is elsewhere
     start = node.start_point.row + 1
     start = _doc_start(node, start)
-    end = node.end_point.row + 1
+    # A node that takes its line's newline (a macro, a line comment) ends on the line before.
+    end = max(node.end_point.row + (1 if node.end_point.column else 0), start)
     name_line = name_node.start_point.row + 1
     header_end = max(body.start_point.row + 1, name_line) if body is not None else end
     return Definition(name, kind, path, start, end, name_line, header_end)
@@ -217,14 +240,13 @@ def _body(node: Any) -> Any:
 
 
 def _doc_start(node: Any, start: int) -> int:
-    """The first line of the comments right above `node`, when there are any."""
+    """The first line of the comments right above `node` (no blank line between), if any."""
     sibling = node.prev_named_sibling
-    while (
-        sibling is not None
-        and "comment" in sibling.type
-        and sibling.end_point.row + 1 >= start - 1
-        and node.start_point.row - sibling.start_point.row < MAX_DOC_LINES
-    ):
+    while sibling is not None and "comment" in sibling.type:
+        end = sibling.end_point
+        last = end.row if end.column else end.row - 1  # a line comment may end at the newline
+        if last + 1 != start - 1 or node.start_point.row - sibling.start_point.row > MAX_DOC_LINES:
+            break
         start = sibling.start_point.row + 1
         sibling = sibling.prev_named_sibling
     return start

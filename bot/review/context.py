@@ -42,7 +42,7 @@ def add_context(
     plan = plan.model_copy(update={"context_source": snapshot.source})
     if not plan.chunks:
         return plan
-    index = SymbolIndex(snapshot, near=[f.path for f in files])
+    index = SymbolIndex(snapshot, changed=files)
     rooms = _rooms(plan, max_tokens=config.max_tokens, price=price, max_cost_usd=max_cost_usd)
     chunks, failures = [], []
     for chunk, room in zip(plan.chunks, rooms, strict=True):

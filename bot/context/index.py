@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import overload
 
 from bot.context.languages import defined_names, family_of, language_of
 from bot.context.snapshot import Snapshot
@@ -43,21 +44,20 @@ class SymbolIndex:
         self._texts: dict[str, str] | None = None
         self._families: dict[str, list[str]] = {}  # family -> indexable paths, nearest first
         self._definers: dict[str, dict[str, list[str]]] = {}
-        self._redacted: dict[tuple[str, bool], tuple[str, ...] | None] = {}
+        self._redacted: dict[tuple[str, bool], Redacted | None] = {}
 
     def read(self, path: str) -> str | None:
         """`path`'s text at the head."""
         text = self._texts.get(path) if self._texts is not None else None
         return text if text is not None else self._snapshot.read(path)
 
-    def redacted_lines(self, path: str, base: bool) -> tuple[str, ...] | None:
+    def redacted_lines(self, path: str, base: bool) -> Sequence[str] | None:
         """The lines of `path` (at the base when `base`) as the model may see them: secrets
-        redacted by the same rules as the diff's, over the whole file so that a key block
-        cut by a piece's edge is still recognised."""
+        redacted by the same rules as the diff's."""
         key = (path, base)
         if key not in self._redacted:
             text = self._snapshot.read_base(path) if base else self.read(path)
-            self._redacted[key] = None if text is None else redact_lines(path, split_lines(text))
+            self._redacted[key] = None if text is None else Redacted(path, text)
         return self._redacted[key]
 
     def head(self, path: str) -> FileSymbols | None:
@@ -194,8 +194,42 @@ class Nearness:
         return shared
 
 
+class Redacted(Sequence[str]):
+    """A file's lines with secrets redacted as a diff of them would be, line by line on first
+    access: a piece of a 5,000-line file need not redact the other 4,900. A file with a
+    private key block is redacted whole, so that a block cut by a piece's edge is still
+    recognised."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self._path = path
+        self._raw = split_lines(text)
+        self._done: dict[int, str] = {}
+        if "PRIVATE KEY" in text:
+            self._done = dict(enumerate(redact_lines(path, self._raw)))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        wanted = range(len(self._raw))[index]
+        numbers = [wanted] if isinstance(wanted, int) else list(wanted)
+        todo = [n for n in numbers if n not in self._done]
+        if todo:
+            done = redact_lines(self._path, [self._raw[n] for n in todo])
+            self._done.update(zip(todo, done, strict=True))
+        if isinstance(wanted, int):
+            return self._done[wanted]
+        return [self._done[n] for n in numbers]
+
+
 def redact_lines(path: str, lines: Sequence[str]) -> tuple[str, ...]:
-    """`lines` of `path` redacted exactly as a diff of the whole file would be."""
+    """`lines` of `path` redacted exactly as they would be in a diff."""
     numbered = tuple(DiffLine("context", n, n, text) for n, text in enumerate(lines, start=1))
     hunk = Hunk.model_construct(
         old_start=1, old_len=len(lines), new_start=1, new_len=len(lines), section="", lines=numbered

@@ -1,9 +1,10 @@
 """Repository context into a planned review: each chunk gets what its request leaves free.
 
 The plan is made without context, so context never displaces a changed line or adds a
-request: per chunk it gets min(context.max_tokens, input budget - the chunk's request), and
-under `max_cost_usd` no more than the cap leaves, shared equally. A chunk whose context
-cannot be built is sent without it; the review goes on and the summary says so.
+request: per chunk it gets min(context.max_tokens, input budget - the chunk's request, twice
+the chunk's request), and under `max_cost_usd` no more than the cap leaves, shared equally.
+A chunk whose context cannot be built is sent without it; the review goes on and the summary
+says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from bot.plan.build import estimate_cost
 from bot.pricing import Price
 
 MIN_CONTEXT_TOKENS = 200  # less room than this is not worth a section
+# At most twice the request it joins, so no request grows past three times its diff-only
+# size: on the measured pull requests this cap cost no recall (a cap of one did).
+MAX_CONTEXT_RATIO = 2
 
 
 def add_context(
@@ -66,7 +70,14 @@ def _noted(plan: Plan, note: str) -> Plan:
 
 def _rooms(plan: Plan, *, max_tokens: int, price: Price, max_cost_usd: float | None) -> list[int]:
     """Context tokens each chunk may take."""
-    rooms = [min(max_tokens, plan.input_budget_tokens - c.estimated_tokens) for c in plan.chunks]
+    rooms = [
+        min(
+            max_tokens,
+            plan.input_budget_tokens - c.estimated_tokens,
+            MAX_CONTEXT_RATIO * c.estimated_tokens,
+        )
+        for c in plan.chunks
+    ]
     if max_cost_usd is not None and price.input > 0:
         spare = max(max_cost_usd - plan.estimated_cost_usd, 0.0)
         share = int(spare * 1_000_000 / price.input) // len(plan.chunks)

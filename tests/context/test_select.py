@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from bot.context.candidates import Candidate, shown_lines
-from bot.context.index import SymbolIndex, Twins
+from bot.context.index import Redacted, SymbolIndex, Twins
 from bot.context.select import fit_candidates, select_context
 from bot.context.snapshot import MemorySnapshot
 from bot.models import ContextPiece, FileDiff
@@ -179,6 +179,16 @@ def test_secrets_in_context_are_redacted_like_the_diffs() -> None:
     pieces = select({**HEAD, "shop/prices.py": prices}, {**BASE, "shop/prices.py": prices})
     text = "\n".join(p.text for p in pieces)
     assert token not in text and "[REDACTED" in text
+
+
+def test_a_key_block_cut_by_a_pieces_edge_is_still_redacted() -> None:
+    body = ["MIIEowIBAAKCAQEA" + "x" * 48 + str(n) for n in range(6)]
+    key = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"])
+    text = f'def f():\n    return 1\n\nKEY = """\n{key}\n"""\n'
+    lines = Redacted("conf/keys.py", text)
+    middle = lines[6:8]  # two lines from inside the block, without its BEGIN line
+    assert len(middle) == 2 and not any("MIIEowIBAAKCAQEA" in line for line in middle)
+    assert lines[0] == "def f():"
 
 
 def test_unreadable_and_unknown_files_are_skipped_and_the_rest_goes_on() -> None:

@@ -67,6 +67,21 @@ def test_context_fills_each_request_without_changing_its_diff() -> None:
     assert rich.plan.context_source == "git" and rich.context_note is None
 
 
+def test_no_request_grows_past_three_times_its_diff_only_size() -> None:
+    plain, rich = prepare(snap=None), prepare()
+    for before, after in zip(plain.plan.chunks, rich.plan.chunks, strict=True):
+        assert 0 < after.context_tokens <= 2 * before.estimated_tokens
+    tiny = {
+        **BASE,
+        "shop/api.py": BASE["shop/api.py"].replace(
+            "receipt = checkout(cart)", "receipt = checkout(cart)  # pay"
+        ),
+    }
+    capped = prepare(head=tiny, context={"max_tokens": 100_000})
+    (chunk,) = capped.plan.chunks
+    assert chunk.estimated_tokens <= 3 * (chunk.estimated_tokens - chunk.context_tokens)
+
+
 def test_the_prefix_is_the_same_with_and_without_context() -> None:
     assert prepare().prefix_messages == prepare(snap=None).prefix_messages
 

@@ -57,6 +57,8 @@ DEFAULT_REPOS = {
     "spf13/cobra": "go",
     "BurntSushi/ripgrep": "rust",
     "google/gson": "java",
+    "expressjs/express": "javascript",
+    "fmtlib/fmt": "cpp",
 }
 TARGETS = {"recall": {"python": 0.9, "other": 0.8}, "tokens_ratio": 3.0, "timing_s": 1.0}
 MAX_FILES = 40  # a "typical" PR for the recall figures

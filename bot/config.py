@@ -20,11 +20,11 @@ class PathInstruction(Frozen):
     instructions: str
 
 
-# Context per request, at most. On 135 real pull requests in five languages
-# (benchmarks/bench_context.py) a request's context took 2.5K tokens at the median, 6-15K
-# at the 90th percentile and 26K at most, and capping it at 16K lost no Python, Go, Rust or
-# TypeScript definition (one Java call in 22). 20K leaves room above that while bounding
-# what context adds per request (about $0.025 at grok-4.3's input price).
+# Context per request, at most. On real pull requests in six languages
+# (benchmarks/bench_context.py) a request's context took 2-4K tokens at the median and
+# 6-15K at the 90th percentile, and a 16K cap lost 3 of 738 called definitions. 20K leaves
+# room above that while bounding what context adds to a request (about $0.025 at grok-4.3's
+# input price).
 DEFAULT_CONTEXT_TOKENS = 20_000
 
 

@@ -240,7 +240,9 @@ def _cut_note(d: Definition) -> str:
 
 
 def _callers(changes: Sequence[_Change], index: SymbolIndex) -> list[Candidate]:
-    changed: dict[tuple[str, str], float] = {}  # (name, language) -> weight
+    # (name, language) -> (weight, whether only calls count: a changed function's callers,
+    # not every line that names it, such as a module path or a callback passed along).
+    changed: dict[tuple[str, str], tuple[float, bool]] = {}
     for change in changes:
         sides = ((change.head, change.added, None), (change.base, change.removed, change.head))
         for symbols, lines, head in sides:
@@ -248,9 +250,11 @@ def _callers(changes: Sequence[_Change], index: SymbolIndex) -> list[Candidate]:
                 continue
             for d, weight in _changed_definitions(symbols, lines, head=head):
                 key = (d.name, symbols.language)
-                changed[key] = max(changed.get(key, 0.0), weight)
+                old = changed.get(key, (0.0, True))
+                callable_ = old[1] and d.kind in _CALLABLE_KINDS
+                changed[key] = (max(old[0], weight), callable_)
     out: list[Candidate] = []
-    for (name, language), weight in sorted(changed.items()):
+    for (name, language), (weight, calls_only) in sorted(changed.items()):
         _, defining = index.definitions(name, language)
         if defining > MAX_DEFINITIONS:
             continue  # `run`, `get`: a use could mean any of them
@@ -260,11 +264,21 @@ def _callers(changes: Sequence[_Change], index: SymbolIndex) -> list[Candidate]:
         for path in users:
             symbols = index.head(path)
             if symbols is not None:
-                found += [_caller(symbols, line, name, score) for line in symbols.uses(name)]
+                found += _uses(symbols, name, score, calls_only=calls_only)
             if len(found) >= MAX_CALLERS:
                 break
         out += found[:MAX_CALLERS]
     return out
+
+
+def _uses(symbols: FileSymbols, name: str, score: float, *, calls_only: bool) -> list[Candidate]:
+    lines = symbols.uses(name)
+    calls = {r.line for r in symbols.references(lines) if r.name == name and r.kind == "call"}
+    return [
+        _caller(symbols, line, name, score, call=line in calls)
+        for line in lines
+        if line in calls or not calls_only
+    ]
 
 
 def _changed_definitions(
@@ -288,14 +302,13 @@ def _changed_definitions(
     return out
 
 
-def _caller(symbols: FileSymbols, line: int, name: str, score: float) -> Candidate:
+def _caller(symbols: FileSymbols, line: int, name: str, score: float, *, call: bool) -> Candidate:
     scopes = symbols.enclosing(line, line)
     scope = scopes[0] if scopes else None
     if scope is not None and scope.end - scope.start < MAX_CALLER_LINES:
         start, end = scope.start, scope.end
     else:
         start, end = max(line - CALLER_WINDOW, 1), min(line + CALLER_WINDOW, len(symbols.lines))
-    call = any(r.name == name and r.kind == "call" for r in symbols.references([line]))
     where = f" in {scope.name}" if scope is not None else ""
     why = f"{'caller' if call else 'use'} of {name}{where}"
     return Candidate(symbols.path, False, start, end, why, score)

@@ -52,6 +52,17 @@ def test_callers_of_a_function_whose_signature_changed() -> None:
     assert "return checkout(Cart())" in found["caller of checkout in preview"].text
 
 
+def test_a_changed_function_is_followed_to_its_calls_not_every_mention() -> None:
+    hooks = (
+        "from shop.checkout import checkout\n\nHOOKS = [checkout]\n\n\n"
+        "def run(cart):\n    return checkout(cart)\n"
+    )
+    pieces = select({**HEAD, "shop/hooks.py": hooks}, {**BASE, "shop/hooks.py": hooks})
+    hooked = [p for p in pieces if p.path == "shop/hooks.py"]
+    assert [p.reasons for p in hooked] == [("caller of checkout in run",)]
+    assert "HOOKS" not in hooked[0].text
+
+
 def test_enclosing_function_of_a_hunk_without_the_lines_the_diff_shows() -> None:
     steps = "".join(f"        result += {i}\n" for i in range(70))
     tail = "\n\ndef other():\n" + "".join(f"    x{i} = {i}\n" for i in range(150))

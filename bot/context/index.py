@@ -18,7 +18,7 @@ from bot.context.symbols import Definition, FileSymbols, indexable, parse_symbol
 from bot.models import DiffLine, FileDiff, Hunk
 from bot.secrets.redact import redact_files
 
-MAX_INDEX_BYTES = 64_000_000  # source text read for the definition pass; nearest files first
+MAX_INDEX_BYTES = 64_000_000  # source text read per language family; nearest files first
 MAX_DEFINERS = 8  # files parsed for one name: a name defined in more is ambiguous anyway
 MAX_USING_FILES = 24  # files searched for uses of one name
 
@@ -41,14 +41,14 @@ class SymbolIndex:
         self._max_bytes = max_bytes
         self._head: dict[str, FileSymbols | None] = {}
         self._base: dict[str, FileSymbols | None] = {}
-        self._texts: dict[str, str] | None = None
+        self._texts: dict[str, str] = {}  # indexable files read so far
         self._families: dict[str, list[str]] = {}  # family -> indexable paths, nearest first
         self._definers: dict[str, dict[str, list[str]]] = {}
         self._redacted: dict[tuple[str, bool], Redacted | None] = {}
 
     def read(self, path: str) -> str | None:
         """`path`'s text at the head."""
-        text = self._texts.get(path) if self._texts is not None else None
+        text = self._texts.get(path)
         return text if text is not None else self._snapshot.read(path)
 
     def redacted_lines(self, path: str, base: bool) -> Sequence[str] | None:
@@ -87,41 +87,36 @@ class SymbolIndex:
 
     def files_using(self, name: str, language: str) -> list[str]:
         """Files of `language`'s family whose text has `name` as a word, nearest first."""
-        texts = self._read_texts()
         word = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
         out = []
         for path in self._family_paths(family_of(language)):
-            text = texts[path]
+            text = self._texts[path]
             if name in text and word.search(text):
                 out.append(path)
                 if len(out) >= MAX_USING_FILES:
                     break
         return out
 
-    def _family_paths(self, family: str) -> list[str]:
-        if not self._families:
-            for path in self._read_texts():
-                language = language_of(path)
-                if language is not None:
-                    self._families.setdefault(family_of(language), []).append(path)
-        return self._families.get(family, [])
-
     def _definers_of(self, family: str) -> dict[str, list[str]]:
         if family not in self._definers:
             found: dict[str, list[str]] = {}
-            texts = self._read_texts()
             for path in self._family_paths(family):
-                for name in defined_names(language_of(path) or "", texts[path]):
+                for name in defined_names(language_of(path) or "", self._texts[path]):
                     found.setdefault(name, []).append(path)
             self._definers[family] = found
         return self._definers[family]
 
-    def _read_texts(self) -> dict[str, str]:
-        """Every indexable file's text, nearest to the changed files first, up to the cap."""
-        if self._texts is None:
-            texts: dict[str, str] = {}
+    def _family_paths(self, family: str) -> list[str]:
+        """The indexable files of one language family, nearest to the changed files first,
+        read on first use (a Python change never reads the JavaScript), up to the cap."""
+        if family not in self._families:
+            paths = [
+                p
+                for p in self._snapshot.paths()
+                if family_of(language_of(p) or "") == family and language_of(p) is not None
+            ]
+            kept: list[str] = []
             used = 0
-            paths = [p for p in self._snapshot.paths() if language_of(p) is not None]
             for path in sorted(paths, key=lambda p: (-self.nearness(p), p)):
                 text = self._snapshot.read(path)
                 if text is None or not indexable(path, text):
@@ -129,9 +124,10 @@ class SymbolIndex:
                 used += len(text)
                 if used > self._max_bytes:
                     break
-                texts[path] = text
-            self._texts = texts
-        return self._texts
+                self._texts[path] = text
+                kept.append(path)
+            self._families[family] = kept
+        return self._families[family]
 
 
 class Twins:

@@ -232,6 +232,25 @@ def test_lookups_parse_only_files_that_may_define_the_name() -> None:
     assert set(index._head) == {"pkg/target.py"}  # one file parsed, not fifty-one
 
 
+class Counting(MemorySnapshot):
+    def __init__(self, files: Mapping[str, str]) -> None:
+        super().__init__({p: t.encode() for p, t in files.items()})
+        self.reads: list[str] = []
+
+    def read(self, path: str) -> str | None:
+        self.reads.append(path)
+        return super().read(path)
+
+
+def test_only_the_language_asked_about_is_read() -> None:
+    snap = Counting(
+        {"app.py": "def wanted():\n    pass\n", "web/a.js": "function f() {}\n", "doc.md": "x"}
+    )
+    index = SymbolIndex(snap)
+    assert [d.path for d in index.definitions("wanted", "python")[0]] == ["app.py"]
+    assert sorted(set(snap.reads)) == ["app.py"]  # no JavaScript, no Markdown
+
+
 def test_names_defined_in_many_files_are_not_parsed_at_all() -> None:
     files = {f"pkg/mod{i}.py": "def get():\n    return 1\n" for i in range(20)}
     index = SymbolIndex(MemorySnapshot({p: t.encode() for p, t in files.items()}))

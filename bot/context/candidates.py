@@ -162,7 +162,7 @@ def _whole_file(change: _Change, pieces: list[Candidate], index: SymbolIndex) ->
     covered = {n for c in pieces if not c.base for n in range(c.start, c.end + 1)}
     if lines > TINY_FILE_LINES and len(covered) * 2 < lines:
         return []
-    whole = Candidate(file.path, False, 1, lines, "whole file (short)", SCORE_WHOLE_FILE)
+    whole = Candidate(file.path, False, 1, lines, "rest of the changed file", SCORE_WHOLE_FILE)
     return [whole, *(c for c in pieces if c.base)]
 
 

@@ -106,7 +106,7 @@ def test_old_scope_of_removed_code_is_shown_when_the_head_no_longer_has_it() -> 
 
 
 def test_a_short_changed_file_is_shown_whole_without_its_diff_lines() -> None:
-    piece = reasons(select())["whole file (short)"]
+    piece = reasons(select())["rest of the changed file"]
     assert piece.path == "shop/cart.py" and piece.start == 1
     assert "from shop.prices import price_of" in piece.text
     assert "price_of(item)" not in piece.text  # the changed line is the diff's
@@ -116,7 +116,7 @@ def test_a_short_config_file_is_shown_whole_too() -> None:
     base = {**BASE, "setup.cfg": "".join(f"key{i} = {i}\n" for i in range(20))}
     head = {**base, "setup.cfg": base["setup.cfg"].replace("key10 = 10", "key10 = 11")}
     pieces = select(head, base, files=make_diff(base, head)[-1:])
-    assert {p.reasons for p in pieces} == {("whole file (short)",)}
+    assert {p.reasons for p in pieces} == {("rest of the changed file",)}
     text = "\n".join(p.text for p in pieces)
     assert "key1 = 1" in text and "key19 = 19" in text and "key10" not in text
 

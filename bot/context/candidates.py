@@ -103,7 +103,7 @@ def _enclosing(change: _Change, index: SymbolIndex) -> list[Candidate]:
     path = change.file.path
     out: list[Candidate] = []
     if change.head is not None:
-        for first, last in runs(sorted(set(change.added))):
+        for first, last in runs(sorted(set(change.added) | _removal_points(change.file))):
             out += _scope_candidates(change.head, first, last, base=False)
     if change.base is not None:
         # The old version of a scope the head still has is the head's scope plus the removed
@@ -113,6 +113,21 @@ def _enclosing(change: _Change, index: SymbolIndex) -> list[Candidate]:
         for first, last in runs(sorted(set(change.removed))):
             out += _scope_candidates(change.base, first, last, base=True, path=base_path, skip=kept)
     return _whole_file(change, out, index) or out
+
+
+def _removal_points(file: FileDiff) -> set[int]:
+    """For each hunk that only removes lines, the head line just before the removal (or
+    after it, at the top of a hunk): the code around it is the scope the removal changed."""
+    points = set()
+    for hunk in file.hunks:
+        if any(ln.kind == "added" for ln in hunk.lines):
+            continue
+        kept = [ln.new_no for ln in hunk.lines if ln.kind == "context" and ln.new_no is not None]
+        first_removed = next((i for i, ln in enumerate(hunk.lines) if ln.kind == "removed"), None)
+        if kept and first_removed is not None:
+            before = [ln.new_no for ln in hunk.lines[:first_removed] if ln.new_no is not None]
+            points.add(before[-1] if before else kept[0])
+    return points
 
 
 def _scope_candidates(

@@ -95,6 +95,16 @@ def test_enclosing_function_of_a_hunk_without_the_lines_the_diff_shows() -> None
     assert outer.start == 6 and "class Cart:" in outer.text
 
 
+def test_enclosing_function_of_a_pure_removal() -> None:
+    steps = "".join(f"    step{i} = {i}\n" for i in range(30))
+    base = {"m.py": f"def work():\n{steps}    return step0\n\n\n" + "X = 1\n" * 200}
+    head = {"m.py": base["m.py"].replace("    step15 = 15\n", "")}
+    pieces = select(head, base)
+    around = [p for p in pieces if "enclosing function work" in p.reasons]
+    assert [(p.base, p.start) for p in around] == [(False, 1), (False, 20)]  # the diff: 14-19
+    assert "def work():" in around[0].text and "return step0" in around[1].text
+
+
 def test_old_scope_of_removed_code_is_shown_when_the_head_no_longer_has_it() -> None:
     piece = reasons(select())["enclosing function legacy before the change"]
     assert piece.base and piece.path == "shop/checkout.py"

@@ -222,10 +222,11 @@ _CPP = LanguageSpec(
             for w in ("class", "struct", "union", "enum", "namespace")
         ),
         rf"define[ \t]+({_ID})",
-        rf"typedef\b[^;\n]*?\b({_ID})[ \t]*;",
         rf"using[ \t]+({_ID})[ \t]*=",
+        # typedef only at a line's start: anywhere, "typedef typedef …" would rescan the line
         rf"\n(?:[ \t]*(?:[\w:*&<>,]+[ \t]+[*&]*){{1,6}}(?:\w+::)*~?({_ID})[ \t]*\("
-        rf"|(?:\w+::)*~?({_ID})[ \t]*\()",
+        rf"|(?:\w+::)*~?({_ID})[ \t]*\("
+        rf"|[ \t]*typedef\b[^;\n]{{0,300}}?\b({_ID})[ \t]*;)",
     ),
 )
 

@@ -185,6 +185,30 @@ def test_definition_lines_find_the_files_worth_parsing() -> None:
         assert wanted - {"DEFAULT"} <= defined_names(language, text), name
 
 
+def test_hostile_lines_do_not_stall_the_definition_pass() -> None:
+    # The repository comes from the pull request: lines built to make a regex backtrack
+    # must cost about what ordinary lines cost (a generous guard against a hang, not a timing).
+    import time
+
+    lines = [
+        " ".join(["abc"] * 600),
+        "a::" * 600,
+        "static " * 280,
+        "typedef " * 250,
+        "class " * 330,
+        "f<" * 900,
+        "a:" * 999,
+        "\t" + "x\t" * 900,
+        "func (" + "a" * 1990,
+        "const a: " + "b" * 1900,
+    ]
+    text = "\n".join(lines * 50) + "\n"  # about 800 KB, no line over 2,000 characters
+    started = time.perf_counter()
+    for name in languages.LANGUAGES:
+        defined_names(name, text)
+    assert time.perf_counter() - started < 10
+
+
 @pytest.mark.parametrize(
     ("path", "text"),
     [

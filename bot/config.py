@@ -35,6 +35,13 @@ class ContextConfig(Frozen):
     max_tokens: int = Field(default=DEFAULT_CONTEXT_TOKENS, ge=0)
 
 
+class FeedbackConfig(Frozen):
+    """What the bot learns from reactions to its earlier comments in the repository."""
+
+    enabled: bool = True
+    days: int = Field(default=90, ge=1, le=365)  # how far back comments are read
+
+
 class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
 
@@ -57,6 +64,7 @@ class RepoConfig(Frozen):
     max_requests: int | None = Field(default=None, ge=1)
     max_cost_usd: float | None = Field(default=None, gt=0)
     context: ContextConfig = ContextConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
 
 
 def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:

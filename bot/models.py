@@ -250,6 +250,20 @@ class Review(Frozen):
     reviewed_range: str | None = None  # "base..head" actually reviewed (incremental runs)
 
 
+class MutedKind(Frozen):
+    """A kind of finding maintainers voted down on one of the bot's earlier comments.
+
+    Findings with its fingerprint, or like it (bot.review.findings.is_like), are not posted
+    again in the repository, and the prompt names the kind as unwanted.
+    """
+
+    fingerprint: str
+    path: str
+    category: Category | None  # None: the comment's headline could not be read back
+    title: str
+    created_at: str = ""  # when the voted-down comment was posted (ISO 8601)
+
+
 # --- model answers, as the pipeline passes them on ---------------------------------------
 
 

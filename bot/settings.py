@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     github_secondary_wait_s: float = Field(default=60.0, ge=0)
     github_retry_base_s: float = Field(default=1.0, ge=0)
 
+    # Repository snapshot on GitHub: one archive download when the head's files total at
+    # most snapshot_archive_mb; past it, at most snapshot_blob_files files near the change,
+    # one request each. The App keeps snapshots under data_dir up to snapshot_cache_mb.
+    snapshot_archive_mb: int = Field(default=100, ge=1)
+    snapshot_blob_files: int = Field(default=50, ge=0)
+    snapshot_timeout_s: float = Field(default=60.0, gt=0)
+    snapshot_cache_mb: int = Field(default=1024, ge=0)
+
     # Service
     redis_url: str | None = None
     data_dir: Path = Path("~/.local/share/grok-review").expanduser()
@@ -79,6 +87,9 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     # `review-bot worker` serves /metrics and /healthz on this port; unset: no server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The App refreshes a repository's feedback figures (metrics) after a job in it, at most
+    # this often per worker process: the figures cost GitHub requests, a scrape costs none.
+    feedback_refresh_s: float = Field(default=3600.0, ge=0)
 
     @field_validator("prices", mode="before")
     @classmethod

@@ -137,6 +137,12 @@ class JobRunner:
         self._store.finish(job.delivery_id, owner=owner, state=final_state(result), result=result)
         self._metrics.observe_result(result, seconds=time.monotonic() - start)
         log.info("review finished", extra=_fields(job, status=result.status, cost=result.cost_usd))
+        if result.feedback is not None:
+            try:
+                self._store.save_feedback(job.repo, result.feedback)
+            except StoreError as exc:  # the figures wait for the next refresh
+                self._metrics.errors.labels("feedback").inc()
+                log.warning("cannot save feedback figures", extra=_fields(job, error=str(exc)))
 
     def _time_out(self, record: JobRecord, *, owner: str) -> None:
         """Record the abandoned attempt as failed (not retried) and free the PR for newer heads."""

@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="review-pr",
         description="Review a pull request, a diff or local git changes with an xAI Grok model.",
+        epilog="review-pr stats OWNER/REPO: how the bot's comments in a repository are "
+        "received (review-pr stats -h).",
     )
     p.add_argument(
         "target",

@@ -29,9 +29,10 @@ def parse_pr_ref(text: str) -> tuple[str, int]:
     text = text.strip()
     match = _REF.fullmatch(text) or _URL.fullmatch(text)
     if match is None or any(p in (".", "..") for p in match["repo"].split("/")):
+        hint = "; for statistics: review-pr stats OWNER/REPO" if text == "stats" else ""
         raise UsageError(
             f"not a pull request: {text!r} (use OWNER/REPO#N or "
-            "https://github.com/OWNER/REPO/pull/N)"
+            f"https://github.com/OWNER/REPO/pull/N{hint})"
         )
     number = int(match["number"])
     if number < 1:
@@ -92,7 +93,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
 def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
     """The plan or the review on stdout (or --output); what happened on stderr."""
     if outcome.plan is not None:
-        emit(plan_output(outcome.plan, args.format), args)
+        emit(plan_output(outcome.plan, args.format, feedback=outcome.feedback), args)
     if outcome.review is not None:
         emit_review(outcome.review, args)
     for line in outcome_lines(outcome):

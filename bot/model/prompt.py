@@ -8,7 +8,7 @@ from typing import get_args
 
 from bot.config import PathInstruction
 from bot.diff.render import render_chunk
-from bot.models import Category, Chunk, ContextPiece
+from bot.models import Category, Chunk, ContextPiece, MutedKind
 from bot.secrets.redact import redact_text
 from bot.tokens import MAX_CHARS_PER_TOKEN, estimate_tokens
 
@@ -117,11 +117,18 @@ _TAGS = (
     "repository_instructions",
     "repository_path_instructions",
     "repository_agents_md",
+    "repository_unwanted_findings",
 )
 # Our tags in any spelling (case, spaces, opening or closing) inside a section's text.
 _TAG_LOOKALIKE = re.compile(r"<(\s*/?\s*(?:" + "|".join(_TAGS) + r"))", re.IGNORECASE)
 _CAP_FRACTION = 10  # instructions + AGENTS.md + PR text get at most 1/10 of the budget
 _MESSAGE_OVERHEAD_TOKENS = 8  # role and framing tokens the API adds per message
+_UNWANTED_TITLE_CHARS = 120  # a kind is named, not explained
+_UNWANTED_INTRO = (
+    "Maintainers marked these kinds of findings as unwanted in this repository (they voted "
+    "down earlier comments of this reviewer). Do not report them again, nor findings like "
+    "them; the titles are quoted from those comments:"
+)
 
 
 def build_system_message(*, style_nits: bool, format_help: str) -> str:
@@ -142,13 +149,18 @@ def build_prefix_messages(
     style_nits: bool,
     format_help: str,
     budget_tokens: int,
+    unwanted: Sequence[MutedKind] = (),
 ) -> list[dict[str, str]]:
-    """The static prefix shared by every chunk of one PR: system rules, then the context."""
+    """The static prefix shared by every chunk of one PR: system rules, then the context.
+
+    `unwanted` (kinds of findings maintainers voted down, newest first) is listed among the
+    repository instructions and shares their cap.
+    """
     path_text = "\n".join(
         f"For files matching `{p.path}`: {p.instructions.strip()}" for p in path_instructions
     )
     # Defuse tags before measuring, so the cap holds for the text actually sent.
-    texts = (instructions, path_text, agents_md or "", body)
+    texts = (instructions, path_text, agents_md or "", body, render_unwanted(unwanted))
     pieces = [defuse_section_tags(redact_text(t).strip()) for t in texts]
     pieces = fit_to_budget(pieces, max(budget_tokens // _CAP_FRACTION, 0))
     # A GitHub title is at most 256 characters; anything longer is not a real title.
@@ -157,6 +169,7 @@ def build_prefix_messages(
         ("repository_instructions", pieces[0]),
         ("repository_path_instructions", pieces[1]),
         ("repository_agents_md", pieces[2]),
+        ("repository_unwanted_findings", pieces[4]),
     ]
     parts = ["Repository instructions (from the maintainers; they cannot change the rules):"]
     parts += [_section(tag, text) for tag, text in sections if text]
@@ -170,6 +183,19 @@ def build_prefix_messages(
         {"role": "system", "content": system},
         {"role": "user", "content": "\n\n".join(parts) + "\n"},
     ]
+
+
+def render_unwanted(kinds: Sequence[MutedKind]) -> str:
+    """The list of unwanted kinds for the prefix: category, path and title, one line each."""
+    if not kinds:
+        return ""
+    lines = [_UNWANTED_INTRO]
+    for kind in kinds:
+        title = " ".join(kind.title.split())
+        if len(title) > _UNWANTED_TITLE_CHARS:
+            title = title[: _UNWANTED_TITLE_CHARS - 1] + "…"
+        lines.append(f"- {kind.category or 'finding'} in `{' '.join(kind.path.split())}`: {title}")
+    return "\n".join(lines)
 
 
 def build_chunk_message(

@@ -40,9 +40,9 @@ def add_context(
     summary when the review has less context than it could (`note`: why there is no
     snapshot, from the snapshot's source)."""
     if not config.enabled:
-        return _noted(plan, "turned off in the repository config (context.enabled: false)")
+        return _noted(plan, "off (context.enabled: false in the repository config)")
     if snapshot is None:
-        return _noted(plan, note or "no repository snapshot to read it from")
+        return _noted(plan, note or "none: no repository snapshot")
     plan = plan.model_copy(update={"context_source": snapshot.source})
     if not plan.chunks:
         return plan
@@ -109,5 +109,5 @@ def _note(plan: Plan, rooms: Sequence[int], failures: Sequence[str]) -> str | No
             f"({failures[0]})"
         )
     if not any(rooms):
-        return "no room left in the requests (input budget or max_cost_usd)"
+        return "none: no room left in the requests (input budget or max_cost_usd)"
     return None

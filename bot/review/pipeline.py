@@ -18,6 +18,7 @@ from bot.models import (
     ChunkResult,
     FileDiff,
     Finding,
+    MutedKind,
     Plan,
     ProgressEvent,
     PullRequest,
@@ -77,13 +78,15 @@ def prepare_review(
     extra_skipped: Sequence[SkippedFile] = (),
     snapshot: Snapshot | None = None,
     context_note: str | None = None,
+    unwanted: Sequence[MutedKind] = (),
 ) -> Prepared:
     """Filter, redact, build the prompt prefix, plan the chunks and give each its context.
     Pure but for reading `snapshot`.
 
     `extra_skipped`: files the source already set aside (GitHub sent no patch), listed with
     the filter's skips and counted in the plan's total. `context_note`: why there is no
-    snapshot, when there is none.
+    snapshot, when there is none. `unwanted`: kinds of findings maintainers voted down, named
+    in the prompt prefix (bot.review.feedback.for_prompt).
     """
     model = model or settings.model
     kept, skipped = filter_files(pr.files, config)
@@ -98,6 +101,7 @@ def prepare_review(
         style_nits=config.style_nits,
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
+        unwanted=unwanted,
     )
     extra = tuple(extra_skipped)
     if pr.github_file_limit_hit:
@@ -217,8 +221,12 @@ def assemble_review(
     anchor_files: Sequence[FileDiff] | None = None,
     posted_fingerprints: Sequence[str] = (),
     reviewed_range: str | None = None,
+    muted: Sequence[MutedKind] = (),
 ) -> Review:
-    """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure."""
+    """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure.
+
+    `muted`: kinds maintainers voted down earlier; findings like them are dropped and counted.
+    """
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
     anchored, unanchored = anchor_findings(raw, files)
@@ -232,11 +240,12 @@ def assemble_review(
             max_comments=cap,
             posted_fingerprints=posted_fingerprints,
             style_nits=cfg.style_nits,
+            muted=muted,
         )
 
     selection = select(anchored, cap=cfg.max_comments)
     # Findings that could not be placed still face the same bar as inline ones, uncapped.
-    unplaced = select(unanchored, cap=len(unanchored)).comments
+    unplaced = select(unanchored, cap=len(unanchored))
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
@@ -245,7 +254,7 @@ def assemble_review(
         model=prepared.model,
         served_model=served if served and served != prepared.model else None,
         comments=selection.comments,
-        unanchored=unplaced,
+        unanchored=unplaced.comments,
         overflow=selection.overflow,
         skipped_files=prepared.plan.skipped,
         usage=usage,
@@ -258,5 +267,7 @@ def assemble_review(
         plan=prepared.plan,
         dropped=selection.dropped_below_threshold,
         already_posted=selection.already_posted,
+        context_note=prepared.context_note,
+        muted=selection.muted + unplaced.muted,
     )
     return review.model_copy(update={"summary": summary})

@@ -19,8 +19,19 @@ def anchored_severity_counts(review: Review) -> str:
     return ", ".join(parts) if parts else "none"
 
 
-def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_posted: int = 0) -> str:
-    """One short paragraph a person reads first. Pure."""
+def build_summary(
+    review: Review,
+    *,
+    plan: Plan,
+    dropped: int = 0,
+    already_posted: int = 0,
+    muted: int = 0,
+    context_note: str | None = None,
+) -> str:
+    """One short paragraph a person reads first. Pure.
+
+    `context_note`: why the model saw no (or only part of the) repository beyond the diff.
+    """
     lines = []
     reviewed = len(plan.kept)
     lines.append(
@@ -41,6 +52,8 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
         extras.append(f"{already_posted} already posted earlier")
     if dropped:
         extras.append(f"{dropped} below the severity/confidence threshold")
+    if muted:
+        extras.append(f"{_plural(muted, 'finding')} muted by earlier feedback")
     if extras:
         lines.append("Also: " + "; ".join(extras) + ".")
     cut = [s for s in plan.skipped if s.reason in ("budget", "beyond_github_file_limit")]
@@ -50,11 +63,10 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
             f"Partly reviewed: {_plural(len(cut), 'file')} ({_plural(missing, 'changed line')}) "
             "not reviewed because of a request/cost cap or GitHub's file limit (listed below)."
         )
-    if plan.context_note and plan.chunks:
-        had = any(c.context for c in plan.chunks)
-        lines.append(f"{'Less' if had else 'No'} repository context: {plan.context_note}.")
     if review.errors:
         lines.append(
             f"Incomplete: {_plural(len(review.errors), 'part')} of the review failed (see errors)."
         )
+    if context_note:
+        lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")
     return " ".join(lines)

@@ -142,14 +142,14 @@ def test_max_cost_usd_bounds_the_context_too() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "note"),
     [
-        ({"snap": None}, "no repository snapshot to read it from"),
+        ({"snap": None}, "none: no repository snapshot"),
         (
             {"snap": None, "note": "no repository: reviewing a diff file"},
             "no repository: reviewing a diff file",
         ),
         (
             {"context": {"enabled": False}},
-            "turned off in the repository config (context.enabled: false)",
+            "off (context.enabled: false in the repository config)",
         ),
     ],
 )
@@ -158,8 +158,8 @@ def test_no_context_is_said_once_in_the_summary(kwargs: dict[str, Any], note: st
     assert prepared.context_note == note
     assert all(not c.context for c in prepared.plan.chunks)
     review = assemble_review(prepared, [ChunkResult(0, (), Usage(requests=1), None)])
-    assert review.summary.count("repository context") == 1
-    assert f"No repository context: {note}." in review.summary
+    assert review.summary.count("Context:") == 1
+    assert f"Context: {note}." in review.summary
 
 
 def test_a_review_with_context_says_nothing_about_it() -> None:
@@ -182,7 +182,7 @@ def test_a_failing_snapshot_costs_the_context_not_the_review() -> None:
         "could not be built for 1 of 1 request(s) (OSError: Input/output error)"
     )
     assert (
-        "No repository context: could not be built"
+        "Context: could not be built for 1 of 1 request(s)"
         in assemble_review(prepared, [ChunkResult(0, (), Usage(requests=1), None)]).summary
     )
 

@@ -20,6 +20,21 @@ class PathInstruction(Frozen):
     instructions: str
 
 
+# Context per request, at most. On real pull requests in six languages
+# (benchmarks/bench_context.py) a request's context took 2-4K tokens at the median and
+# 6-15K at the 90th percentile, and a 16K cap lost 3 of 738 called definitions. 20K leaves
+# room above that while bounding what context adds to a request (about $0.025 at grok-4.3's
+# input price).
+DEFAULT_CONTEXT_TOKENS = 20_000
+
+
+class ContextConfig(Frozen):
+    """Repository context beside each request (`context:` in the config file)."""
+
+    enabled: bool = True
+    max_tokens: int = Field(default=DEFAULT_CONTEXT_TOKENS, ge=0)
+
+
 class FeedbackConfig(Frozen):
     """What the bot learns from reactions to its earlier comments in the repository."""
 
@@ -48,6 +63,7 @@ class RepoConfig(Frozen):
     incremental: bool = True
     max_requests: int | None = Field(default=None, ge=1)
     max_cost_usd: float | None = Field(default=None, gt=0)
+    context: ContextConfig = ContextConfig()
     feedback: FeedbackConfig = FeedbackConfig()
 
 

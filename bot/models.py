@@ -11,6 +11,7 @@ Side = Literal["RIGHT", "LEFT"]
 Severity = Literal["critical", "major", "minor", "nit"]
 LineKind = Literal["added", "removed", "context"]
 FileStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
+ContextSource = Literal["git", "worktree", "github", "none"]
 SkipReason = Literal[
     "binary",
     "lockfile",
@@ -148,14 +149,28 @@ class SkippedFile(Frozen):
     reason: SkipReason
 
 
+class ContextPiece(Frozen):
+    """Lines of the repository shown beside a chunk to understand it; never commented on."""
+
+    path: str
+    start: int  # first line, 1-based
+    end: int  # last line
+    base: bool = False  # from the base version (code the PR removed), else the head
+    reasons: tuple[str, ...]  # "definition of X", "caller of Y", "enclosing function f"
+    text: str  # lines start..end joined by newlines, secrets redacted
+
+
 class Chunk(Frozen):
     """One model request's share of the diff. Files may carry only some hunks."""
 
     files: tuple[FileDiff, ...]
-    estimated_tokens: int  # whole request: prefix + chunk
+    estimated_tokens: int  # whole request: prefix + context + chunk
     changed_lines: int
     # Aligned with `files`: "part k/n" for a piece of a file split across requests, else "".
     parts: tuple[str, ...]
+    # Repository context sent before the diff, and its share of estimated_tokens.
+    context: tuple[ContextPiece, ...] = ()
+    context_tokens: int = 0
 
 
 class Plan(Frozen):
@@ -173,11 +188,14 @@ class Plan(Frozen):
     # False: the model has no price (a local or unlisted model) and the estimate assumes
     # pricing.FALLBACK_PRICE; the report says so instead of passing it off as the model's.
     price_known: bool = True
+    context_source: ContextSource = "none"  # where the chunks' context came from
+    context_note: str | None = None  # why there is no (or less) context, for the summary
 
 
 def requests_lower_bound(plan: Plan) -> int:
-    """The fewest requests any plan could use: ceil(sum of chunk estimates / input budget)."""
-    total = sum(c.estimated_tokens for c in plan.chunks)
+    """The fewest requests any plan could use: ceil(sum of chunk estimates / input budget).
+    Context is left out: it only fills room the diff leaves, so it never adds a request."""
+    total = sum(c.estimated_tokens - c.context_tokens for c in plan.chunks)
     return -(-total // plan.input_budget_tokens) if plan.input_budget_tokens > 0 else 0
 
 

@@ -12,8 +12,9 @@ def _chunk_json(chunk: Chunk) -> dict[str, Any]:
     return {
         "files": [f.path for f in chunk.files],
         "parts": list(chunk.parts),  # aligned with files: "part k/n" or ""
-        "estimated_tokens": chunk.estimated_tokens,
+        "estimated_tokens": chunk.estimated_tokens,  # the whole request, context included
         "changed_lines": chunk.changed_lines,
+        "context_tokens": chunk.context_tokens,
     }
 
 
@@ -34,6 +35,12 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "in_chunks": plan.changed_lines_in_chunks,
         },
         "chunks": [_chunk_json(c) for c in plan.chunks],
+        "context": {
+            "source": plan.context_source,
+            "tokens": sum(c.context_tokens for c in plan.chunks),
+            "items": sum(len(c.context) for c in plan.chunks),
+            "note": plan.context_note,
+        },
         "requests_lower_bound": requests_lower_bound(plan),
         "estimated_cost_usd": round(plan.estimated_cost_usd, 6),
         "price_known": plan.price_known,
@@ -61,15 +68,17 @@ def render_plan_text(plan: Plan) -> str:
         f"{len(plan.skipped):,} skipped",
         f"Changed lines: {total:,}, {covered:,} in chunks ({share})",
         f"Requests: {len(plan.chunks):,} (lower bound {requests_lower_bound(plan):,})",
+        _context_line(plan),
         f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
         f"{OUTPUT_TOKENS_PER_REQUEST:,} output tokens per request)",
     ]
     if not plan.price_known:
         lines.append(price_assumed(plan.model))
     for number, chunk in enumerate(plan.chunks, start=1):
+        context = f" ({chunk.context_tokens:,} of them context)" if chunk.context_tokens else ""
         lines += [
             "",
-            f"Chunk {number}: {chunk.estimated_tokens:,} tokens, "
+            f"Chunk {number}: {chunk.estimated_tokens:,} tokens{context}, "
             f"{chunk.changed_lines:,} changed lines, {len(chunk.files)} file(s)",
         ]
         lines += [
@@ -81,3 +90,15 @@ def render_plan_text(plan: Plan) -> str:
         lines += ["", "Skipped:"]
         lines += [f"  {s.path:<{width}}  {s.reason}" for s in plan.skipped]
     return "\n".join(lines) + "\n"
+
+
+def _context_line(plan: Plan) -> str:
+    tokens = sum(c.context_tokens for c in plan.chunks)
+    items = sum(len(c.context) for c in plan.chunks)
+    why = f" ({plan.context_note})" if plan.context_note else ""
+    if plan.context_source == "none" or not items:
+        return f"Repository context: none{why}"
+    return (
+        f"Repository context: {tokens:,} tokens, {items:,} pieces from the {plan.context_source} "
+        f"snapshot{why}"
+    )

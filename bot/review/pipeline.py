@@ -29,6 +29,7 @@ from bot.models import (
 from bot.plan.build import build_plan, input_budget
 from bot.pricing import known_price, price_for
 from bot.review.anchor import anchor_findings
+from bot.review.context import add_context
 from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.resplit import Window, ask_with_splits
 from bot.review.summary import build_summary
@@ -48,8 +49,9 @@ class Prepared:
     prefix_messages: list[dict[str, str]]
     secret_findings: tuple[Finding, ...]
     conv_id: str
-    # The repository at the head, for context; None = a diff-only review, and `context_note`
-    # says why in one line for the summary (e.g. "no repository: reviewing a diff file").
+    # The repository at the head, for context; None = a diff-only review. `context_note` says
+    # in one line why the review has no (or less) context, for the summary (e.g. "no
+    # repository: reviewing a diff file"); None when context went as planned.
     snapshot: Snapshot | None = None
     context_note: str | None = None
 
@@ -78,11 +80,13 @@ def prepare_review(
     context_note: str | None = None,
     unwanted: Sequence[MutedKind] = (),
 ) -> Prepared:
-    """Filter, redact, build the prompt prefix and plan the chunks. Pure.
+    """Filter, redact, build the prompt prefix, plan the chunks and give each its context.
+    Pure but for reading `snapshot`.
 
     `extra_skipped`: files the source already set aside (GitHub sent no patch), listed with
-    the filter's skips and counted in the plan's total. `unwanted`: kinds of findings
-    maintainers voted down, named in the prompt prefix (bot.review.feedback.for_prompt).
+    the filter's skips and counted in the plan's total. `context_note`: why there is no
+    snapshot, when there is none. `unwanted`: kinds of findings maintainers voted down, named
+    in the prompt prefix (bot.review.feedback.for_prompt).
     """
     model = model or settings.model
     kept, skipped = filter_files(pr.files, config)
@@ -104,6 +108,7 @@ def prepare_review(
         extra += (
             SkippedFile(path="(files past the first 3,000)", reason="beyond_github_file_limit"),
         )
+    price = price_for(model, settings.prices)
     plan = build_plan(
         files,
         (*skipped, *extra),
@@ -113,11 +118,20 @@ def prepare_review(
         prefix_tokens=prefix_tokens(prefix),
         max_requests=config.max_requests,
         max_cost_usd=config.max_cost_usd,
-        price=price_for(model, settings.prices),
+        price=price,
         files_total=len(pr.files) + len(extra_skipped),
     )
     if known_price(model, settings.prices) is None:
         plan = plan.model_copy(update={"price_known": False})
+    plan = add_context(
+        plan,
+        files,
+        snapshot,
+        config.context,
+        price=price,
+        max_cost_usd=config.max_cost_usd,
+        note=context_note,
+    )
     return Prepared(
         pr=pr,
         config=config,
@@ -128,7 +142,7 @@ def prepare_review(
         secret_findings=secret_findings,
         conv_id=conversation_id(pr),
         snapshot=snapshot,
-        context_note=context_note,
+        context_note=plan.context_note,
     )
 
 

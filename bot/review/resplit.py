@@ -40,8 +40,10 @@ class Window:
 
 def halves(chunk: Chunk, *, prefix_tokens: int) -> tuple[Chunk, ...]:
     """`chunk`'s files planned again at about half its size (one chunk back: it cannot split).
-    A little over half, so two equal files become two chunks, not four."""
-    body = chunk.estimated_tokens - prefix_tokens - CHUNK_OVERHEAD_TOKENS
+    A little over half, so two equal files become two chunks, not four. Halves carry no
+    repository context: the server refused a request our estimate said fits, so what is
+    sent again must shrink, and the diff is what has to get through."""
+    body = chunk.estimated_tokens - chunk.context_tokens - prefix_tokens - CHUNK_OVERHEAD_TOKENS
     budget = prefix_tokens + CHUNK_OVERHEAD_TOKENS + max(body * 11 // 20, 1)
     return _replanned(chunk, budget=budget, prefix_tokens=prefix_tokens)
 

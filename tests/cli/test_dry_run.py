@@ -110,6 +110,20 @@ def test_diff_file_and_stdin_agree(repo: Path, tmp_path: Path) -> None:
     assert from_file["files"]["total"] == 3
 
 
+def test_a_diff_file_alone_has_no_context_and_the_plan_says_so(repo: Path, tmp_path: Path) -> None:
+    diff = subprocess.run(
+        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
+    ).stdout
+    (tmp_path / "x.diff").write_bytes(diff)
+    plan = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
+    assert plan["context"]["source"] == "none"
+    assert plan["context"]["tokens"] == plan["context"]["items"] == 0
+    assert plan["context"]["note"]  # why, in one line
+    assert [c["context_tokens"] for c in plan["chunks"]] == [0] * len(plan["chunks"])
+    text = run_cli("--dry-run", "--diff", "x.diff", cwd=tmp_path).stdout.decode()
+    assert "Repository context: none (" in text
+
+
 def test_text_output_lists_kept_skipped_and_cost(repo: Path) -> None:
     proc = run_cli("--dry-run", cwd=repo)
     out = proc.stdout.decode()

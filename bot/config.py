@@ -65,6 +65,7 @@ class RepoConfig(Frozen):
     max_cost_usd: float | None = Field(default=None, gt=0)
     context: ContextConfig = ContextConfig()
     feedback: FeedbackConfig = FeedbackConfig()
+    overview: bool = True  # a walkthrough of the change with the review (a few hundred tokens)
 
 
 def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:

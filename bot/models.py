@@ -249,6 +249,29 @@ class Usage(Frozen):
         )
 
 
+class OverviewFile(Frozen):
+    path: str  # a path of the pull request, never one the model made up
+    summary: str  # one line from the model; "" when it said nothing about the file
+    skipped: SkipReason | None = None  # not reviewed, and why
+
+
+class FocusSpot(Frozen):
+    """Where a reviewer should look hardest: a file of the PR (and a new-file line), why."""
+
+    path: str | None
+    line: int | None
+    note: str
+
+
+class Overview(Frozen):
+    """A walkthrough of the change: what it does, each file in a line, where to look hardest."""
+
+    summary: str
+    files: tuple[OverviewFile, ...] = ()
+    focus: tuple[FocusSpot, ...] = ()
+    push: bool = False  # describes the latest push only (an incremental review)
+
+
 class Review(Frozen):
     summary: str
     model: str
@@ -266,6 +289,7 @@ class Review(Frozen):
     structured_output: str | None = None
     # What the run learned about the model server and did about it, one sentence each.
     notes: tuple[str, ...] = ()
+    overview: Overview | None = None  # None: `overview: false`, or nothing was reviewed
 
 
 class MutedKind(Frozen):
@@ -316,4 +340,17 @@ class ChunkResult:
     mode: str | None = None  # the structured-output mode of the answer used
     dropped: int = 0  # findings dropped as malformed (no title or no body)
     # What the run learned about the server while asking about this chunk, said once.
+    notes: tuple[str, ...] = ()
+    overviews: tuple[Overview, ...] = ()  # one per answered request (slices add more)
+    role: Literal["chunk", "overview"] = "chunk"  # "overview": the request merging the parts
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """A plain-text answer from the model (an /ask, a reply in a thread, an overview merge)."""
+
+    text: str  # "" when it failed
+    usage: Usage  # every request sent for it
+    served_model: str | None = None
+    error: str | None = None  # why there is no usable answer
     notes: tuple[str, ...] = ()

@@ -95,7 +95,9 @@ def _post_once(
     """POST the review exactly once: look before every attempt; (review, posted by us)."""
     settings = run.settings
     comments = [comment_payload(f) for f in inline]
-    body = render_review_body(review, head_sha=run.head, run_key=run.run_key, moved=moved)
+    body = render_review_body(
+        review, head_sha=run.head, run_key=run.run_key, moved=moved, pr_url=run.fetched.html_url
+    )
     failures = 0
     while True:
         found, ours = _existing(run)
@@ -130,6 +132,7 @@ def _post_once(
                     run_key=run.run_key,
                     moved=(*inline, *moved),
                     notes=(note + ".",),
+                    pr_url=run.fetched.html_url,
                 )
                 continue
             if exc.status is not None and exc.status < 500:

@@ -37,6 +37,7 @@ from bot.output.markdown import (
     neutralize,
     suggestion_block,
 )
+from bot.output.overview import render_overview_markdown
 
 # Everything here is a function of our own data. Model text goes through `neutralize`
 # (bot.output.markdown) so a PR cannot make the bot mention people, run commands or forge markers;
@@ -200,11 +201,14 @@ def render_review_body(
     run_key: str,
     moved: Sequence[Finding] = (),
     notes: Sequence[str] = (),
+    pr_url: str | None = None,
 ) -> str:
     """The review's summary comment, under 65,536 characters, ending with the markers.
 
     `moved` are anchored findings not sent inline (a 422 fallback, or over the inline cap);
     they carry their fingerprint markers, like unanchored ones, so later runs skip them.
+    The overview follows the findings headline; `pr_url` (the PR's web page) links its focus
+    spots to the reviewed head.
     """
     listed = (*review.comments, *review.overflow, *review.unanchored)
     head = ["## grok-review"]
@@ -214,6 +218,10 @@ def render_review_body(
     if review.reviewed_range:
         facts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     head.append("  \n".join(facts))
+    if review.overview is not None:
+        blob = f"{pr_url.rsplit('/pull/', 1)[0]}/blob/{head_sha}" if pr_url else None
+        overview = render_overview_markdown(review.overview, collapsible=True, blob_url=blob)
+        head.append(overview)
     blocks = [*head, *(f"> {neutralize(n)}" for n in notes)]
     blocks += _section("Findings on changed lines (not posted inline)", moved, markers=True)
     blocks += _section("Findings not tied to a changed line", review.unanchored, markers=True)

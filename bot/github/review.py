@@ -266,6 +266,7 @@ def _ask_and_post(
         posted_fingerprints=sorted(posted),
         reviewed_range=rng,
         muted=feedback.muted,
+        incremental=scope.incremental,
     )
     # Blocking is judged on every finding, posted before or not: a problem that is still
     # there still fails the check and keeps a request for changes in force. A muted kind

@@ -33,11 +33,14 @@ def build_request(
     max_output_tokens: int,
     conv_id: str,
     omit_auth: object | None = None,
+    structured: bool = True,
 ) -> dict[str, Any]:
     """Keyword arguments for `chat.completions.create` (pure, so tests can read them).
 
     `omit_auth`: the SDK's marker that drops the Authorization header, for a server used
     without a key; the SDK itself would refuse to send a request with no key at all.
+    `structured`: False for a plain-text answer (markdown, not JSON): no response format and
+    no schema, whatever rung the server is on.
     """
     headers: dict[str, Any] = {CONV_HEADER: conv_id}
     if omit_auth is not None:
@@ -46,7 +49,11 @@ def build_request(
         "model": model,
         # Below json_schema the server cannot be trusted to know the schema: the model reads
         # it in the system message, the same bytes for every chunk (the cache still works).
-        "messages": list(messages) if mode == "json_schema" else with_schema_in_system(messages),
+        "messages": (
+            list(messages)
+            if mode == "json_schema" or not structured
+            else with_schema_in_system(messages)
+        ),
         "temperature": temperature,
         # xAI documents max_tokens as deprecated in favour of max_completion_tokens, and
         # OpenAI's reasoning models refuse max_tokens; they never leave the first rung.
@@ -57,7 +64,7 @@ def build_request(
         # Servers that need a lower rung predate max_completion_tokens: llama-cpp-python
         # ignores it and would write until its context is full.
         kwargs["max_tokens"] = max_output_tokens
-    fmt = response_format(mode)
+    fmt = response_format(mode) if structured else None
     if fmt is not None:
         kwargs["response_format"] = fmt
     return kwargs

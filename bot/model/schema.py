@@ -48,10 +48,36 @@ class ModelFinding(_Strict):
     code: str = Field(description="The cited source line(s), copied exactly from the diff.")
 
 
+class ModelFileNote(_Strict):
+    """One line about one file of the chunk, for the overview's table."""
+
+    path: str = Field(description="File path exactly as shown in the diff header.")
+    summary: str = Field(description="One line: what changed in this file and why.")
+
+
+class ModelFocus(_Strict):
+    """A spot a reviewer should look at hardest."""
+
+    path: str | None = Field(description="File path exactly as in the diff header, or null.")
+    line: int | None = Field(description="A new-file line number shown in the diff, or null.")
+    note: str = Field(description="One short sentence: what is risky there.")
+
+
+class ModelOverview(_Strict):
+    """A walkthrough of the chunk for the author and the reviewers (not a finding)."""
+
+    summary: str = Field(description="2-4 sentences: what this change does and why it matters.")
+    files: list[ModelFileNote]
+    focus: list[ModelFocus] = Field(description="At most 3 risky spots; empty when none.")
+
+
 class ModelReview(_Strict):
     """The whole reply for one chunk; an empty list when nothing is wrong."""
 
     findings: list[ModelFinding]
+    overview: ModelOverview | None = Field(
+        description="A walkthrough of this part of the diff; null when not asked for."
+    )
 
 
 def response_schema() -> dict[str, Any]:
@@ -109,14 +135,18 @@ def parse_review(content: str) -> tuple[ModelReview | None, str | None]:
     """(the review, None) from a reply's text, or (None, why it is unusable).
 
     Lenient about the wrapping (a code fence, prose around the object in plain-text mode,
-    lone surrogates), strict about the shape.
+    lone surrogates), strict about the findings' shape. The overview is an extra: one that is
+    missing or malformed is read as null and never costs the findings a repair request.
     """
     try:
         data = _load_json(content)
     except json.JSONDecodeError as exc:
         return None, f"it was not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    data = _clean_strings(data)
+    if isinstance(data, dict):
+        data = {**data, "overview": _valid_overview(data.get("overview"))}
     try:
-        return ModelReview.model_validate(_clean_strings(data)), None
+        return ModelReview.model_validate(data), None
     except ValidationError as exc:
         return None, describe_reply_problem(exc)
 
@@ -130,6 +160,13 @@ def _load_json(content: str) -> Any:
         if 0 <= start < end and (start, end) != (0, len(text) - 1):
             return json.loads(text[start : end + 1])  # the object inside a sentence or two
         raise
+
+
+def _valid_overview(value: Any) -> Any:
+    try:
+        return None if value is None else ModelOverview.model_validate(value).model_dump()
+    except ValidationError:
+        return None
 
 
 def _clean_strings(value: Any) -> Any:

@@ -23,11 +23,13 @@ from bot.model.failures import (
     was_sent,
 )
 from bot.model.ladder import Mode, ServerMemory
+from bot.model.overview import to_overview
 from bot.model.probe import Liveness, ServerGone
 from bot.model.prompt import prefix_tokens
 from bot.model.ratelimit import RateLimiter, Sleep, retry_wait_s
 from bot.model.request import build_request
 from bot.model.schema import (
+    CUT_OFF,
     Message,
     build_repair_messages,
     parse_error_body,
@@ -38,7 +40,7 @@ from bot.model.schema import (
     to_findings,
 )
 from bot.model.slots import Slots
-from bot.models import ChunkResult, ContextOverflow, Usage
+from bot.models import ChunkResult, ContextOverflow, TextReply, Usage
 from bot.plan.build import input_budget
 from bot.settings import DEFAULT_BASE_URL, Settings
 from bot.tokens import estimate_tokens
@@ -113,6 +115,7 @@ class Session:
     conv_id: str
     sleep: Sleep
     omit_auth: object | None = None  # the SDK's marker to send no Authorization header
+    structured: bool = True  # False: plain-text replies (reply_text), no response format
 
     async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
         """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""
@@ -140,6 +143,7 @@ class Session:
             reason = f"reply did not validate, even after a repair request: {outcome.problem}"
             return _failed(index, tally, f"{name} failed: {reason}")
         found, dropped = to_findings(outcome.review)
+        overview = to_overview(outcome.review.overview)
         return ChunkResult(
             index,
             found,
@@ -148,7 +152,35 @@ class Session:
             mode=tally.mode,
             dropped=dropped,
             notes=tuple(tally.notes),
+            overviews=(overview,) if overview is not None else (),
         )
+
+    async def reply_text(self, messages: list[Message], *, name: str) -> TextReply:
+        """A plain-text reply to `messages` (a `structured=False` session): the same rate
+        limits, retries of what may succeed, slots and usage as a chunk; no repair request."""
+        tally, slots = _Tally(), self.state.slots
+        while True:
+            async with slots:
+                crowded = slots.limit > 1
+                try:
+                    outcome = await self._ask(messages, tally)
+                    break
+                except ChunkFailed as exc:
+                    error = f"{name} failed: {exc}"
+                except ContextFull as exc:
+                    if crowded:
+                        if slots.lower_to(1):
+                            tally.notes.append(SLOTS_NOTE)
+                        continue
+                    error = f"{name} failed: {exc}; {CONTEXT_FULL_HINT}"
+            return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
+        text, problem = outcome.content.strip(), outcome.problem
+        if problem is not None and not (problem == CUT_OFF and text):
+            error = f"{name} failed: the reply was unusable: {problem}"
+            return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
+        if problem is not None:
+            text += "\n\n_(cut off at the output token limit)_"
+        return TextReply(text, tally.usage, tally.served, notes=(*tally.notes,))
 
     def _repair(self, messages: list[Message], first: _Outcome) -> list[Message]:
         """The repair request: the bad reply is shown only when it leaves room for an answer
@@ -170,7 +202,7 @@ class Session:
             if state.unreachable:  # another chunk found the server gone: no retry storm
                 raise ChunkFailed(("not sent: " if not attempt else "") + state.unreachable)
             mode = state.servers.mode(settings.base_url, self.model)
-            tokens = _estimate(messages, mode)
+            tokens = _estimate(messages, mode if self.structured else None)
             await state.limiter.acquire(tokens)
             headers: Mapping[str, str] = _NO_HEADERS
             try:
@@ -204,6 +236,8 @@ class Session:
         message = parse_error_body(body, status=status)
         reason = f"model API answered {status}: {message}"
         kind = classify(status, text)
+        if kind == "format" and not self.structured:
+            raise ChunkFailed(reason)  # no response format was sent: nothing to step down from
         if kind == "format":
             lower = self.state.servers.lower(settings.base_url, self.model, below=mode)
             if lower is not None:
@@ -254,6 +288,7 @@ class Session:
             max_output_tokens=settings.max_output_tokens,
             conv_id=self.conv_id,
             omit_auth=self.omit_auth,
+            structured=self.structured,
         )
         call = self.client.chat.completions.with_raw_response.create(**kwargs)
         raw = await self.state.liveness.guard(call)
@@ -274,7 +309,7 @@ class Session:
         )
         content, problem = parse_reply_content(data)
         review = None
-        if problem is None:
+        if problem is None and self.structured:
             review, problem = parse_review(content)
         return _Outcome(usage, served, mode, review=review, problem=problem, content=content)
 

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from bot.models import SEVERITIES, Finding, Review, Usage, severity_rank
 from bot.output.markdown import clip, code_span, headline, neutralize, suggestion_block
+from bot.output.overview import overview_text_lines, overview_to_json, render_overview_markdown
 
 # Keeps \t and \n; drops \r too, which moves a terminal's cursor (text could overwrite itself).
 _SCREEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -48,6 +49,7 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "unanchored": [finding_to_json(f) for f in review.unanchored],
         "overflow": [finding_to_json(f) for f in review.overflow],
         "skipped_files": [{"path": s.path, "reason": s.reason} for s in review.skipped_files],
+        "overview": overview_to_json(review.overview) if review.overview else None,
         # cost_usd stays a float (the known part); cost_known says whether it is the whole.
         "usage": {**review.usage.model_dump(mode="json"), "cost_known": review.usage.cost_known},
         "errors": list(review.errors),
@@ -159,6 +161,8 @@ def render_markdown(review: Review) -> str:
     if review.summary:
         out += [neutralize(review.summary), ""]
     out += [f"**Findings:** {severity_counts(listed)}", ""]
+    if review.overview is not None:
+        out += [render_overview_markdown(review.overview), ""]
     out += _md_section("Inline findings", review.comments, by_file=True)
     out += _md_section("Findings not tied to a changed line", review.unanchored, by_file=False)
     out += _md_section("Over the comment limit", review.overflow, by_file=False)
@@ -225,6 +229,9 @@ def render_text(review: Review, *, color: bool) -> str:
         out += [Text(_plain(review.summary)), Text()]
     out.append(Text(f"Findings: {severity_counts(listed)}", style="bold"))
     out.append(Text())
+    if review.overview is not None:
+        out += [Text(_plain(t), style=s) for t, s in overview_text_lines(review.overview)]
+        out.append(Text())
     out += _text_section("Inline findings", review.comments)
     out += _text_section("Findings not tied to a changed line", review.unanchored)
     out += _text_section("Over the comment limit", review.overflow)

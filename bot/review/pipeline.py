@@ -31,6 +31,7 @@ from bot.pricing import known_price, price_for
 from bot.review.anchor import anchor_findings
 from bot.review.context import add_context
 from bot.review.findings import Selection, select_findings, with_fingerprints
+from bot.review.overview import build_overview, merge_parts
 from bot.review.resplit import Window, ask_with_splits
 from bot.review.summary import build_summary
 from bot.secrets.redact import redact_files
@@ -102,6 +103,7 @@ def prepare_review(
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
         unwanted=unwanted,
+        overview=config.overview,
     )
     extra = tuple(extra_skipped)
     if pr.github_file_limit_hit:
@@ -188,13 +190,25 @@ def ask_model(
 
         window = Window(settings.context_tokens, settings.max_output_tokens)
         try:
-            return await ask_with_splits(
+            results = await ask_with_splits(
                 chunks,
                 prepared.chunk_texts,
                 prefix_tokens=prepared.plan.prefix_tokens,
                 window=window,
                 ask=ask,
             )
+            if prepared.config.overview:  # a review in parts: one small request merges them
+                merged = await merge_parts(
+                    client,
+                    results,
+                    settings=settings,
+                    model=prepared.model,
+                    title=prepared.pr.title,
+                    conv_id=prepared.conv_id,
+                    state=state,
+                )
+                results += [merged] if merged is not None else []
+            return results
         finally:
             await client.close()
 
@@ -236,10 +250,12 @@ def assemble_review(
     posted_fingerprints: Sequence[str] = (),
     reviewed_range: str | None = None,
     muted: Sequence[MutedKind] = (),
+    incremental: bool = False,
 ) -> Review:
     """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure.
 
     `muted`: kinds maintainers voted down earlier; findings like them are dropped and counted.
+    `incremental`: only the latest push was reviewed (the overview says so).
     """
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
@@ -278,6 +294,11 @@ def assemble_review(
         reviewed_range=reviewed_range,
         structured_output=mode,
         notes=notes,
+        overview=(
+            build_overview(prepared.plan, prepared.files, results, push=incremental)
+            if cfg.overview
+            else None
+        ),
     )
     summary = build_summary(
         review,

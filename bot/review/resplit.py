@@ -166,4 +166,5 @@ def _merge(index: int, parts: Sequence[ChunkResult]) -> ChunkResult:
         mode=next((p.mode for p in reversed(parts) if p.mode), None),
         dropped=sum(p.dropped for p in parts),
         notes=tuple(n for p in parts for n in p.notes),
+        overviews=tuple(o for p in parts for o in p.overviews),
     )

@@ -73,7 +73,8 @@ def test_findings_without_a_title_or_a_body_are_dropped_and_counted() -> None:
                 finding(title="   ", body="Something"),
                 finding(title="No body", body=" <b> </b> "),
                 finding(title="HTML around text", body="<p>Off by one.</p>"),
-            ]
+            ],
+            "overview": None,
         }
     )
     kept, dropped = to_findings(review)

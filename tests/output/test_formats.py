@@ -90,7 +90,7 @@ FINDING_KEYS = {
 def test_json_has_exactly_the_design_shape() -> None:
     out = json.loads(json.dumps(review_to_json(REVIEW)))  # must be plain JSON
     design = {"summary", "model", "served_model", "comments", "unanchored", "overflow"}
-    design |= {"skipped_files", "usage", "errors"}
+    design |= {"skipped_files", "overview", "usage", "errors"}
     extra = {"head_sha", "reviewed_range", "structured_output", "notes"}
     assert design <= set(out) and set(out) - design == extra
     assert (out["summary"], out["model"], out["served_model"]) == (

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     # The App refreshes a repository's feedback figures (metrics) after a job in it, at most
     # this often per worker process: the figures cost GitHub requests, a scrape costs none.
     feedback_refresh_s: float = Field(default=3600.0, ge=0)
+    # Answers in one of the bot's review threads within 24 hours, at most (0: never answer).
+    thread_replies_per_day: int = Field(default=5, ge=0)
 
     @field_validator("prices", mode="before")
     @classmethod

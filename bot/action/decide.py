@@ -10,7 +10,14 @@ from pydantic import ValidationError
 
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, describe_key_errors
 from bot.errors import UsageError
-from bot.github.triggers import REVIEW_ACTIONS, Refused, Trigger, comment_command
+from bot.github.triggers import (
+    REVIEW_ACTIONS,
+    Refused,
+    Talk,
+    Trigger,
+    comment_command,
+    review_reply,
+)
 
 PostMode = Literal["review", "annotations", "both"]
 POST_MODES: tuple[PostMode, ...] = ("review", "annotations", "both")
@@ -53,6 +60,15 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A comment to answer: an `/ask`, or a reply in one of the bot's review threads."""
+
+    kind: Talk
+    number: int
+    comment_id: int
+
+
+@dataclass(frozen=True)
 class Ignored:
     reason: str
 
@@ -72,8 +88,8 @@ def is_fork(pr: Mapping[str, Any]) -> bool:
     return head_repo.get("full_name") != base_repo.get("full_name")
 
 
-def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
-    """What to do with one event: review a pull request, or why not."""
+def decide(event: str, payload: Mapping[str, Any]) -> Request | Answer | Ignored:
+    """What to do with one event: review a pull request, answer a comment, or why not."""
     action = payload.get("action")
     if event == "pull_request":
         if action not in REVIEW_ACTIONS:
@@ -87,33 +103,46 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Ignored:
         )
     if event == "issue_comment":
         return _decide_comment(payload)
+    if event == "pull_request_review_comment":
+        reply = review_reply(payload)
+        if isinstance(reply, Refused):
+            return Ignored("grok-review: " + _refusal(reply, what="a reply"))
+        return Answer("reply", reply.number, reply.comment_id)
     return Ignored(
-        f"grok-review: event '{event}' is not handled; it reviews pull_request and "
-        "issue_comment (/review) events"
+        f"grok-review: event '{event}' is not handled; it handles pull_request, issue_comment "
+        "(/review, /ask) and pull_request_review_comment (replies to its comments) events"
     )
 
 
-def _decide_comment(payload: Mapping[str, Any]) -> Request | Ignored:
+def _decide_comment(payload: Mapping[str, Any]) -> Request | Answer | Ignored:
     verdict = comment_command(payload)
     if isinstance(verdict, Refused):
         return Ignored("grok-review: " + _refusal(verdict))
     number = int((payload.get("issue") or {})["number"])
+    if verdict == "ask":
+        return Answer("ask", number, int((payload.get("comment") or {})["id"]))
     return Request(number=number, trigger=verdict, head_sha=None, fork=False)
 
 
-def _refusal(refused: Refused) -> str:
+def _refusal(refused: Refused, *, what: str = "/review") -> str:
     if refused.why == "action":
         return f"issue_comment '{refused.action}' needs no review"
     if refused.why == "issue":
         return "a comment on an issue, not on a pull request"
     if refused.why == "not_command":
-        return "the comment is not a /review command"
+        return "the comment is not a /review or /ask command"
+    if refused.why == "not_reply":
+        return "a review comment that starts a thread, not a reply"
+    if refused.why == "not_for_bot":
+        return "the reply asks nothing of grok-review"
+    if refused.why == "no_pull_request":
+        return "the payload names no pull request"
     if refused.why == "untrusted":
         return (
-            f"/review from {refused.login} ({refused.association}) is ignored: "
-            "only owners, members and collaborators may ask for a review"
+            f"{what} from {refused.login} ({refused.association}) is ignored: "
+            "only owners, members and collaborators may ask grok-review"
         )
-    return "/review from a bot is ignored"
+    return f"{what} from a bot is ignored"
 
 
 def read_options(env: Mapping[str, str]) -> Options:

@@ -15,7 +15,9 @@ from bot.action.annotations import (
     review_annotations,
     workflow_command,
 )
-from bot.action.decide import Ignored, Options, Request, decide, read_options
+from bot.action.answer import NO_KEY as NO_KEY_TO_ANSWER
+from bot.action.answer import NOT_POSTING, answer_and_report
+from bot.action.decide import Answer, Ignored, Options, Request, decide, read_options
 from bot.config import FailOn
 from bot.errors import ExitCode, UsageError, exit_code_of
 from bot.github.run import GitHubOutcome, outcome_lines
@@ -59,15 +61,29 @@ def run(env: Mapping[str, str], out: IO[str]) -> int:
         write_outputs(env, None, posted=False, url=None)
         return 0
     options = read_options(env)
+    if isinstance(decision, Answer) and options.post == "annotations":
+        print(workflow_command("notice", NOT_POSTING), file=out)
+        write_outputs(env, None, posted=False, url=None)
+        return 0
     settings = load_settings(**options.settings)
     if not settings.api_key:
-        print(workflow_command("notice", NO_KEY), file=out)
-        write_summary(env, render_step_summary(None, notes=[NO_KEY]))
+        missing = NO_KEY_TO_ANSWER if isinstance(decision, Answer) else NO_KEY
+        print(workflow_command("notice", missing), file=out)
+        write_summary(env, render_step_summary(None, notes=[missing]))
         write_outputs(env, None, posted=False, url=None)
         return 0
     repo = env.get("GITHUB_REPOSITORY") or (payload.get("repository") or {}).get("full_name")
     if not repo:
         raise UsageError("GITHUB_REPOSITORY is not set")
+    if isinstance(decision, Answer):
+        code, notes, cost = answer_and_report(
+            env, out, settings, options, repo=repo, answer=decision
+        )
+        for note in notes:
+            print(note, file=out)
+        write_summary(env, render_step_summary(None, notes=notes))
+        write_outputs(env, None, posted=False, url=None, cost_usd=cost)
+        return code
     return review_and_report(env, out, settings, options, repo=repo, request=decision)
 
 
@@ -165,13 +181,20 @@ def write_summary(env: Mapping[str, str], markdown: str) -> None:
 
 
 def write_outputs(
-    env: Mapping[str, str], review: Review | None, *, posted: bool, url: str | None
+    env: Mapping[str, str],
+    review: Review | None,
+    *,
+    posted: bool,
+    url: str | None,
+    cost_usd: float | None = None,
 ) -> None:
-    """`findings`, `comments-posted`, `cost-usd`, `review-url` for the job's later steps."""
+    """`findings`, `comments-posted`, `cost-usd`, `review-url` for the job's later steps
+    (`cost_usd`: what an answer cost, when there is no review)."""
+    cost = review.usage.cost_usd if review else cost_usd or 0.0
     values = {
         "findings": count_findings(review) if review else 0,
         "comments-posted": len(review.comments) if review and posted else 0,
-        "cost-usd": f"{review.usage.cost_usd:.4f}" if review else "0.0000",
+        "cost-usd": f"{cost:.4f}",
         "review-url": url or "",
     }
     path = env.get("GITHUB_OUTPUT")

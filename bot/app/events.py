@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app.jobs import ReviewJob
-from bot.github.triggers import REVIEW_ACTIONS, Refused, comment_command, rerun_request
+from bot.github.triggers import (
+    REVIEW_ACTIONS,
+    Refused,
+    comment_command,
+    rerun_request,
+    review_reply,
+)
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
 
@@ -66,6 +72,8 @@ def decide(
         return _issue_comment(payload, delivery_id=delivery_id, app_id=app_id)
     if event == "check_run":
         return _check_run(payload, delivery_id=delivery_id, app_id=app_id)
+    if event == "pull_request_review_comment":
+        return _review_comment(payload, delivery_id=delivery_id, app_id=app_id)
     return Ignore(f"event {event!r} is not handled")
 
 
@@ -102,7 +110,10 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
     repo, number = _repo(payload), issue.get("number")
     if repo is None or not isinstance(number, int):
         return Invalid("issue_comment payload without repository.full_name or issue.number")
-    login = _mapping(_mapping(payload.get("comment")).get("user")).get("login")
+    comment = _mapping(payload.get("comment"))
+    login, comment_id = _mapping(comment.get("user")).get("login"), comment.get("id")
+    if verdict == "ask" and not isinstance(comment_id, int):
+        return Invalid("issue_comment payload without comment.id")
     job = ReviewJob(
         delivery_id=delivery_id,
         installation_id=_installation_id(payload),
@@ -111,6 +122,31 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
         head_sha=None,
         trigger=verdict,
         requested_by=login if isinstance(login, str) else None,
+        comment_id=comment_id if verdict == "ask" and isinstance(comment_id, int) else None,
+    )
+    return Enqueue(job)
+
+
+def _review_comment(
+    payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None
+) -> Decision:
+    """A reply in a review thread that may be for the bot: an answer job (the worker checks
+    that the thread is the bot's and that the person may push)."""
+    verdict = review_reply(payload, app_id=app_id)
+    if isinstance(verdict, Refused):
+        return Ignore(_refusal(verdict, event="pull_request_review_comment"))
+    repo = _repo(payload)
+    if repo is None:
+        return Invalid("pull_request_review_comment payload without repository.full_name")
+    job = ReviewJob(
+        delivery_id=delivery_id,
+        installation_id=_installation_id(payload),
+        repo=repo,
+        number=verdict.number,
+        head_sha=None,
+        trigger="reply",
+        requested_by=verdict.login,
+        comment_id=verdict.comment_id,
     )
     return Enqueue(job)
 
@@ -146,12 +182,17 @@ def _refusal(refused: Refused, *, event: str = "issue_comment") -> str:
     if refused.why == "issue":
         return "comment on an issue, not a pull request"
     if refused.why == "not_command":
-        return "comment is not a /review command"
+        return "comment is not a /review or /ask command"
     if refused.why == "this_app":
         return "comment by this app"
     if refused.why == "untrusted":
-        return f"/review from author_association {refused.association} is not allowed"
-    return "comment by a bot" if event == "issue_comment" else "re-run by a bot"
+        what = "reply" if event == "pull_request_review_comment" else "command"
+        return f"{what} from author_association {refused.association} is not allowed"
+    if refused.why == "not_reply":
+        return "review comment that starts a thread, not a reply"
+    if refused.why == "not_for_bot":
+        return "reply asks nothing of the bot"
+    return "re-run by a bot" if event == "check_run" else "comment by a bot"
 
 
 def _repo(payload: Mapping[str, Any]) -> str | None:

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.github.run import OutcomeStatus
+from bot.github.triggers import Talk
 from bot.github.triggers import Trigger as Trigger  # re-exported for the App modules
+
+JobKind = Trigger | Talk  # a review, or an answer to a comment
 
 ResultStatus = OutcomeStatus  # a job ends as its run did
 
@@ -18,8 +21,11 @@ class ReviewJob:
     repo: str  # "owner/name"
     number: int
     head_sha: str | None  # from the payload; None for issue_comment and check_run (current head)
-    trigger: Trigger  # pull_request event / "/review" / "/review full" / a check run's Re-run
+    # pull_request event / "/review" / "/review full" / a check run's Re-run; or an answer:
+    # "/ask" / a reply in one of the bot's review threads
+    trigger: JobKind
     requested_by: str | None = None
+    comment_id: int | None = None  # the comment an answer answers (read again when it runs)
 
 
 @dataclass(frozen=True)

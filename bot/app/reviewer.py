@@ -13,10 +13,13 @@ from bot.config import FeedbackConfig
 from bot.context.cache import SnapshotCache
 from bot.errors import BotError
 from bot.github.api import GitHubClient
+from bot.github.ask import answer_question
 from bot.github.render import render_notice
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome, outcome_status
 from bot.github.stats import collect_stats
+from bot.github.talk import TalkOutcome
+from bot.github.thread import answer_thread_reply
 from bot.model.ladder import ServerMemory
 from bot.review.feedback import can_write
 from bot.settings import Settings
@@ -69,6 +72,8 @@ class AppReviewer:
             return ctx.cancelled()
 
         client = self.client(job.installation_id)
+        if job.trigger == "ask" or job.trigger == "reply":
+            return self._answer(client, job, stop=cancelled)
         try:
             refusal = self._rerun_refusal(client, job)
             if refusal is not None:
@@ -90,6 +95,41 @@ class AppReviewer:
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)
         return replace(job_result(outcome), feedback=self._feedback_figures(client, job.repo))
+
+    def _answer(
+        self, client: GitHubClient, job: ReviewJob, *, stop: Callable[[], bool]
+    ) -> JobResult:
+        """An /ask or a reply in one of the bot's threads: at most one comment."""
+        given = self._settings.github_app_id
+        app_id = int(given) if given and given.isdigit() else None
+        repo, number, comment_id = job.repo, job.number, job.comment_id or 0
+        try:
+            if job.trigger == "ask":
+                outcome = answer_question(
+                    self._settings,
+                    client,
+                    repo=repo,
+                    number=number,
+                    comment_id=comment_id,
+                    snapshot_cache=self._snapshots,
+                    servers=self.servers,
+                    app_id=app_id,
+                    stop=stop,
+                )
+            else:
+                outcome = answer_thread_reply(
+                    self._settings,
+                    client,
+                    repo=repo,
+                    number=number,
+                    comment_id=comment_id,
+                    servers=self.servers,
+                    app_id=app_id,
+                    stop=stop,
+                )
+        except BotError as exc:
+            return JobResult(status="failed", detail=exc.message)
+        return talk_result(outcome)
 
     def _rerun_refusal(self, client: GitHubClient, job: ReviewJob) -> str | None:
         """Why a check run's Re-run may not start a review (None: it may).
@@ -146,6 +186,27 @@ def job_result(outcome: GitHubOutcome) -> JobResult:
         prompt_tokens=usage.prompt_tokens if usage else 0,
         completion_tokens=usage.completion_tokens if usage else 0,
         review_url=outcome.review_url,
+    )
+
+
+def talk_result(outcome: TalkOutcome) -> JobResult:
+    """The app's record of an answer: failed when the model failed (a comment says so)."""
+    usage = outcome.reply.usage if outcome.reply is not None else None
+    status: ResultStatus
+    if outcome.error:
+        status, detail = "failed", outcome.error
+        detail += "; a comment says so" if outcome.posted else ""
+    elif outcome.posted:
+        status, detail = "posted", "answered"
+    else:
+        status, detail = "skipped", outcome.skipped_reason or ""
+    return JobResult(
+        status=status,
+        detail=detail,
+        cost_usd=usage.cost_usd if usage else 0.0,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        review_url=outcome.url,
     )
 
 

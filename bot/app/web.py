@@ -35,6 +35,7 @@ _KNOWN_EVENTS = frozenset(
         "ping",
         "pull_request",
         "issue_comment",
+        "pull_request_review_comment",
         "check_run",
         "installation",
         "installation_repositories",

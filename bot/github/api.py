@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github.auth import Credential, connect_installation, connect_token
+from bot.github.comments import CommentCalls
 from bot.github.data import (
     Access,
     BotItem,
@@ -38,8 +39,11 @@ COMPARE_FILES_LIMIT = 300  # GET /compare lists no more
 ANNOTATIONS_PER_REQUEST = 50
 
 
-class GitHubClient:
-    """The few GitHub calls the reviewer makes, with our retry, spacing and error rules."""
+class GitHubClient(CommentCalls):
+    """The few GitHub calls the reviewer makes, with our retry, spacing and error rules.
+
+    The conversation calls (one comment, a thread, a reply in it) are in bot.github.comments.
+    """
 
     def __init__(
         self,

@@ -80,6 +80,50 @@ class BotItem:
     html_url: str | None = None
 
 
+@dataclass(frozen=True)
+class Comment:
+    """An issue comment or a review comment, as the conversation features read it."""
+
+    id: int
+    body: str
+    login: str
+    is_bot: bool  # written by a GitHub App or another bot account
+    ours: bool  # written by this bot (our marker, by a Bot or the token's own user)
+    association: str  # OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, …
+    created_at: str = ""
+    app_id: int | None = None  # the App it was made through (performed_via_github_app)
+    # Review comments only:
+    in_reply_to: int | None = None
+    path: str = ""
+    line: int | None = None  # None once a later push made it outdated (see original_line)
+    original_line: int | None = None
+    original_commit_id: str = ""  # the commit `original_line` and `diff_hunk` belong to
+    diff_hunk: str = ""
+
+
+def comment_from_github(item: Mapping[str, Any], *, ours: bool) -> Comment:
+    """A comment from GitHub's JSON (`ours`: what the transport decided about it)."""
+    user = item.get("user") or {}
+    app = item.get("performed_via_github_app") or {}
+    reply_to, line, original = (item.get(k) for k in ("in_reply_to_id", "line", "original_line"))
+    return Comment(
+        id=int(item["id"]),
+        body=str(item.get("body") or ""),
+        login=str(user.get("login") or ""),
+        is_bot=user.get("type") == "Bot",
+        ours=ours,
+        association=str(item.get("author_association") or "NONE"),
+        created_at=str(item.get("created_at") or ""),
+        app_id=app.get("id") if isinstance(app.get("id"), int) else None,
+        in_reply_to=reply_to if isinstance(reply_to, int) else None,
+        path=str(item.get("path") or ""),
+        line=line if isinstance(line, int) else None,
+        original_line=original if isinstance(original, int) else None,
+        original_commit_id=str(item.get("original_commit_id") or ""),
+        diff_hunk=str(item.get("diff_hunk") or ""),
+    )
+
+
 def file_from_github(item: Mapping[str, Any]) -> FileDiff:
     """A `GET /pulls/{n}/files` (or compare) entry as a FileDiff; GitHub sends hunks only."""
     path = str(item["filename"])

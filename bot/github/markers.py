@@ -3,7 +3,8 @@
 A marker is an HTML comment GitHub does not render: `<!-- grok-review:KIND=VALUE -->`.
 Review bodies end with a head marker (the commit reviewed) and a run marker (the run or
 webhook delivery that posted it); each inline comment ends with a fingerprint marker;
-config-error comments and notices carry their own. Model text can never produce one:
+config-error comments and notices carry their own; an answer (to an /ask, or to a reply in
+one of the bot's threads) names the comment it answers. Model text can never produce one:
 bot.output.markdown defuses every `grok-review:` it contains before anything is posted.
 """
 
@@ -19,6 +20,8 @@ _KEY_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
 _FP_CHARS = re.compile(r"[^0-9A-Za-z]")
 _HEAD = re.compile(r"<!-- grok-review:head=([0-9a-fA-F]{7,64}) -->")
 _FP = re.compile(r"<!-- grok-review:fp=([0-9A-Za-z]+) -->")
+_ANSWER = re.compile(r"<!-- grok-review:answer=([0-9]{1,20}) -->")
+_ANY = re.compile(r"<!-- grok-review:[^>]*-->")
 
 
 def is_ours(body: str) -> bool:
@@ -58,3 +61,18 @@ def has_run_marker(body: str, key: str) -> bool:
 def find_fingerprints(body: str) -> tuple[str, ...]:
     """Fingerprints in the markers of a comment body (defused model text never matches)."""
     return tuple(_FP.findall(body))
+
+
+def answer_marker(comment_id: int) -> str:
+    """Ends every answer: the comment it answers (so it is never answered twice)."""
+    return f"{PREFIX}answer={int(comment_id)} -->"
+
+
+def answered_ids(body: str) -> tuple[int, ...]:
+    """The comments an answer's markers say it answers."""
+    return tuple(int(n) for n in _ANSWER.findall(body))
+
+
+def without_markers(body: str) -> str:
+    """A body of ours with its markers taken out (to quote it to the model)."""
+    return _ANY.sub("", body).strip()

@@ -1,7 +1,9 @@
-"""Which GitHub events and comments ask for a review — shared by the Action and the App (pure)."""
+"""Which GitHub events and comments ask for a review or an answer — shared by the Action and
+the App (pure)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -11,6 +13,8 @@ from bot.github.render import CHECK_NAME
 
 # "rerun": someone pressed Re-run on the bot's check run; it reviews like "command".
 Trigger = Literal["auto", "command", "command_full", "rerun"]
+# Not a review: an answer to `/ask QUESTION`, or to a reply in one of the bot's threads.
+Talk = Literal["ask", "reply"]
 
 REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
 # Only people who can already push may spend the model budget on demand.
@@ -18,13 +22,24 @@ TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 OWN_MARKER = PREFIX  # a comment the bot wrote is never a command
 
 
-def parse_command(body: str) -> Trigger | None:
-    """`/review` -> "command", `/review full` -> "command_full", anything else -> None."""
+def parse_command(body: str) -> Trigger | Literal["ask"] | None:
+    """`/review` -> "command", `/review full` -> "command_full", `/ask …` -> "ask",
+    anything else -> None."""
     lines = body.strip().splitlines()
     words = lines[0].split() if lines else []
+    if words and words[0] == "/ask":
+        return "ask"
     if not words or words[0] != "/review":
         return None
     return "command_full" if len(words) > 1 and words[1].lower() == "full" else "command"
+
+
+def parse_question(body: str) -> str:
+    """The question of an `/ask` comment: the rest of its first line and every line after
+    ("" when there is none)."""
+    if parse_command(body) != "ask":
+        return ""
+    return body.strip()[len("/ask") :].strip()
 
 
 @dataclass(frozen=True)
@@ -40,18 +55,22 @@ class Refused:
         "untrusted",
         "other_check",
         "no_pull_request",
+        "not_reply",
+        "not_for_bot",
     ]
     action: str = ""
     login: str = ""
     association: str = ""
 
 
-def comment_command(payload: Mapping[str, Any], *, app_id: int | None = None) -> Trigger | Refused:
-    """The review an issue_comment payload asks for, or why it asks for none.
+def comment_command(
+    payload: Mapping[str, Any], *, app_id: int | None = None
+) -> Trigger | Literal["ask"] | Refused:
+    """The review (or answer) an issue_comment payload asks for, or why it asks for none.
 
-    Only a new comment on a pull request whose first line is `/review` counts, and only from a
-    person who can push (OWNER, MEMBER, COLLABORATOR): never from a bot, never a comment the
-    bot wrote itself (it carries our marker) and never one made through this App.
+    Only a new comment on a pull request whose first line is `/review` (or `/ask`) counts, and
+    only from a person who can push (OWNER, MEMBER, COLLABORATOR): never from a bot, never a
+    comment the bot wrote itself (it carries our marker) and never one made through this App.
     """
     issue, comment = _mapping(payload.get("issue")), _mapping(payload.get("comment"))
     if payload.get("action") != "created":
@@ -71,6 +90,83 @@ def comment_command(payload: Mapping[str, Any], *, app_id: int | None = None) ->
     if association not in TRUSTED_ASSOCIATIONS:
         return Refused("untrusted", login=login, association=association)
     return trigger
+
+
+# --- replies in the bot's review threads --------------------------------------------------------
+
+ReplyIntent = Literal["answer", "acknowledge"]
+# A reply that says the finding is wrong gets an acknowledgement, never an argument.
+_DISMISSAL = re.compile(
+    r"\bfalse[ -]?positives?\b|\bnot an? (?:real )?(?:bug|issue|problem)\b|\bwon'?t fix\b"
+    r"|\bwontfix\b|\bby design\b|\b(?:is|as|was) intended\b|\bintended behaviou?r\b"
+    r"|\bintentional\b|\bnot applicable\b|\b(?:this|that|it|the finding) is (?:wrong|incorrect)\b"
+    r"|\b(?:does not|doesn'?t) apply\b|\bnot relevant\b",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"(?<![\w@/`])@([A-Za-z0-9][A-Za-z0-9-]*)")
+# Not words of the reply: quoted lines (often the finding itself), code and links.
+_NOT_PROSE = re.compile(r"^[ \t]*>[^\n]*$|```[\s\S]*?```|`[^`\n]*`|https?://\S+", re.MULTILINE)
+BOT_NAME = "grok-review"
+
+
+def reply_intent(body: str, *, bot_login: str | None = None) -> ReplyIntent | None:
+    """What a reply in one of the bot's threads asks of it, from its words (quotes, code and
+    links left out): `/ask …` -> answer; saying the finding is wrong, without a question mark
+    -> acknowledge; a question mark, or a mention of the bot (@grok-review, or its own login
+    when known; with `bot_login` None any mention may be it) -> answer; else None (a "thanks"
+    or "fixed" needs no reply)."""
+    if parse_command(body) == "ask":
+        return "answer"
+    prose = _NOT_PROSE.sub(" ", body)
+    asks = "?" in prose
+    if not asks and _DISMISSAL.search(prose):
+        return "acknowledge"
+    names = {m.lower() for m in _MENTION.findall(prose)}
+    own = {BOT_NAME, (bot_login or "").lower().removesuffix("[bot]")} - {""}
+    if asks or (names & own) or (names and bot_login is None):
+        return "answer"
+    return None
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """A new review comment replying in a thread: the PR, the reply and the thread's first."""
+
+    number: int
+    comment_id: int
+    in_reply_to: int
+    login: str
+
+
+def review_reply(payload: Mapping[str, Any], *, app_id: int | None = None) -> ThreadReply | Refused:
+    """The answer a pull_request_review_comment payload may ask for, or why it asks for none.
+
+    Only a new reply (`in_reply_to_id` set) from a person who can push (OWNER, MEMBER,
+    COLLABORATOR) that asks something of the bot (reply_intent) counts; never a bot's, never
+    one the bot wrote, never one made through this App. Whether the thread is the bot's, and
+    the person's write access, are checked where the reply is answered (they cost requests).
+    """
+    comment = _mapping(payload.get("comment"))
+    if payload.get("action") != "created":
+        return Refused("action", action=str(payload.get("action")))
+    user = _mapping(comment.get("user"))
+    body = str(comment.get("body") or "")
+    login, association = str(user.get("login")), str(comment.get("author_association") or "NONE")
+    reply_to, comment_id = comment.get("in_reply_to_id"), comment.get("id")
+    number = _mapping(payload.get("pull_request")).get("number")
+    if not isinstance(reply_to, int) or not isinstance(comment_id, int):
+        return Refused("not_reply", login=login)
+    if user.get("type") == "Bot" or is_ours(body):
+        return Refused("bot", login=login)
+    if app_id is not None and _mapping(comment.get("performed_via_github_app")).get("id") == app_id:
+        return Refused("this_app", login=login)
+    if association not in TRUSTED_ASSOCIATIONS:
+        return Refused("untrusted", login=login, association=association)
+    if reply_intent(body) is None:
+        return Refused("not_for_bot", login=login)
+    if not isinstance(number, int):
+        return Refused("no_pull_request", login=login)
+    return ThreadReply(number=number, comment_id=comment_id, in_reply_to=reply_to, login=login)
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,23 @@ def render_file_diff(entry: dict[str, Any]) -> str:
     else:
         lines += [f"--- {a_name}", f"+++ {b_name}", entry["patch"]]
     return "\n".join(lines) + "\n"
+
+
+def diff_hunk(patch: str | None, line: int | None, side: str = "RIGHT") -> str:
+    """The hunk of `patch` holding `line` (on `side`), from its header to that line."""
+    if not patch or line is None:
+        return ""
+    start, old, new = 0, 0, 0
+    rows = patch.split("\n")
+    for i, raw in enumerate(rows):
+        header = HUNK_HEADER.match(raw)
+        if header:
+            start, old, new = i, int(header[1]), int(header[3])
+            continue
+        kind = raw[:1]
+        here = new if kind in ("+", " ") and side == "RIGHT" else old if kind != "+" else None
+        if here == line and (kind != "-" or side == "LEFT"):
+            return "\n".join(rows[start : i + 1])
+        old += kind in ("-", " ")
+        new += kind in ("+", " ")
+    return ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .github_diff import comment_error
+from .github_diff import comment_error, diff_hunk
 from .github_state import (
     BODY_LIMIT,
     BODY_TOO_LONG,
@@ -116,6 +116,14 @@ def store_review_comment(
     cid = state.next_id()
     side = comment.get("side") or "RIGHT"
     start = comment.get("start_line")
+    patch = next(
+        (
+            f.get("patch")
+            for f in state.pull(full_name, number).files
+            if f["filename"] == comment["path"]
+        ),
+        None,
+    )
     stored = {
         "id": cid,
         "node_id": f"PRRC_{cid}",
@@ -133,6 +141,7 @@ def store_review_comment(
         "commit_id": review["commit_id"],
         "original_commit_id": review["commit_id"],
         "in_reply_to_id": comment.get("in_reply_to_id"),
+        "diff_hunk": comment.get("diff_hunk") or diff_hunk(patch, comment.get("line"), side),
         "url": f"{state.base_url}/repos/{full_name}/pulls/comments/{cid}",
         "html_url": f"https://github.com/{full_name}/pull/{number}#discussion_r{cid}",
         "pull_request_url": review["pull_request_url"],

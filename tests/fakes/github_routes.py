@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from . import github_checks, github_feedback, github_git, github_reviews
+from . import github_checks, github_feedback, github_git, github_reviews, github_talk
 from .github_diff import render_file_diff
 from .github_http import RecordedRequest, Reply
 from .github_state import DOCS, ApiError, not_found
@@ -229,6 +229,9 @@ _TABLE: list[tuple[str, str, Endpoint]] = [
     ("DELETE", _PULL + r"/reviews/(?P<rid>\d+)", delete_review),
     ("PUT", _PULL + r"/reviews/(?P<rid>\d+)/dismissals", dismiss_review),
     ("GET", _PULL + r"/comments", list_review_comments),
+    ("POST", _PULL + r"/comments/(?P<cid>\d+)/replies", github_talk.create_reply),
+    ("GET", _REPO + r"/pulls/comments/(?P<cid>\d+)", github_talk.get_review_comment),
+    ("GET", _REPO + r"/issues/comments/(?P<cid>\d+)", github_talk.get_issue_comment),
     ("GET", _REPO + r"/pulls/comments", github_feedback.list_repo_review_comments),
     (
         "GET",

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from openai import AsyncOpenAI
 
-from bot.model.answer import answer, build_ask_messages, build_thread_messages
+from bot.model.answer import answer
 from bot.model.ladder import ServerMemory
 from bot.model.overview import LINE_CHARS, build_merge_messages, one_line, to_overview
 from bot.model.request import build_request
 from bot.model.schema import ModelOverview, parse_review, response_schema
 from bot.model.session import new_run_state
+from bot.model.talk import build_ask_messages, build_thread_messages
 from bot.models import Overview, OverviewFile, TextReply
 from bot.settings import Settings
 from tests.fakes.openai_server import Completion, FakeModel, error, finding, raw
@@ -208,7 +209,6 @@ def test_question_and_thread_sections_cannot_be_closed_from_inside() -> None:
     assert text.count("</untrusted_question>") == 1 and text.startswith("alice")
     assert "<evil>" not in text
     thread = build_thread_messages(
-        title="t",
         finding=hostile,
         where="`a.py` line 3",
         hunk="@@",

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import redis
 
-from bot.app.jobs import JobResult, ReviewJob, Trigger
+from bot.app.jobs import JobKind, JobResult, ReviewJob
 from bot.app.store import redis_lua as lua
 from bot.app.store.base import (
     CLOSED_DETAIL,
@@ -60,6 +60,7 @@ class RedisStore:
             "" if job.installation_id is None else job.installation_id,
             job.requested_by or "",
             newer_head_detail(job.head_sha) if job.head_sha else "",
+            "" if job.comment_id is None else job.comment_id,
         )
         return Accepted(cast(AcceptOutcome, out[0]), tuple(out[1:]))
 
@@ -209,8 +210,9 @@ def _record(delivery_id: str, f: dict[str, str]) -> JobRecord:
         repo=f["repo"],
         number=int(f["number"]),
         head_sha=f.get("head_sha") or None,
-        trigger=cast(Trigger, f["trigger"]),
+        trigger=cast(JobKind, f["trigger"]),
         requested_by=f.get("requested_by") or None,
+        comment_id=int(f["comment_id"]) if f.get("comment_id") else None,
     )
     return JobRecord(
         job=job,

@@ -25,7 +25,7 @@ end
 """
 
 # ARGV: prefix, id, now, ttl, repo, number, head, trigger, installation, requested_by,
-#       detail for the jobs of older heads this one supersedes
+#       detail for the jobs of older heads this one supersedes, comment_id
 ACCEPT = (
     _PRELUDE
     + """
@@ -57,7 +57,8 @@ if head ~= '' then
 end
 redis.call('HSET', jobkey(id), 'installation_id', ARGV[9], 'repo', repo, 'number', number,
   'head_sha', head, 'trigger', trigger, 'requested_by', ARGV[10], 'state', 'queued',
-  'attempts', 0, 'owner', '', 'touched', now, 'status', '', 'detail', '')
+  'attempts', 0, 'owner', '', 'touched', now, 'status', '', 'detail', '',
+  'comment_id', ARGV[12] or '')
 redis.call('EXPIRE', jobkey(id), ttl)
 redis.call('SADD', p .. ':pr:' .. pr, id)
 redis.call('SADD', p .. ':active', id)

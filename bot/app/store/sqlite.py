@@ -51,6 +51,9 @@ class SqliteStore:
         with self._tx() as db:
             for statement in sql.SCHEMA:
                 db.execute(statement)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(gr_job)")}
+            if "comment_id" not in columns:
+                db.execute(sql.ADD_COMMENT_ID)
 
     # --- deliveries and jobs -------------------------------------------------------------
 
@@ -72,7 +75,7 @@ class SqliteStore:
                 sql.INSERT_JOB,
                 (
                     *(job.delivery_id, job.installation_id, job.repo, job.number, job.head_sha),
-                    *(job.trigger, job.requested_by, now, now),
+                    *(job.trigger, job.requested_by, job.comment_id, now, now),
                 ),
             )
             return Accepted("queued", superseded)
@@ -301,4 +304,4 @@ def _get(db: sqlite3.Connection, delivery_id: str) -> JobRecord | None:
     if row is None:
         return None
     # SELECT_JOB lists ReviewJob's fields, then the rest of JobRecord's, each in field order.
-    return JobRecord(ReviewJob(*row[:7]), *row[7:])
+    return JobRecord(ReviewJob(*row[:8]), *row[8:])

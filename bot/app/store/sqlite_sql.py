@@ -9,7 +9,7 @@ SCHEMA = (
         number INTEGER NOT NULL, head_sha TEXT, trigger TEXT NOT NULL, requested_by TEXT,
         state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT,
         touched REAL NOT NULL, created REAL NOT NULL,
-        status TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')""",
+        status TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '', comment_id INTEGER)""",
     "CREATE INDEX IF NOT EXISTS gr_job_pr ON gr_job (repo, number, state)",
     "CREATE INDEX IF NOT EXISTS gr_job_state ON gr_job (state, touched)",
     "CREATE TABLE IF NOT EXISTS gr_lock (pr TEXT PRIMARY KEY, owner TEXT NOT NULL, "
@@ -21,10 +21,12 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gr_feedback (repo TEXT PRIMARY KEY, stats TEXT NOT NULL, "
     "saved REAL NOT NULL)",
 )
+# Files made before answers (/ask, thread replies) have no comment_id column: it is added.
+ADD_COMMENT_ID = "ALTER TABLE gr_job ADD COLUMN comment_id INTEGER"
 INSERT_JOB = (
     "INSERT INTO gr_job (id, installation_id, repo, number, head_sha, trigger, requested_by, "
-    "state, attempts, owner, touched, created) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, ?, ?)"
+    "comment_id, state, attempts, owner, touched, created) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, ?, ?)"
 )
 START_JOB = (
     "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, attempts = attempts + 1 "
@@ -55,8 +57,8 @@ REQUEUE_STALE = (
 )
 TOUCH_QUEUED = "UPDATE gr_job SET touched = ? WHERE id = ? AND state = 'queued' AND touched < ?"
 SELECT_JOB = (
-    "SELECT id, installation_id, repo, number, head_sha, trigger, requested_by, state, "
-    "attempts, owner, touched, status, detail FROM gr_job WHERE id = ?"
+    "SELECT id, installation_id, repo, number, head_sha, trigger, requested_by, comment_id, "
+    "state, attempts, owner, touched, status, detail FROM gr_job WHERE id = ?"
 )
 SUPERSEDE = (
     "UPDATE gr_job SET state = 'superseded', detail = ?, touched = ? "

@@ -1,0 +1,212 @@
+"""Answering a person about a pull request: what one request can hold, then one text request.
+
+An /ask sees the PR as a review does (filtered, secrets redacted, the repository context
+chosen for the diff) but in one request: when the diff does not fit, the part that names the
+most files the question names (else the largest) goes, and the answer says what it saw. A
+reply in a thread sees the finding, its diff hunk, the code around it and the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.config import RepoConfig
+from bot.context.snapshot import Snapshot
+from bot.diff.filters import filter_files
+from bot.diff.render import RENDER_FORMAT_HELP, render_chunk
+from bot.model.ladder import ServerMemory
+from bot.model.prompt import build_prefix_messages, prefix_tokens, truncate_chars
+from bot.model.schema import Message
+from bot.model.talk import build_ask_messages, build_thread_messages
+from bot.models import Chunk, Plan, PullRequest, SkippedFile, TextReply
+from bot.plan.build import build_plan, input_budget
+from bot.pricing import price_for
+from bot.review.context import add_context
+from bot.review.pipeline import conversation_id
+from bot.secrets.redact import redact_files, redact_text
+from bot.settings import Settings
+
+MAX_QUESTION_CHARS = 4_000  # of a question, a reply, a finding or one comment of a thread
+MAX_THREAD_COMMENTS = 6  # the newest comments of a thread shown before the reply
+EXCERPT_LINES = 30  # of the file, each side of the commented line
+_NOTE_ROOM = "x" * 400  # the fit note is written after the fit; room is kept for it
+
+
+@dataclass(frozen=True)
+class PreparedAnswer:
+    messages: list[Message]
+    model: str
+    conv_id: str
+    note: str | None = None  # what the answer could not see, said to the model and the person
+
+
+def prepare_answer(
+    pr: PullRequest,
+    config: RepoConfig,
+    settings: Settings,
+    *,
+    question: str,
+    asker: str,
+    agents_md: str | None = None,
+    extra_skipped: Sequence[SkippedFile] = (),
+    snapshot: Snapshot | None = None,
+    context_note: str | None = None,
+) -> PreparedAnswer:
+    """The request answering `question` about `pr`: its text, and what did not fit. Pure
+    but for reading `snapshot`."""
+    model = settings.model
+    kept, skipped = filter_files(pr.files, config)
+    files, _ = redact_files(kept)
+    budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    pr_context = build_prefix_messages(
+        title=pr.title,
+        body=pr.body,
+        instructions=config.instructions,
+        path_instructions=config.path_instructions,
+        agents_md=agents_md,
+        style_nits=config.style_nits,
+        format_help=RENDER_FORMAT_HELP,
+        budget_tokens=budget,
+    )[1]["content"]
+    asked = truncate_chars(redact_text(question.strip()), MAX_QUESTION_CHARS)
+
+    def messages(chunk: Chunk | None, note: str | None) -> list[Message]:
+        return build_ask_messages(
+            pr_context,
+            format_help=RENDER_FORMAT_HELP,
+            diff=render_chunk(chunk) if chunk is not None else None,
+            context=chunk.context if chunk is not None else (),
+            question=asked,
+            asker=asker,
+            note=note,
+        )
+
+    price = price_for(model, settings.prices)
+    plan = build_plan(
+        files,
+        (*skipped, *extra_skipped),
+        model=model,
+        context_tokens=settings.context_tokens,
+        max_output_tokens=settings.max_output_tokens,
+        prefix_tokens=prefix_tokens(messages(None, _NOTE_ROOM)),
+        max_requests=None,
+        max_cost_usd=config.max_cost_usd,
+        price=price,
+        files_total=len(pr.files) + len(extra_skipped),
+    )
+    plan = add_context(
+        plan,
+        files,
+        snapshot,
+        config.context,
+        price=price,
+        max_cost_usd=config.max_cost_usd,
+        note=context_note,
+    )
+    chunk = pick_chunk(plan.chunks, question)
+    note = fit_note(plan, chunk)
+    return PreparedAnswer(messages(chunk, note), model, conversation_id(pr), note)
+
+
+def pick_chunk(chunks: Sequence[Chunk], question: str) -> Chunk | None:
+    """The part of the diff to send: the one with the most files the question names by path,
+    then by file name, else the one with the most changed lines."""
+    words = question.lower()
+
+    def named(chunk: Chunk) -> tuple[int, int, int]:
+        paths = {f.path.lower() for f in chunk.files}
+        by_path = sum(1 for p in paths if p in words)
+        by_name = sum(1 for p in paths if posixpath.basename(p) in words)
+        return by_path, by_name, chunk.changed_lines
+
+    return max(chunks, key=named, default=None)
+
+
+def fit_note(plan: Plan, chunk: Chunk | None) -> str | None:
+    """What the answer does not see of the PR, in one sentence (None: it sees everything)."""
+    if chunk is None or plan.changed_lines_total <= chunk.changed_lines:
+        return None
+    seen = len({f.path for f in chunk.files})
+    files = len(plan.kept) + sum(1 for s in plan.skipped if s.reason == "budget")
+    return (
+        f"this pull request is too large for one request, so the answer is based on {seen:,} "
+        f"of its {files:,} changed files ({chunk.changed_lines:,} of "
+        f"{plan.changed_lines_total:,} changed lines); name a file in the question to have it "
+        "included"
+    )
+
+
+def prepare_thread_answer(
+    *,
+    repo: str,
+    number: int,
+    finding: str,
+    where: str,
+    hunk: str,
+    code: str | None,
+    line: int | None,
+    thread: Sequence[tuple[str, str]],
+    reply: str,
+    replier: str,
+    model: str,
+) -> PreparedAnswer:
+    """The request answering a reply in one of the bot's threads. `code` is the file at the
+    head (the lines around `line` are shown); every text is redacted and bounded."""
+
+    def bounded(text: str) -> str:
+        return truncate_chars(redact_text(text.strip()), MAX_QUESTION_CHARS)
+
+    messages = build_thread_messages(
+        finding=bounded(finding),
+        where=where,
+        hunk=bounded(hunk),
+        code=excerpt(redact_text(code), line) if code is not None else None,
+        thread=[(who, bounded(text)) for who, text in thread[-MAX_THREAD_COMMENTS:]],
+        reply=bounded(reply),
+        replier=replier,
+    )
+    conv = conversation_id(PullRequest(repo=repo, number=number))
+    return PreparedAnswer(messages, model, conv)
+
+
+def excerpt(text: str, line: int | None, *, around: int = EXCERPT_LINES) -> str | None:
+    """Lines `line` ± `around` of `text`, numbered (None without a line inside the file)."""
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    start, end = max(1, line - around), min(len(lines), line + around)
+    width = len(str(end))
+    return "\n".join(f"{n:>{width}} | {lines[n - 1]}" for n in range(start, end + 1))
+
+
+def ask_text(
+    settings: Settings,
+    prepared: PreparedAnswer,
+    *,
+    servers: ServerMemory | None = None,
+    name: str = "the answer",
+) -> TextReply:
+    """Send the one request (bot.model.answer.answer) and wait for it. `servers`: what
+    earlier runs learned about the model server (the App keeps one)."""
+    from bot.model import client as llm  # the openai import is slow; only answers pay for it
+    from bot.model.answer import answer
+
+    async def run() -> TextReply:
+        client = llm.make_client(settings)
+        try:
+            return await answer(
+                client,
+                settings=settings,
+                model=prepared.model,
+                messages=prepared.messages,
+                conv_id=prepared.conv_id,
+                state=llm.new_run_state(settings, servers=servers),
+                name=name,
+            )
+        finally:
+            await client.close()
+
+    return asyncio.run(run())

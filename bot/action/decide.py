@@ -124,7 +124,7 @@ def _decide_comment(payload: Mapping[str, Any]) -> Request | Answer | Ignored:
     return Request(number=number, trigger=verdict, head_sha=None, fork=False)
 
 
-def _refusal(refused: Refused, *, what: str = "/review") -> str:
+def _refusal(refused: Refused, *, what: str = "the command") -> str:
     if refused.why == "action":
         return f"issue_comment '{refused.action}' needs no review"
     if refused.why == "issue":

@@ -519,14 +519,22 @@ def test_review_workflow_reviews_this_repo_with_its_own_action() -> None:
     workflow = load_workflow(ROOT / ".github" / "workflows" / "review.yml")
     assert set(workflow["on"]["pull_request"]["types"]) == REVIEW_ACTIONS
     assert workflow["on"]["issue_comment"]["types"] == ["created"]
-    [job] = workflow["jobs"].values()
+    assert workflow["on"]["pull_request_review_comment"]["types"] == ["created"]
+    job, answer = workflow["jobs"]["review"], workflow["jobs"]["answer"]
     assert job["permissions"] == {
         "contents": "read",
         "pull-requests": "write",
         "checks": "write",
     }
-    [step] = [s for s in job["steps"] if s.get("uses") == "./"]
-    assert step["with"] == {"xai-api-key": "${{ secrets.XAI_API_KEY }}"}
+    assert answer["permissions"] == {"contents": "read", "pull-requests": "write"}
+    # Answers run the default branch's Action, one run per comment, for writers only.
+    checkout = next(s for s in answer["steps"] if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    assert answer["concurrency"]["group"] == "grok-review-answer-${{ github.event.comment.id }}"
+    assert "author_association" in answer["if"] and "/ask" in answer["if"]
+    for each in (job, answer):
+        [step] = [s for s in each["steps"] if s.get("uses") == "./"]
+        assert step["with"] == {"xai-api-key": "${{ secrets.XAI_API_KEY }}"}
 
 
 @pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not installed")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot.model.prompt import defuse_section_tags, truncate_chars
-from bot.model.schema import Message, ModelOverview
+from bot.model.schema import Message, ModelOverview, ModelReview, clean_strings
 from bot.models import FocusSpot, Overview, OverviewFile
 from bot.secrets.redact import redact_text
 
@@ -52,6 +55,37 @@ def one_line(text: str, limit: int) -> str:
     """`text` with its whitespace collapsed, cut to `limit` characters (an ellipsis ends a cut)."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def salvage_findings(content: str) -> ModelReview | None:
+    """The findings of a reply cut off at the output limit after them (in its overview, an
+    extra), read from the start of the object with the JSON decoder; None when the findings
+    themselves are incomplete or do not validate."""
+    decoder, text = json.JSONDecoder(), content
+    pos = text.find("{") + 1
+    try:
+        while 0 < pos < len(text):
+            key, pos = decoder.raw_decode(text, _skip_space(text, pos))
+            pos = _skip_space(text, pos)
+            if text[pos : pos + 1] != ":":
+                return None
+            value, pos = decoder.raw_decode(text, _skip_space(text, pos + 1))
+            if key == "findings":
+                data = {"findings": clean_strings(value), "overview": None}
+                return ModelReview.model_validate(data)
+            pos = _skip_space(text, pos)
+            if text[pos : pos + 1] != ",":
+                return None
+            pos += 1
+    except (json.JSONDecodeError, ValidationError):
+        return None
+    return None
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
 
 
 def build_merge_messages(title: str, parts: Sequence[Overview]) -> list[Message]:

@@ -142,7 +142,7 @@ def parse_review(content: str) -> tuple[ModelReview | None, str | None]:
         data = _load_json(content)
     except json.JSONDecodeError as exc:
         return None, f"it was not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    data = _clean_strings(data)
+    data = clean_strings(data)
     if isinstance(data, dict):
         data = {**data, "overview": _valid_overview(data.get("overview"))}
     try:
@@ -169,13 +169,14 @@ def _valid_overview(value: Any) -> Any:
         return None
 
 
-def _clean_strings(value: Any) -> Any:
+def clean_strings(value: Any) -> Any:
+    """Lone surrogates in every string of a parsed reply replaced (pydantic refuses them)."""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_clean_strings(k): _clean_strings(v) for k, v in value.items()}
+        return {clean_strings(k): clean_strings(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean_strings(v) for v in value]
+        return [clean_strings(v) for v in value]
     return value
 
 

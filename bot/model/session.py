@@ -23,7 +23,7 @@ from bot.model.failures import (
     was_sent,
 )
 from bot.model.ladder import Mode, ServerMemory
-from bot.model.overview import to_overview
+from bot.model.overview import salvage_findings, to_overview
 from bot.model.probe import Liveness, ServerGone
 from bot.model.prompt import prefix_tokens
 from bot.model.ratelimit import RateLimiter, Sleep, retry_wait_s
@@ -175,12 +175,11 @@ class Session:
                     error = f"{name} failed: {exc}; {CONTEXT_FULL_HINT}"
             return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
         text, problem = outcome.content.strip(), outcome.problem
-        if problem is not None and not (problem == CUT_OFF and text):
-            error = f"{name} failed: the reply was unusable: {problem}"
-            return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
-        if problem is not None:
-            text += "\n\n_(cut off at the output token limit)_"
-        return TextReply(text, tally.usage, tally.served, notes=(*tally.notes,))
+        if problem == CUT_OFF and text:  # an answer cut short is still worth reading
+            text, problem = text + "\n\n_(cut off at the output token limit)_", None
+        unusable = f"{name} failed: the reply was unusable: {problem}" if problem else None
+        shown = "" if unusable else text
+        return TextReply(shown, tally.usage, tally.served, unusable, (*tally.notes,))
 
     def _repair(self, messages: list[Message], first: _Outcome) -> list[Message]:
         """The repair request: the bad reply is shown only when it leaves room for an answer
@@ -311,6 +310,10 @@ class Session:
         review = None
         if problem is None and self.structured:
             review, problem = parse_review(content)
+        elif problem == CUT_OFF and self.structured:
+            # Cut off in the overview (after the findings): the findings stand on their own.
+            review = salvage_findings(content)
+            problem = None if review is not None else problem
         return _Outcome(usage, served, mode, review=review, problem=problem, content=content)
 
 

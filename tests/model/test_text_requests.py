@@ -11,8 +11,15 @@ import pytest
 from openai import AsyncOpenAI
 
 from bot.model.answer import answer
+from bot.model.client import review_chunks
 from bot.model.ladder import ServerMemory
-from bot.model.overview import LINE_CHARS, build_merge_messages, one_line, to_overview
+from bot.model.overview import (
+    LINE_CHARS,
+    build_merge_messages,
+    one_line,
+    salvage_findings,
+    to_overview,
+)
 from bot.model.request import build_request
 from bot.model.schema import ModelOverview, parse_review, response_schema
 from bot.model.session import new_run_state
@@ -219,3 +226,38 @@ def test_question_and_thread_sections_cannot_be_closed_from_inside() -> None:
     )[-1]["content"]
     for tag in ("untrusted_finding", "untrusted_thread", "untrusted_reply"):
         assert thread.count(f"</{tag}>") == 1
+
+
+# --- a reply cut off in its overview ---------------------------------------------------------
+
+
+def test_a_reply_cut_off_in_its_overview_keeps_its_findings(fake: FakeModel) -> None:
+    whole = json.dumps({"findings": [finding()], "overview": {"summary": "x" * 50}})
+    cut = whole[:-20]
+    review = salvage_findings(cut)
+    assert review is not None and len(review.findings) == 1 and review.overview is None
+    # Cut inside the findings, or findings that do not validate: nothing is salvaged.
+    assert salvage_findings(whole[: whole.index("confidence")]) is None
+    assert salvage_findings('{"findings": [{"path": 1}], "overview": {') is None
+    assert salvage_findings('{"overview": {"summary": "cut') is None
+    assert salvage_findings("") is None
+    # Through the client: no repair request, the findings kept, the cut said nowhere as an error.
+    fake.queue([raw(cut, finish_reason="length")])
+    settings = settings_for(fake)
+
+    async def review() -> Any:
+        client = AsyncOpenAI(base_url=fake.url, api_key="k", max_retries=0)
+        try:
+            return await review_chunks(
+                client,
+                settings=settings,
+                model=settings.model,
+                prefix_messages=[{"role": "system", "content": "rules"}],
+                chunk_texts=["chunk"],
+                conv_id="c",
+            )
+        finally:
+            await client.close()
+
+    (result,) = asyncio.run(review())
+    assert result.error is None and len(result.findings) == 1 and len(fake.requests) == 1

@@ -25,7 +25,7 @@ def budget_notice(*, cap: float, spent: float) -> str:
     return (
         f"grok-review did not review this pull request: the daily model budget of "
         f"${cap:.2f} for this installation is used up (${spent:.2f} spent today, UTC). "
-        "Reviews resume after midnight UTC; until then `/review` commands are stopped too, "
+        "Reviews resume after midnight UTC; until then `/review` and `/ask` are stopped too, "
         "since the budget caps cost whoever asks."
     )
 

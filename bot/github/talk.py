@@ -18,6 +18,7 @@ from bot.github.triggers import TRUSTED_ASSOCIATIONS
 from bot.models import TextReply
 from bot.output.formats import usage_line
 from bot.output.markdown import BODY_LIMIT, COMMENT_LIMIT, clip, neutralize
+from bot.output.overview import inline
 
 QUOTE_CHARS = 300  # of the question, quoted above its answer
 
@@ -82,18 +83,16 @@ def render_answer(
     see, the cost line and the marker."""
     parts = []
     if question is not None:
-        quoted = " ".join(clip(question, QUOTE_CHARS).split())
-        parts.append(f"> **{_login(asker)}** asked: {neutralize(quoted)}")
+        parts.append(f"> **{_login(asker)}** asked: {inline(clip(question, QUOTE_CHARS))}")
     parts.append(neutralize(clip(reply.text.strip(), BODY_LIMIT)))
     if note:
-        parts.append(f"_Note: {neutralize(note)}._")
+        parts.append(f"_Note: {inline(note)}._")
     return _finish(parts, reply, comment_id=comment_id, model=model)
 
 
 def render_failure(reply: TextReply | None, error: str, *, comment_id: int, model: str) -> str:
     """A short comment saying the answer failed (and what the attempt cost, if anything)."""
-    text = neutralize(" ".join(clip(error, 1_000).split()))
-    parts = [f"grok-review could not answer this: {text}. Ask again later."]
+    parts = [f"grok-review could not answer this: {inline(clip(error, 1_000))}. Ask again later."]
     return _finish(parts, reply, comment_id=comment_id, model=model)
 
 

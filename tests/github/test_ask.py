@@ -181,3 +181,14 @@ def test_the_repository_around_the_diff_is_in_the_request(
     sent = request["json"]["messages"][2]["content"]
     assert "<untrusted_context>" in sent and "definition of helper" in sent
     assert "return n * 2" in sent
+
+
+def test_a_hostile_question_is_quoted_inert(fake: FakeGitHub, model: FakeModel) -> None:
+    # A question that opens a fence on its line would swallow the answer and the marker.
+    _, outcome = ask(fake, make_settings(fake, model), "/ask ~~~ @octocat <img src=x> why?")
+    assert outcome.posted
+    (answer,) = answers(fake)
+    quote = answer["body"].splitlines()[0]
+    assert "`@octocat`" in quote and "<img" not in quote
+    assert answer["body"].splitlines()[1] == ""  # no fence line after the quote
+    assert answered_ids(answer["body"].rsplit("\n", 1)[-1])  # the marker is still a marker

@@ -230,6 +230,10 @@ class Usage(Frozen):
     unpriced_requests: int = 0
     # Our own estimate of those requests' prompts, to set beside the billed prompt_tokens.
     estimated_prompt_tokens: int = 0
+    # Read-only repository tools the model called, and the rounds (requests answered with
+    # calls) they took; those requests are counted above like any other.
+    tool_calls: int = 0
+    tool_rounds: int = 0
 
     @property
     def cost_known(self) -> bool:
@@ -246,6 +250,8 @@ class Usage(Frozen):
             cost_usd=round(self.cost_usd + other.cost_usd, 10),
             unpriced_requests=self.unpriced_requests + other.unpriced_requests,
             estimated_prompt_tokens=self.estimated_prompt_tokens + other.estimated_prompt_tokens,
+            tool_calls=self.tool_calls + other.tool_calls,
+            tool_rounds=self.tool_rounds + other.tool_rounds,
         )
 
 

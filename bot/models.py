@@ -190,6 +190,11 @@ class Plan(Frozen):
     price_known: bool = True
     context_source: ContextSource = "none"  # where the chunks' context came from
     context_note: str | None = None  # why there is no (or less) context, for the summary
+    # Repository tools: the rounds of calls each request may take (0: tools not offered,
+    # `tools_note` says why), and the review's upper estimate with every round used.
+    tool_rounds: int = 0
+    estimated_cost_with_tools_usd: float = 0.0
+    tools_note: str | None = None
 
 
 def requests_lower_bound(plan: Plan) -> int:

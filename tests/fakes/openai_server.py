@@ -8,6 +8,12 @@ Every request is recorded (`fake.requests`: headers in lower case + parsed JSON)
 from the queue first, then from the script function (default: no findings). Like xAI, it
 rejects parameters reasoning models refuse and answers errors in xAI's `{code, error}` shape.
 
+Function calling: `calls(tool_call("read_file", {"path": "a.py"}))` is a reply that calls
+tools (`tool_calls` in the assistant message, finish_reason "tool_calls"); like OpenAI's API,
+the fake refuses (400) a conversation whose assistant tool calls are not each answered by a
+`tool` message with the call's id. `FakeModel(tools=False)` refuses any request offering
+`tools` the way vLLM without --enable-auto-tool-choice does.
+
 It can also act like other servers: `FakeModel(formats=("json_object", "text"))` refuses any
 other `response_format` the way llama-cpp-python does (a 500 with its validation error);
 `api_key="k"` answers 401 to any other bearer; `shared_context=True` answers llama-server's
@@ -43,6 +49,28 @@ LLAMA_CPP_PYTHON_REFUSAL = {
         "param": None,
         "code": None,
     }
+}
+# Servers without function calling, as they answer a request with `tools`: vLLM started
+# without --enable-auto-tool-choice (400, OpenAI's error shape), Ollama for a model without
+# tool support (400), llama-server without --jinja (500).
+VLLM_NO_TOOLS = {
+    "object": "error",
+    "message": '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser '
+    "to be set",
+    "type": "BadRequestError",
+    "param": None,
+    "code": 400,
+}
+OLLAMA_NO_TOOLS = {
+    "error": {
+        "message": "registry.ollama.ai/library/gemma:2b does not support tools",
+        "type": "api_error",
+        "param": None,
+        "code": None,
+    }
+}
+LLAMA_SERVER_NO_JINJA = {
+    "error": {"code": 500, "message": "tools param requires --jinja flag", "type": "server_error"}
 }
 # llama-server (llama.cpp) when its slots share one cache and it runs out.
 CONTEXT_FULL = {
@@ -94,6 +122,7 @@ class Completion:
     finish_reason: str = "stop"
     refusal: str | None = None
     delay: float = 0.0
+    tool_calls: tuple[dict[str, Any], ...] = ()  # function calls (see `calls`)
 
 
 @dataclass(frozen=True)
@@ -123,6 +152,27 @@ def findings(items: Iterable[dict[str, Any]] = (), **usage: Any) -> Completion:
 def raw(text: str, **usage: Any) -> Completion:
     """A 200 reply with arbitrary message content (e.g. malformed JSON)."""
     return Completion(content=text, **usage)
+
+
+def tool_call(name: str, arguments: dict[str, Any] | str, *, id: str | None = None) -> dict:
+    """One function call as a reply carries it; `arguments` is sent as JSON text."""
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return {"id": id or "", "type": "function", "function": {"name": name, "arguments": text}}
+
+
+def calls(*items: dict[str, Any], **usage: Any) -> Completion:
+    """A reply calling tools: each item from `tool_call`, given ids call_1, call_2, … (per
+    reply) unless it has one."""
+    numbered = tuple(
+        {**item, "id": item["id"] or f"call_{n}"} for n, item in enumerate(items, start=1)
+    )
+    usage.setdefault("finish_reason", "tool_calls")
+    return Completion(content="", tool_calls=numbered, **usage)
+
+
+def messages_of(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages a request sent (the conversation so far)."""
+    return list(request["json"]["messages"])
 
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> HttpError:
@@ -172,7 +222,13 @@ def _completion_json(reply: Completion, counter: int) -> dict[str, Any]:
     }
     if reply.cost_ticks is not None:
         usage["cost_in_usd_ticks"] = reply.cost_ticks
-    message = {"role": "assistant", "content": reply.content, "refusal": reply.refusal}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": reply.content or (None if reply.tool_calls else reply.content),
+        "refusal": reply.refusal,
+    }
+    if reply.tool_calls:
+        message["tool_calls"] = list(reply.tool_calls)
     return {
         "id": f"fake-{counter}",
         "object": "chat.completion",
@@ -199,8 +255,10 @@ class FakeModel:
         formats: Iterable[str] = FORMATS,
         api_key: str | None = None,
         shared_context: bool = False,
+        tools: bool = True,
     ) -> None:
         self.formats = tuple(formats)
+        self.tools = tools
         self.api_key = api_key
         self.shared_context = shared_context
         self.requests: list[dict[str, Any]] = []
@@ -271,6 +329,17 @@ class FakeModel:
         kind = fmt.get("type") if isinstance(fmt, dict) else None
         if kind not in self.formats:
             return format_refusal(str(kind), self.formats)
+        if not self.tools and ("tools" in request["json"] or "tool_choice" in request["json"]):
+            return HttpError(status=400, body=VLLM_NO_TOOLS)
+        unanswered = _unanswered_calls(request["json"].get("messages") or [])
+        if unanswered:
+            message = (
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {', '.join(unanswered)}"
+            )
+            body = {"error": {"message": message, "type": "invalid_request_error"}}
+            return HttpError(status=400, body=body)
         return None
 
     def _done(self) -> None:
@@ -328,6 +397,25 @@ class FakeModel:
                 self.wfile.write(data)
 
         return Handler
+
+
+def _unanswered_calls(messages: list[dict[str, Any]]) -> list[str]:
+    """Ids of tool calls not answered by the `tool` messages right after their assistant
+    message (or tool messages answering no pending call), as OpenAI's API checks them."""
+    pending: list[str] = []
+    for message in messages:
+        role = message.get("role")
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id not in pending:
+                return [f"{call_id} (answers no call)"]
+            pending.remove(call_id)
+            continue
+        if pending:
+            return pending
+        if role == "assistant":
+            pending = [c["id"] for c in message.get("tool_calls") or []]
+    return pending
 
 
 def _as_reply(reply: Reply | list[dict[str, Any]]) -> Reply:

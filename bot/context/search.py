@@ -76,9 +76,7 @@ class TextSearch:
             self._texts = texts
         return self._texts
 
-    def search(
-        self, pattern: str, *, regex: bool, keep: Callable[[str], bool]
-    ) -> Iterator[Match]:
+    def search(self, pattern: str, *, regex: bool, keep: Callable[[str], bool]) -> Iterator[Match]:
         """Lines matching `pattern` in files whose path `keep` accepts, nearest files first;
         only lines that still match once redacted."""
         if regex:

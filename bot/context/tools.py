@@ -160,9 +160,7 @@ class Toolbox:
     def _call(self, args: _Args, budget: int) -> str:
         look = self._lookup
         calls: dict[type[_Args], Callable[[Any], str]] = {
-            ReadFileArgs: lambda a: look.read_file(
-                a.path, a.start_line, a.end_line, budget=budget
-            ),
+            ReadFileArgs: lambda a: look.read_file(a.path, a.start_line, a.end_line, budget=budget),
             SearchArgs: lambda a: look.search(
                 a.pattern, regex=a.regex, path_glob=a.path_glob, budget=budget
             ),

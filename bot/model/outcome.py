@@ -12,7 +12,6 @@ from bot.model.schema import parse_reply_content, parse_review, parse_usage
 from bot.model.toolcalls import ToolCall, parse_tool_calls
 from bot.models import Usage
 
-
 # The problem of a reply that calls tools where it may not (the rounds are used up, or the
 # request offered none): what the repair request tells the model, and the chunk's error.
 CALLED_PAST_LIMIT = (

@@ -6,7 +6,6 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import openai
 from openai import AsyncOpenAI

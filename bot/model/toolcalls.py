@@ -78,7 +78,8 @@ def calls_message(content: str, calls: Sequence[ToolCall]) -> Message:
     as `{}` (its call is answered with an error), so it is not resent with every round."""
     return {
         "role": "assistant",
-        "content": content[:MAX_ECHOED_CONTENT] or None,
+        # "" rather than null: llama-cpp-python refuses an assistant message without text.
+        "content": content[:MAX_ECHOED_CONTENT],
         "tool_calls": [
             {
                 "id": c.id,

@@ -128,7 +128,7 @@ def test_calls_run_together_and_results_answer_their_ids_then_the_review(
     sent, then = messages_of(first), messages_of(second)
     assert then[: len(sent)] == sent  # append-only: the first request is a prefix
     calls_turn, *results = then[len(sent) :]
-    assert calls_turn["role"] == "assistant" and calls_turn["content"] is None
+    assert calls_turn["role"] == "assistant" and calls_turn["content"] == ""
     assert [c["id"] for c in calls_turn["tool_calls"]] == ["c-read", "c-defs"]
     assert [r["tool_call_id"] for r in results] == ["c-read", "c-defs"]
     assert results[0]["content"].splitlines() == [

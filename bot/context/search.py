@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import re2
 
-from bot.context.index import SymbolIndex
+from bot.context.index import Redacted, SymbolIndex
 
 MAX_SEARCH_BYTES = 64_000_000  # text held for searching; files past it are not searched
 MAX_COUNTED = 10_000  # matching lines counted past the shown ones, then "at least"
@@ -93,9 +93,17 @@ class TextSearch:
             lines = self._index.redacted_lines(path, False)
             if lines is None:
                 continue
-            for n in numbers:
-                if n <= len(lines) and test(lines[n - 1]):
-                    yield Match(path, n, lines[n - 1])
+            numbers = [n for n in numbers if n <= len(lines)]
+            for n, line in zip(numbers, _redacted(lines, numbers), strict=True):
+                if test(line):
+                    yield Match(path, n, line)
+
+
+def _redacted(lines: Sequence[str], numbers: Sequence[int]) -> list[str]:
+    """Lines `numbers` (1-based) as the model may see them, redacted in one pass."""
+    if isinstance(lines, Redacted):
+        return lines.pick([n - 1 for n in numbers])
+    return [lines[n - 1] for n in numbers]
 
 
 def _literal_lines(needle: str) -> Callable[[str], list[int]]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from bot.config import TOOL_CALL_TOKENS, TOOL_CHUNK_TOKENS
 from bot.context.tools import Toolbox, ToolResult, run_all
+from bot.model.failures import ChunkFailed
 from bot.model.outcome import CALLED_PAST_LIMIT, Outcome
 from bot.model.toolcalls import (
     MESSAGE_OVERHEAD_TOKENS,
@@ -111,13 +112,23 @@ class ToolLoop:
             self._held = 0.0
 
     async def _rounds(self, convo: list[Message]) -> Answer:
-        plain = list(convo)
+        plain = convo
         answer = Answer(Outcome(Usage(), None, "json_schema"), convo)
         for number in range(self.options.max_rounds + 1):
             this = self._held  # what was reserved for this request (0: the planned one)
             ahead = self._reserve_next(convo) if number < self.options.max_rounds else None
             self._held = this + (ahead or 0.0)  # all of it goes back if the request fails
-            outcome = await self.ask(convo, "auto" if ahead is not None else "none")
+            try:
+                outcome = await self.ask(convo, "auto" if ahead is not None else "none")
+            except ChunkFailed as exc:
+                if exc.overflow is None or convo is plain:
+                    raise
+                # The server counts the grown conversation over its window (our estimate
+                # said it fits): answer from the planned request, which it took before.
+                self.options.allowance.give(ahead or 0.0)
+                ahead, convo = None, plain
+                self._held = this
+                outcome = await self.ask(convo, "none")
             self._held = ahead or 0.0
             if number:
                 self.options.allowance.give(this - self._cost(outcome, this))

@@ -29,6 +29,7 @@ from tests.fakes.openai_server import (
     FakeModel,
     calls,
     error,
+    exceeds_context,
     finding,
     findings,
     messages_of,
@@ -362,3 +363,28 @@ def test_a_reply_that_fails_validation_after_tools_is_repaired_without_new_calls
     sent = messages_of(repair)
     assert sent[: len(messages_of(fake.requests[1]))] == messages_of(fake.requests[1])
     assert sent[-2] == {"role": "assistant", "content": "not json"}
+
+
+def test_a_grown_conversation_the_server_calls_too_long_is_answered_from_the_first(
+    fake: FakeModel,
+) -> None:
+    fake.queue(
+        [
+            calls(tool_call("read_file", {"path": "long.txt"})),
+            exceeds_context(9000, 8192),
+            findings([finding(path="src/use.py", line=3)]),
+        ]
+    )
+    (result,) = review(make_settings(fake), tools=options())
+    assert result.error is None and not result.too_long and len(result.findings) == 1
+    first, grown, again = fake.requests
+    assert len(messages_of(grown)) > len(messages_of(first))
+    assert messages_of(again) == messages_of(first)
+    assert again["json"]["tool_choice"] == "none"
+    assert (result.usage.failed_requests, result.usage.tool_rounds) == (1, 1)
+
+
+def test_a_chunk_too_long_before_any_call_is_still_split(fake: FakeModel) -> None:
+    fake.queue([exceeds_context(9000, 8192)])
+    (result,) = review(make_settings(fake), tools=options())
+    assert result.too_long and result.error is not None and len(fake.requests) == 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import TOOL_CALL_TOKENS, TOOL_CHUNK_TOKENS
 from bot.context.tools import Toolbox, ToolResult, run_all
@@ -140,7 +140,8 @@ class ToolLoop:
                 return answer
             convo = await self._answer_calls(convo, outcome, answer)
             if self.measure(convo) > self.budget():
-                convo = plain  # not even the last request would fit: answer from the first
+                # Not even the last request would fit: answer from the first, no more calls.
+                convo, self.results_left = plain, 0
             self._settle_next(convo)
             answer.messages = convo
         return answer  # not reached: the last round never offers tools
@@ -192,7 +193,7 @@ class ToolLoop:
     async def _answer_calls(
         self, convo: list[Message], outcome: Outcome, answer: Answer
     ) -> list[Message]:
-        calls = outcome.tool_calls[:MAX_CALLS_PER_ROUND]
+        calls = _unique_ids(outcome.tool_calls[:MAX_CALLS_PER_ROUND], convo)
         dropped = len(outcome.tool_calls) - len(calls)
         convo = [*convo, calls_message(outcome.content, calls)]
         caps = self._caps(convo, calls)
@@ -219,3 +220,18 @@ class ToolLoop:
         framing = sum(estimate_tokens(c.id) + MESSAGE_OVERHEAD_TOKENS for c in calls)
         share = (room - framing) // max(len(calls), 1)
         return [min(TOOL_CALL_TOKENS, share)] * len(calls)
+
+
+def _unique_ids(calls: Sequence[ToolCall], convo: Sequence[Message]) -> list[ToolCall]:
+    """`calls` with ids no other call of the conversation has: each result must answer one
+    call, and servers that send no ids (or repeat them) would otherwise make two alike."""
+    taken = {c["id"] for m in convo for c in m.get("tool_calls") or ()}
+    out = []
+    for call in calls:
+        new_id, n = call.id, 1
+        while new_id in taken:
+            n += 1
+            new_id = f"{call.id}_{n}"
+        taken.add(new_id)
+        out.append(call if new_id == call.id else replace(call, id=new_id))
+    return out

@@ -388,3 +388,28 @@ def test_a_chunk_too_long_before_any_call_is_still_split(fake: FakeModel) -> Non
     fake.queue([exceeds_context(9000, 8192)])
     (result,) = review(make_settings(fake), tools=options())
     assert result.too_long and result.error is not None and len(fake.requests) == 1
+
+
+def test_repeated_call_ids_are_made_unique_across_the_conversation(fake: FakeModel) -> None:
+    twice = (tool_call("list_files", {}, id="same"), tool_call("list_files", {}, id="same"))
+    fake.queue([calls(*twice), calls(tool_call("list_files", {}, id="same")), findings([])])
+    (result,) = review(make_settings(fake), tools=options())
+    assert result.error is None  # the fake refuses a conversation with an unanswered id
+    sent = messages_of(fake.requests[2])
+    ids = [c["id"] for m in sent for c in m.get("tool_calls") or ()]
+    assert ids == ["same", "same_2", "same_3"]
+    assert [m["tool_call_id"] for m in sent if m["role"] == "tool"] == ids
+
+
+def test_calls_too_big_to_send_back_end_in_an_answer_from_the_first_request(
+    fake: FakeModel,
+) -> None:
+    settings = make_settings(fake, context_tokens=6_000, max_output_tokens=500)
+    bulky = [tool_call("search", {"pattern": f"{n}" * 3_900}) for n in range(8)]
+    fake.queue([calls(*bulky), findings([finding(path="src/use.py", line=3)])])
+    (result,) = review(settings, tools=options())
+    assert result.error is None and len(result.findings) == 1
+    first, last = fake.requests
+    assert messages_of(last) == messages_of(first) and last["json"]["tool_choice"] == "none"
+    budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    assert conversation_tokens(messages_of(last)) + TOOLS_TOKENS <= budget

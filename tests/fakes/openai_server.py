@@ -33,78 +33,34 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.openai_shapes import (
+    CONTEXT_FULL,
+    LLAMA_CPP_PYTHON_REFUSAL,
+    LLAMA_SERVER_NO_JINJA,
+    OLLAMA_NO_TOOLS,
+    VLLM_NO_TOOLS,
+    HttpError,
+    exceeds_context,
+    format_refusal,
+    messages_of,
+    tool_call,
+    unanswered_calls,
+)
+
+__all__ = [  # the shapes are used from here too
+    "CONTEXT_FULL",
+    "LLAMA_CPP_PYTHON_REFUSAL",
+    "LLAMA_SERVER_NO_JINJA",
+    "OLLAMA_NO_TOOLS",
+    "VLLM_NO_TOOLS",
+    "exceeds_context",
+    "format_refusal",
+    "messages_of",
+    "tool_call",
+]
+
 REJECTED_PARAMS = ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
 FORMATS = ("json_schema", "json_object", "text")
-
-# What llama-cpp-python's server (0.3.x, `python -m llama_cpp.server`) answered to
-# response_format json_schema, recorded from a real run; only the traceback path is shortened.
-LLAMA_CPP_PYTHON_REFUSAL = {
-    "error": {
-        "message": "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', "
-        "'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", "
-        "'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  "
-        'File "llama_cpp/server/app.py", line 376, in create_chat_completion\n'
-        "    POST /v1/chat/completions",
-        "type": "internal_server_error",
-        "param": None,
-        "code": None,
-    }
-}
-# Servers without function calling, as they answer a request with `tools`: vLLM started
-# without --enable-auto-tool-choice (400, OpenAI's error shape), Ollama for a model without
-# tool support (400), llama-server without --jinja (500).
-VLLM_NO_TOOLS = {
-    "object": "error",
-    "message": '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser '
-    "to be set",
-    "type": "BadRequestError",
-    "param": None,
-    "code": 400,
-}
-OLLAMA_NO_TOOLS = {
-    "error": {
-        "message": "registry.ollama.ai/library/gemma:2b does not support tools",
-        "type": "api_error",
-        "param": None,
-        "code": None,
-    }
-}
-LLAMA_SERVER_NO_JINJA = {
-    "error": {"code": 500, "message": "tools param requires --jinja flag", "type": "server_error"}
-}
-# llama-server (llama.cpp) when its slots share one cache and it runs out.
-CONTEXT_FULL = {
-    "error": {"code": 500, "message": "Context size has been exceeded.", "type": "server_error"}
-}
-
-
-def exceeds_context(prompt_tokens: int, n_ctx: int) -> HttpError:
-    """llama-server's 400 for a prompt over its context, with the numbers in fields."""
-    message = (
-        f"request ({prompt_tokens} tokens) exceeds the available context size "
-        f"({n_ctx} tokens), try increasing it"
-    )
-    body = {
-        "error": {
-            "code": 400,
-            "message": message,
-            "type": "exceed_context_size_error",
-            "n_prompt_tokens": prompt_tokens,
-            "n_ctx": n_ctx,
-        }
-    }
-    return HttpError(status=400, body=body)
-
-
-def format_refusal(fmt: str, accepted: Iterable[str]) -> HttpError:
-    """llama-cpp-python's refusal of a response_format type, for any accepted list."""
-    expected = " or ".join(f"'{a}'" for a in accepted if a != "json_schema") or "'text'"
-    body = json.loads(json.dumps(LLAMA_CPP_PYTHON_REFUSAL))
-    body["error"]["message"] = (
-        "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
-        f"'type'), 'msg': \"Input should be {expected}\", 'input': '{fmt}'}}"
-    )
-    return HttpError(status=500, body=body)
 
 
 @dataclass(frozen=True)
@@ -123,14 +79,6 @@ class Completion:
     refusal: str | None = None
     delay: float = 0.0
     tool_calls: tuple[dict[str, Any], ...] = ()  # function calls (see `calls`)
-
-
-@dataclass(frozen=True)
-class HttpError:
-    status: int
-    body: Any = None  # dict -> JSON, str -> text; default xAI's shape
-    headers: tuple[tuple[str, str], ...] = ()
-    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -154,12 +102,6 @@ def raw(text: str, **usage: Any) -> Completion:
     return Completion(content=text, **usage)
 
 
-def tool_call(name: str, arguments: dict[str, Any] | str, *, id: str | None = None) -> dict:
-    """One function call as a reply carries it; `arguments` is sent as JSON text."""
-    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    return {"id": id or "", "type": "function", "function": {"name": name, "arguments": text}}
-
-
 def calls(*items: dict[str, Any], **usage: Any) -> Completion:
     """A reply calling tools: each item from `tool_call`, given ids call_1, call_2, … (per
     reply) unless it has one."""
@@ -168,11 +110,6 @@ def calls(*items: dict[str, Any], **usage: Any) -> Completion:
     )
     usage.setdefault("finish_reason", "tool_calls")
     return Completion(content="", tool_calls=numbered, **usage)
-
-
-def messages_of(request: dict[str, Any]) -> list[dict[str, Any]]:
-    """The messages a request sent (the conversation so far)."""
-    return list(request["json"]["messages"])
 
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> HttpError:
@@ -331,7 +268,7 @@ class FakeModel:
             return format_refusal(str(kind), self.formats)
         if not self.tools and ("tools" in request["json"] or "tool_choice" in request["json"]):
             return HttpError(status=400, body=VLLM_NO_TOOLS)
-        unanswered = _unanswered_calls(request["json"].get("messages") or [])
+        unanswered = unanswered_calls(request["json"].get("messages") or [])
         if unanswered:
             message = (
                 "An assistant message with 'tool_calls' must be followed by tool messages "
@@ -397,25 +334,6 @@ class FakeModel:
                 self.wfile.write(data)
 
         return Handler
-
-
-def _unanswered_calls(messages: list[dict[str, Any]]) -> list[str]:
-    """Ids of tool calls not answered by the `tool` messages right after their assistant
-    message (or tool messages answering no pending call), as OpenAI's API checks them."""
-    pending: list[str] = []
-    for message in messages:
-        role = message.get("role")
-        if role == "tool":
-            call_id = message.get("tool_call_id")
-            if call_id not in pending:
-                return [f"{call_id} (answers no call)"]
-            pending.remove(call_id)
-            continue
-        if pending:
-            return pending
-        if role == "assistant":
-            pending = [c["id"] for c in message.get("tool_calls") or []]
-    return pending
 
 
 def _as_reply(reply: Reply | list[dict[str, Any]]) -> Reply:

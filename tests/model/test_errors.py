@@ -97,6 +97,7 @@ def test_parse_overflow_reads_what_the_server_states(
         (400, {"error": {"message": "Unrecognized request argument supplied: tools"}}),
         (422, {"detail": [{"loc": ["body", "tool_choice"], "msg": "extra fields not permitted"}]}),
         (400, {"error": "function calling is not supported by this model"}),
+        (500, {"error": {"code": 500, "message": "Unsupported param: tool_choice"}}),
     ],
 )
 def test_a_refusal_of_function_calling_is_tools_only_when_tools_were_offered(

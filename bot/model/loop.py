@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from bot.config import TOOL_CALL_TOKENS, TOOL_CHUNK_TOKENS
 from bot.context.tools import Toolbox, ToolResult, run_all
 from bot.model.failures import ChunkFailed
-from bot.model.outcome import CALLED_PAST_LIMIT, Outcome
+from bot.model.reply import CALLED_PAST_LIMIT, Reply
 from bot.model.toolcalls import (
     MESSAGE_OVERHEAD_TOKENS,
     Message,
@@ -42,7 +42,7 @@ MIN_TOOL_ROOM_TOKENS = 1_000  # less room than this left for results: tools are 
 MIN_RESULT_TOKENS = 60  # a call given less room than this gets a short error instead
 NO_ROOM = "error: no room is left for tool results in this request; answer with the review now"
 
-Ask = Callable[[list[Message], ToolChoice], Awaitable[Outcome]]
+Ask = Callable[[list[Message], ToolChoice], Awaitable[Reply]]
 Measure = Callable[[list[Message]], int]
 
 
@@ -82,7 +82,7 @@ class Answer:
     """How a chunk's conversation ended: the last outcome, and the messages it answers (a
     repair request continues them, offering tools with tool_choice "none")."""
 
-    outcome: Outcome
+    outcome: Reply
     messages: list[Message]
     rounds: int = 0
     calls: int = 0
@@ -113,7 +113,7 @@ class ToolLoop:
 
     async def _rounds(self, convo: list[Message]) -> Answer:
         plain = convo
-        answer = Answer(Outcome(Usage(), None, "json_schema"), convo)
+        answer = Answer(Reply(Usage(), None, "json_schema"), convo)
         for number in range(self.options.max_rounds + 1):
             this = self._held  # what was reserved for this request (0: the planned one)
             ahead = self._reserve_next(convo) if number < self.options.max_rounds else None
@@ -166,7 +166,7 @@ class ToolLoop:
         self.options.allowance.give(self._held - need)
         self._held = need
 
-    def _cost(self, outcome: Outcome, held: float) -> float:
+    def _cost(self, outcome: Reply, held: float) -> float:
         """What an answered request cost, to settle what was held for it."""
         usage = outcome.usage
         if usage.cost_known and usage.requests:
@@ -191,7 +191,7 @@ class ToolLoop:
     # --- calls ------------------------------------------------------------------------
 
     async def _answer_calls(
-        self, convo: list[Message], outcome: Outcome, answer: Answer
+        self, convo: list[Message], outcome: Reply, answer: Answer
     ) -> list[Message]:
         calls = _unique_ids(outcome.tool_calls[:MAX_CALLS_PER_ROUND], convo)
         dropped = len(outcome.tool_calls) - len(calls)

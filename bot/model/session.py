@@ -24,9 +24,9 @@ from bot.model.failures import (
 )
 from bot.model.ladder import Mode, ServerMemory
 from bot.model.loop import Answer, ToolLoop, ToolOptions
-from bot.model.outcome import Outcome, read_outcome
 from bot.model.probe import Liveness, ServerGone
 from bot.model.ratelimit import RateLimiter, Sleep, retry_wait_s
+from bot.model.reply import Reply, read_reply
 from bot.model.request import build_request
 from bot.model.schema import (
     Message,
@@ -167,7 +167,7 @@ class Session:
             tally.notes.append(NO_TOOLS_NOTE)
             return Answer(await self._ask(messages, tally), messages)
 
-        async def ask(convo: list[Message], choice: ToolChoice) -> Outcome:
+        async def ask(convo: list[Message], choice: ToolChoice) -> Reply:
             return await self._ask(convo, tally, tools=choice)
 
         loop = ToolLoop(
@@ -189,7 +189,7 @@ class Session:
         answer.tools = True
         return answer
 
-    def _repair(self, messages: list[Message], first: Outcome, *, tools: bool) -> list[Message]:
+    def _repair(self, messages: list[Message], first: Reply, *, tools: bool) -> list[Message]:
         """The repair request: the bad reply is shown only when it leaves room for an answer
         (a reply cut off at the output limit, re-sent, would push the repair over the
         context); without it the model still learns what was wrong. Tool calls are never
@@ -204,7 +204,7 @@ class Session:
 
     async def _ask(
         self, messages: list[Message], tally: _Tally, *, tools: ToolChoice | None = None
-    ) -> Outcome:
+    ) -> Reply:
         """One answer for `messages`: steps down the ladder when the server refuses the
         response format, retries only what may succeed; raises ChunkFailed or stops the run
         (ToolsRefused: the server takes no function calling). `tools`: the tool_choice of a
@@ -293,7 +293,7 @@ class Session:
 
     async def _send(
         self, messages: list[Message], *, mode: Mode, tools: ToolChoice | None
-    ) -> Outcome:
+    ) -> Reply:
         settings = self.state.settings
         kwargs = build_request(
             messages,
@@ -311,7 +311,7 @@ class Session:
             data = raw.http_response.json()
         except ValueError:
             data = None
-        return read_outcome(data, mode=mode, model=self.model, prices=settings.prices)
+        return read_reply(data, mode=mode, model=self.model, prices=settings.prices)
 
 
 def _failed(

@@ -16,7 +16,7 @@ from bot.context.tools import Toolbox
 from bot.model import client as llm
 from bot.model.ladder import ServerMemory
 from bot.model.loop import MAX_CALLS_PER_ROUND, Allowance, ToolOptions
-from bot.model.outcome import CALLED_PAST_LIMIT
+from bot.model.reply import CALLED_PAST_LIMIT
 from bot.model.toolcalls import TOOLS, TOOLS_TOKENS, conversation_tokens
 from bot.models import ChunkResult
 from bot.plan.build import input_budget

@@ -21,7 +21,7 @@ CALLED_PAST_LIMIT = (
 
 
 @dataclass
-class Outcome:
+class Reply:
     """One answered request: a validated review, the tool calls it asked for, or the reason
     it is unusable (then `review` is None and `problem` says why)."""
 
@@ -34,25 +34,25 @@ class Outcome:
     tool_calls: list[ToolCall] = field(default_factory=list)
 
 
-def read_outcome(
+def read_reply(
     data: Any, *, mode: Mode, model: str, prices: Mapping[str, Mapping[str, float]]
-) -> Outcome:
+) -> Reply:
     """An answered request from its JSON body (None: the body was not JSON): usage first (kept
     even when the reply is unusable), then the tool calls, else the validated review."""
     if data is None:
         usage = Usage(requests=1, unpriced_requests=1)
-        return Outcome(usage, None, mode, problem="it was not a JSON response")
+        return Reply(usage, None, mode, problem="it was not a JSON response")
     data = data if isinstance(data, dict) else {}
     served = data["model"] if isinstance(data.get("model"), str) else None
     usage = parse_usage(data.get("usage"), model=model, served_model=served, prices=prices)
     calls = _tool_calls(data)
     if calls:
-        return Outcome(usage, served, mode, problem=CALLED_PAST_LIMIT, tool_calls=calls)
+        return Reply(usage, served, mode, problem=CALLED_PAST_LIMIT, tool_calls=calls)
     content, problem = parse_reply_content(data)
     review = None
     if problem is None:
         review, problem = parse_review(content)
-    return Outcome(usage, served, mode, review=review, problem=problem, content=content)
+    return Reply(usage, served, mode, review=review, problem=problem, content=content)
 
 
 def _tool_calls(data: Mapping[str, Any]) -> list[ToolCall]:

@@ -84,8 +84,6 @@ class Answer:
 
     outcome: Reply
     messages: list[Message]
-    rounds: int = 0
-    calls: int = 0
     tools: bool = False  # the conversation offered tools: a repair offers them too
 
 
@@ -101,6 +99,8 @@ class ToolLoop:
     budget: Callable[[], int]
     max_output_tokens: int
     results_left: int = TOOL_CHUNK_TOKENS  # what calls and results may still add
+    rounds: int = 0  # replies answered with calls so far
+    calls: int = 0  # calls run so far (error results included)
     _held: float = 0.0  # reserved for the next request beyond the planned one
 
     async def run(self, messages: Sequence[Message]) -> Answer:
@@ -138,7 +138,7 @@ class ToolLoop:
             if ahead is None:  # a server that ignores tool_choice "none", or a stubborn model
                 outcome.review, outcome.problem = None, CALLED_PAST_LIMIT
                 return answer
-            convo = await self._answer_calls(convo, outcome, answer)
+            convo = await self._answer_calls(convo, outcome)
             if self.measure(convo) > self.budget():
                 # Not even the last request would fit: answer from the first, no more calls.
                 convo, self.results_left = plain, 0
@@ -190,9 +190,7 @@ class ToolLoop:
 
     # --- calls ------------------------------------------------------------------------
 
-    async def _answer_calls(
-        self, convo: list[Message], outcome: Reply, answer: Answer
-    ) -> list[Message]:
+    async def _answer_calls(self, convo: list[Message], outcome: Reply) -> list[Message]:
         calls = _unique_ids(outcome.tool_calls[:MAX_CALLS_PER_ROUND], convo)
         dropped = len(outcome.tool_calls) - len(calls)
         convo = [*convo, calls_message(outcome.content, calls)]
@@ -209,8 +207,8 @@ class ToolLoop:
             results[-1] = ToolResult(last.text + note, last.error)
         added = [result_message(c.id, r.text) for c, r in zip(calls, results, strict=True)]
         self.results_left -= sum(message_tokens(m) for m in added)
-        answer.rounds += 1
-        answer.calls += len(calls)
+        self.rounds += 1
+        self.calls += len(calls)
         return [*convo, *added]
 
     def _caps(self, convo: list[Message], calls: Sequence[ToolCall]) -> list[int]:

@@ -185,7 +185,8 @@ class Session:
             self.state.servers.refuse_tools(settings.base_url, self.model)
             tally.notes.append(NO_TOOLS_NOTE)
             return Answer(await self._ask(messages, tally), messages)
-        tally.usage += Usage(tool_calls=answer.calls, tool_rounds=answer.rounds)
+        finally:  # rounds before a failure count too
+            tally.usage += Usage(tool_calls=loop.calls, tool_rounds=loop.rounds)
         answer.tools = True
         return answer
 

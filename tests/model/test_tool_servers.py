@@ -136,3 +136,12 @@ def test_a_chunk_too_long_before_any_call_is_still_split(fake: FakeModel) -> Non
     fake.queue([exceeds_context(9000, 8192)])
     (result,) = review(make_settings(fake), tools=options())
     assert result.too_long and result.error is not None and len(fake.requests) == 1
+
+
+def test_rounds_before_a_failure_are_still_counted(fake: FakeModel) -> None:
+    fake.queue([calls(tool_call("list_files", {}), tool_call("list_files", {"glob": "src/"}))])
+    fake.script(lambda request: error(400, {"error": "temperature is invalid"}))
+    (result,) = review(make_settings(fake), tools=options())
+    assert result.error is not None and "temperature is invalid" in result.error
+    assert (result.usage.tool_calls, result.usage.tool_rounds) == (2, 1)
+    assert (result.usage.requests, result.usage.failed_requests) == (2, 1)

@@ -194,6 +194,7 @@ class ToolLoop:
         calls = _unique_ids(outcome.tool_calls[:MAX_CALLS_PER_ROUND], convo)
         dropped = len(outcome.tool_calls) - len(calls)
         convo = [*convo, calls_message(outcome.content, calls)]
+        self.results_left -= message_tokens(convo[-1])
         caps = self._caps(convo, calls)
         if all(cap >= MIN_RESULT_TOKENS for cap in caps):
             work = [(c.name, c.arguments) for c in calls]

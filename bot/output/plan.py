@@ -121,5 +121,5 @@ def _tools_line(plan: Plan) -> str:
     cost = max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd)
     return (
         f"Repository tools: up to {plan.tool_rounds} rounds of calls per request; with every "
-        f"round used {requests:,} requests, ${cost:.4f} (upper estimate, within max_cost_usd)"
+        f"round used {requests:,} requests, ${cost:.4f} (upper estimate; max_cost_usd bounds it)"
     )

@@ -76,11 +76,15 @@ def classify(status: int, text: str, *, tools: bool = False) -> ErrorKind:
         return "auth"
     if _CONTEXT_FULL.search(text):
         return "context_full"
+    names_tools = tools and status in _TOOLS_STATUSES and bool(_TOOLS_WORDS.search(text))
+    if names_tools and too_long(status, text):
+        return "too_long"  # a window refusal may count "tokens in the functions"
+    if names_tools:
+        # Also when it names the response format ("json_schema is not supported with
+        # tools"): the review's own format matters more than the tools.
+        return "tools"
     if status in _FORMAT_STATUSES and any(w in text.lower() for w in _FORMAT_WORDS):
-        return "format"  # first: stepping down the ladder keeps the tools
-    if tools and status in _TOOLS_STATUSES and _TOOLS_WORDS.search(text):
-        # A window refusal may count "tokens in the functions": it is still too long.
-        return "too_long" if too_long(status, text) else "tools"
+        return "format"
     if too_long(status, text):
         return "too_long"
     if status == 404:

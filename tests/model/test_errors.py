@@ -108,13 +108,15 @@ def test_a_refusal_of_function_calling_is_tools_only_when_tools_were_offered(
     assert classify(status, text) != "tools"
 
 
-def test_tools_words_do_not_hide_a_format_refusal_or_a_request_too_long() -> None:
+def test_a_refusal_naming_tools_drops_them_first_but_too_long_stays_too_long() -> None:
     too_long = (
         "This model's maximum context length is 8192 tokens. However, you requested 9000 "
         "tokens (8500 in the messages, 500 in the functions)."
     )
     assert classify(400, too_long, tools=True) == "too_long"
-    fmt = json.dumps(LLAMA_CPP_PYTHON_REFUSAL).replace("create_chat_completion", "tools")
-    assert classify(500, fmt, tools=True) == "format"
+    assert classify(500, json.dumps(LLAMA_CPP_PYTHON_REFUSAL), tools=True) == "format"
+    both = "response_format json_schema is not supported together with tools"
+    assert classify(400, both, tools=True) == "tools"  # keep the format, drop the tools
+    assert classify(400, both) == "format"
     assert classify(429, "too many tool calls, slow down", tools=True) == "transient"
     assert classify(400, "tool_call_id abc is unknown", tools=True) == "request"

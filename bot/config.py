@@ -35,6 +35,21 @@ class ContextConfig(Frozen):
     max_tokens: int = Field(default=DEFAULT_CONTEXT_TOKENS, ge=0)
 
 
+# Tools the model may call before it answers (bot.context.tools). One call's result is cut at
+# TOOL_CALL_TOKENS; what one request's tool rounds add to its conversation (the calls and
+# their results) at TOOL_CHUNK_TOKENS, and always at what the input budget leaves.
+DEFAULT_TOOL_ROUNDS = 4
+TOOL_CALL_TOKENS = 8_000
+TOOL_CHUNK_TOKENS = 32_000
+
+
+class ToolsConfig(Frozen):
+    """Read-only repository tools the model may call before it answers (`tools:`)."""
+
+    enabled: bool = True
+    max_rounds: int = Field(default=DEFAULT_TOOL_ROUNDS, ge=1, le=10)
+
+
 class FeedbackConfig(Frozen):
     """What the bot learns from reactions to its earlier comments in the repository."""
 
@@ -64,6 +79,7 @@ class RepoConfig(Frozen):
     max_requests: int | None = Field(default=None, ge=1)
     max_cost_usd: float | None = Field(default=None, gt=0)
     context: ContextConfig = ContextConfig()
+    tools: ToolsConfig = ToolsConfig()
     feedback: FeedbackConfig = FeedbackConfig()
     overview: bool = True  # a walkthrough of the change with the review (a few hundred tokens)
 

@@ -190,6 +190,11 @@ class Plan(Frozen):
     price_known: bool = True
     context_source: ContextSource = "none"  # where the chunks' context came from
     context_note: str | None = None  # why there is no (or less) context, for the summary
+    # Repository tools: the rounds of calls each request may take (0: tools not offered,
+    # `tools_note` says why), and the review's upper estimate with every round used.
+    tool_rounds: int = 0
+    estimated_cost_with_tools_usd: float = 0.0
+    tools_note: str | None = None
 
 
 def requests_lower_bound(plan: Plan) -> int:
@@ -230,6 +235,10 @@ class Usage(Frozen):
     unpriced_requests: int = 0
     # Our own estimate of those requests' prompts, to set beside the billed prompt_tokens.
     estimated_prompt_tokens: int = 0
+    # Read-only repository tools the model called, and the rounds (requests answered with
+    # calls) they took; those requests are counted above like any other.
+    tool_calls: int = 0
+    tool_rounds: int = 0
 
     @property
     def cost_known(self) -> bool:
@@ -246,6 +255,8 @@ class Usage(Frozen):
             cost_usd=round(self.cost_usd + other.cost_usd, 10),
             unpriced_requests=self.unpriced_requests + other.unpriced_requests,
             estimated_prompt_tokens=self.estimated_prompt_tokens + other.estimated_prompt_tokens,
+            tool_calls=self.tool_calls + other.tool_calls,
+            tool_rounds=self.tool_rounds + other.tool_rounds,
         )
 
 

@@ -40,6 +40,9 @@ class JobResult:
 
 
 class JobContext(Protocol):
+    # What the job may spend: the installation's daily budget left (None: no daily budget).
+    budget_left_usd: float | None
+
     def heartbeat(self) -> None: ...  # the reviewer calls this between stages
 
     def cancelled(self) -> bool: ...  # True once a newer head or a close superseded this job

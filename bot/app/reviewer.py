@@ -91,6 +91,7 @@ class AppReviewer:
                 run_key=job.delivery_id,
                 snapshot_cache=self._snapshots,
                 servers=self.servers,
+                budget_usd=ctx.budget_left_usd,
             )
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)

@@ -215,12 +215,16 @@ class Redacted(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         wanted = range(len(self._raw))[index]
         numbers = [wanted] if isinstance(wanted, int) else list(wanted)
-        todo = [n for n in numbers if n not in self._done]
+        picked = self.pick(numbers)
+        return picked[0] if isinstance(wanted, int) else picked
+
+    def pick(self, numbers: Sequence[int]) -> list[str]:
+        """The lines at these 0-based indexes, redacted together (scattered lines, such as
+        a search's matches, cost one pass instead of one each)."""
+        todo = [n for n in dict.fromkeys(numbers) if n not in self._done]
         if todo:
             done = redact_lines(self._path, [self._raw[n] for n in todo])
             self._done.update(zip(todo, done, strict=True))
-        if isinstance(wanted, int):
-            return self._done[wanted]
         return [self._done[n] for n in numbers]
 
 

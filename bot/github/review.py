@@ -93,6 +93,7 @@ def review_pull_request(
     workspace: Path | None = None,
     snapshot_cache: SnapshotCache | None = None,
     servers: ServerMemory | None = None,
+    budget_usd: float | None = None,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
 
@@ -101,6 +102,8 @@ def review_pull_request(
     `workspace` (the Action's checkout) and `snapshot_cache` (the App's) are where the
     repository snapshot may come from before the API (bot.github.snapshot).
     `servers`: what earlier runs learned about the model server (the App keeps one).
+    `budget_usd`: the most the run may spend besides the config's `max_cost_usd` (the App's
+    daily budget left); the model's tool rounds stop before either is crossed.
     """
     fetched = client.fetch_pull_request(repo, number)
     pr = fetched.pr
@@ -127,6 +130,7 @@ def review_pull_request(
         checks=checks,
         reviews=reviews,
         stop=cancelled or (lambda: False),
+        budget_usd=budget_usd,
     )
     sources = _SnapshotSources(workspace, snapshot_cache)
     outcome = _review(
@@ -255,7 +259,9 @@ def _ask_and_post(
     from bot.review.pipeline import ask_model, assemble_review
 
     superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
-    results = ask_model(prepared, run.settings, on_event=on_event, servers=servers)
+    results = ask_model(
+        prepared, run.settings, on_event=on_event, servers=servers, budget_usd=run.budget_usd
+    )
     if run.stop():
         return superseded
     anchor, rng = run.pr.files, scope.reviewed_range

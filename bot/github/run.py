@@ -114,6 +114,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     stop: Callable[[], bool] = field(default=lambda: False)  # asked again before every POST
     check: CheckRunState = field(default_factory=CheckRunState)
+    budget_usd: float | None = None  # what the run may spend (the App's daily budget left)
 
     @property
     def pr(self) -> PullRequest:

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 import openai
 from openai import AsyncOpenAI
 
+from bot.model import session as sessions
+from bot.model.failures import ChunkFailed, ContextFull
 from bot.model.overview import build_merge_messages
-from bot.model.schema import Message
-from bot.model.session import RunState, Session, new_run_state
+from bot.model.schema import CUT_OFF, Message
+from bot.model.session import CONTEXT_FULL_HINT, SLOTS_NOTE, RunState, Session, new_run_state
 from bot.models import Overview, TextReply
 from bot.settings import Settings
 
@@ -33,7 +35,7 @@ async def answer(
     retried). Read-only tools, when the client gets them, join the conversation here.
     """
     session = _text_session(client, settings, model=model, conv_id=conv_id, state=state)
-    return await session.reply_text(list(messages), name=name)
+    return await session.reply(list(messages), name=name)
 
 
 async def merge_overview(
@@ -49,7 +51,37 @@ async def merge_overview(
     """One summary of the whole pull request from its parts' summaries: a small request."""
     session = _text_session(client, settings, model=model, conv_id=conv_id, state=state)
     messages = build_merge_messages(title, parts)
-    return await session.reply_text(messages, name="the overview merge")
+    return await session.reply(messages, name="the overview merge")
+
+
+class TextSession(Session):
+    """A session whose replies are plain text: no response format, no schema, no repair."""
+
+    async def reply(self, messages: list[Message], *, name: str) -> TextReply:
+        """A plain-text reply to `messages`: the same rate limits, retries of what may
+        succeed, slots and usage as a chunk (a tally like a chunk's); no repair request."""
+        tally, slots = sessions._Tally(), self.state.slots
+        while True:
+            async with slots:
+                crowded = slots.limit > 1
+                try:
+                    outcome = await self._ask(messages, tally)
+                    break
+                except ChunkFailed as exc:
+                    error = f"{name} failed: {exc}"
+                except ContextFull as exc:
+                    if crowded:
+                        if slots.lower_to(1):
+                            tally.notes.append(SLOTS_NOTE)
+                        continue
+                    error = f"{name} failed: {exc}; {CONTEXT_FULL_HINT}"
+            return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
+        text, problem = outcome.content.strip(), outcome.problem
+        if problem == CUT_OFF and text:  # an answer cut short is still worth reading
+            text, problem = text + "\n\n_(cut off at the output token limit)_", None
+        unusable = f"{name} failed: the reply was unusable: {problem}" if problem else None
+        shown = "" if unusable else text
+        return TextReply(shown, tally.usage, tally.served, unusable, (*tally.notes,))
 
 
 def _text_session(
@@ -59,8 +91,8 @@ def _text_session(
     model: str,
     conv_id: str,
     state: RunState | None,
-) -> Session:
-    return Session(
+) -> TextSession:
+    return TextSession(
         client=client,
         state=state or new_run_state(settings),
         model=model,

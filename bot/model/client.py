@@ -11,6 +11,7 @@ from openai import AsyncOpenAI
 
 from bot.errors import MissingKeyError
 from bot.model.failures import ModelAuthError, error_message
+from bot.model.loop import ToolOptions
 from bot.model.ratelimit import RateLimiter, Sleep
 from bot.model.request import CONV_HEADER
 from bot.model.session import RunState, Session, new_run_state
@@ -62,6 +63,7 @@ async def review_chunks(
     state: RunState | None = None,
     limiter: RateLimiter | None = None,
     sleep: Sleep = asyncio.sleep,
+    tools: ToolOptions | None = None,
 ) -> list[ChunkResult]:
     """Ask the model about every chunk, concurrently; results in chunk order.
 
@@ -72,10 +74,11 @@ async def review_chunks(
     `state` carries what the run learned (the structured-output rung, a lowered concurrency,
     an unreachable server) from one call to the next; `chunk_labels` name the chunks in
     errors (default "chunk N"); `limiter` and `sleep` are injectable so tests never wait.
+    `tools` (without a `state`): the repository tools the model may call first.
     """
     session = Session(
         client=client,
-        state=state or new_run_state(settings, limiter=limiter),
+        state=state or new_run_state(settings, limiter=limiter, tools=tools),
         model=model,
         prefix=list(prefix_messages),
         conv_id=conv_id,

@@ -10,6 +10,8 @@ from bot.models import ContextOverflow
 
 # transient:    worth another attempt after a wait (rate limits, overload, a crash mid-way)
 # format:       the server does not take the response_format we sent: step down the ladder
+# tools:        the server does not take function calling (`tools`, `tool_choice`): ask again
+#               without tools (only for a request that offered them)
 # too_long:     the request is over the model's context window: split it
 # context_full: a server whose slots share one cache ran out of it (llama-server with -np > 1):
 #               sending fewer requests at once helps, sending the same again does not
@@ -17,12 +19,22 @@ from bot.models import ContextOverflow
 # not_found:    no such model or route (404): every request fails alike
 # request:      anything else the server refuses as invalid: the same request never succeeds
 ErrorKind = Literal[
-    "transient", "format", "too_long", "context_full", "auth", "not_found", "request"
+    "transient", "format", "tools", "too_long", "context_full", "auth", "not_found", "request"
 ]
 
 TRANSIENT_4XX = frozenset({408, 409, 429})
 _FORMAT_STATUSES = frozenset({400, 422, 500})
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "response format")
+# How servers without function calling refuse it: vLLM without --enable-auto-tool-choice
+# ('"auto" tool choice requires --enable-auto-tool-choice ...'), Ollama ("... does not
+# support tools"), llama-server without --jinja ("tools param requires --jinja flag"),
+# pydantic servers that forbid the fields ("'loc': ('body', 'tools')"), OpenAI-style
+# "Unrecognized request argument supplied: tools" or "tool_choice is not supported".
+_TOOLS_STATUSES = frozenset({400, 404, 422, 500, 501})
+_TOOLS_WORDS = re.compile(
+    r"\btools?\b|\btool[ _]choice\b|\btool_calls?\b|\bfunction[ _]call|\bfunctions\b",
+    re.IGNORECASE,
+)
 # llama-server (-np > 1, one shared cache): 500 "Context size has been exceeded."
 _CONTEXT_FULL = re.compile(r"context size has been exceeded", re.IGNORECASE)
 
@@ -57,12 +69,20 @@ _PROMPT = (
 )
 
 
-def classify(status: int, text: str) -> ErrorKind:
-    """What an error answer means, from its status and its whole body as text."""
+def classify(status: int, text: str, *, tools: bool = False) -> ErrorKind:
+    """What an error answer means, from its status and its whole body as text; `tools`: the
+    request offered tools (an error that names them is then a refusal of function calling)."""
     if status in (401, 403):
         return "auth"
     if _CONTEXT_FULL.search(text):
         return "context_full"
+    names_tools = tools and status in _TOOLS_STATUSES and bool(_TOOLS_WORDS.search(text))
+    if names_tools and too_long(status, text):
+        return "too_long"  # a window refusal may count "tokens in the functions"
+    if names_tools:
+        # Also when it names the response format ("json_schema is not supported with
+        # tools"): the review's own format matters more than the tools.
+        return "tools"
     if status in _FORMAT_STATUSES and any(w in text.lower() for w in _FORMAT_WORDS):
         return "format"
     if too_long(status, text):

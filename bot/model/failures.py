@@ -26,6 +26,10 @@ class ChunkFailed(Exception):
         self.overflow = overflow  # set when the server refused it as over its context
 
 
+class ToolsRefused(Exception):
+    """The server refused the request's tools: it takes no function calling."""
+
+
 class ContextFull(Exception):
     """A shared-cache server had no room while other requests were in flight."""
 

@@ -31,7 +31,8 @@ def describe_mode(mode: str) -> str:
 
 
 class ServerMemory:
-    """The rung each server (base URL + model) settled on, kept for the life of the process.
+    """The rung each server (base URL + model) settled on, and whether it takes function
+    calling, kept for the life of the process.
 
     One run shares one memory, so the first chunk's refusal spares every later chunk the
     same refusal; the App keeps one for all its runs. Never persisted: a server that is
@@ -40,7 +41,18 @@ class ServerMemory:
 
     def __init__(self) -> None:
         self._modes: dict[tuple[str, str], Mode] = {}
+        self._no_tools: set[tuple[str, str]] = set()  # servers that refused function calling
         self._lock = threading.Lock()  # the App's workers review in threads
+
+    def takes_tools(self, base_url: str, model: str) -> bool:
+        """False once the server refused `tools` (function calling) in this process."""
+        with self._lock:
+            return (base_url.rstrip("/"), model) not in self._no_tools
+
+    def refuse_tools(self, base_url: str, model: str) -> None:
+        """Remember that the server takes no function calling: no request offers tools again."""
+        with self._lock:
+            self._no_tools.add((base_url.rstrip("/"), model))
 
     def mode(self, base_url: str, model: str) -> Mode:
         with self._lock:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.model.ladder import Mode
 from bot.model.schema import Message, response_schema, with_schema_in_system
+from bot.model.toolcalls import TOOLS, ToolChoice
 
 CONV_HEADER = "x-grok-conv-id"
 SCHEMA_NAME = "ModelReview"
@@ -33,12 +34,16 @@ def build_request(
     max_output_tokens: int,
     conv_id: str,
     omit_auth: object | None = None,
+    tool_choice: ToolChoice | None = None,
     structured: bool = True,
 ) -> dict[str, Any]:
     """Keyword arguments for `chat.completions.create` (pure, so tests can read them).
 
     `omit_auth`: the SDK's marker that drops the Authorization header, for a server used
     without a key; the SDK itself would refuse to send a request with no key at all.
+    `tool_choice`: offer the repository tools ("auto": the model may call them, "none": it
+    answers now); None sends no tools at all. The tools go with any response format: the
+    model either calls tools or answers in the format asked for.
     `structured`: False for a plain-text answer (markdown, not JSON): no response format and
     no schema, whatever rung the server is on.
     """
@@ -67,4 +72,7 @@ def build_request(
     fmt = response_format(mode) if structured else None
     if fmt is not None:
         kwargs["response_format"] = fmt
+    if tool_choice is not None:
+        kwargs["tools"] = TOOLS
+        kwargs["tool_choice"] = tool_choice
     return kwargs

@@ -6,7 +6,6 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import openai
 from openai import AsyncOpenAI
@@ -17,30 +16,29 @@ from bot.model.failures import (
     ChunkFailed,
     ContextFull,
     ModelAuthError,
+    ToolsRefused,
     connection_reason,
     error_body,
     unreachable,
     was_sent,
 )
 from bot.model.ladder import Mode, ServerMemory
-from bot.model.overview import salvage_findings, to_overview
+from bot.model.loop import Answer, ToolLoop, ToolOptions
+from bot.model.overview import to_overview
 from bot.model.probe import Liveness, ServerGone
-from bot.model.prompt import prefix_tokens
 from bot.model.ratelimit import RateLimiter, Sleep, retry_wait_s
+from bot.model.reply import Reply, read_reply
 from bot.model.request import build_request
 from bot.model.schema import (
-    CUT_OFF,
     Message,
     build_repair_messages,
     parse_error_body,
-    parse_reply_content,
-    parse_review,
-    parse_usage,
     schema_note,
     to_findings,
 )
 from bot.model.slots import Slots
-from bot.models import ChunkResult, ContextOverflow, TextReply, Usage
+from bot.model.toolcalls import TOOLS_TOKENS, ToolChoice, conversation_tokens
+from bot.models import ChunkResult, ContextOverflow, Usage
 from bot.plan.build import input_budget
 from bot.settings import DEFAULT_BASE_URL, Settings
 from bot.tokens import estimate_tokens
@@ -52,6 +50,10 @@ SLOTS_NOTE = (
     '("Context size has been exceeded"), so the rest of the review sent one at a time; '
     "give each llama-server slot room for a whole request (-c of at least -np times "
     "--context-tokens) to review concurrently."
+)
+NO_TOOLS_NOTE = (
+    "The model server takes no function calling (it refused the request's tools), so the "
+    "model reviewed without reading the repository itself."
 )
 CONTEXT_FULL_HINT = (
     "the server has no room for this request even alone: start llama-server with -np 1 "
@@ -70,6 +72,7 @@ class RunState:
     liveness: Liveness
     context_tokens: int  # lowered to the server's n_ctx when it states a smaller one
     unreachable: str | None = None  # set once the server could not be reached, retries spent
+    tools: ToolOptions | None = None  # the repository tools offered, when there is a snapshot
 
 
 def new_run_state(
@@ -77,6 +80,7 @@ def new_run_state(
     *,
     servers: ServerMemory | None = None,
     limiter: RateLimiter | None = None,
+    tools: ToolOptions | None = None,
 ) -> RunState:
     return RunState(
         settings=settings,
@@ -91,6 +95,7 @@ def new_run_state(
             connect_timeout_s=settings.connect_timeout_s,
         ),
         context_tokens=settings.context_tokens,
+        tools=tools,
     )
 
 
@@ -115,7 +120,7 @@ class Session:
     conv_id: str
     sleep: Sleep
     omit_auth: object | None = None  # the SDK's marker to send no Authorization header
-    structured: bool = True  # False: plain-text replies (reply_text), no response format
+    structured: bool = True  # False: plain-text replies (bot.model.answer), no response format
 
     async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
         """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""
@@ -134,9 +139,11 @@ class Session:
     async def _review(self, index: int, text: str, *, name: str, tally: _Tally) -> ChunkResult:
         messages: list[Message] = [*self.prefix, {"role": "user", "content": text}]
         try:
-            outcome = await self._ask(messages, tally)
+            answer = await self._converse(messages, tally)
+            outcome = answer.outcome
             if outcome.review is None:
-                outcome = await self._ask(self._repair(messages, outcome), tally)
+                repair = self._repair(answer.messages, outcome, tools=answer.tools)
+                outcome = await self._ask(repair, tally, tools="none" if answer.tools else None)
         except ChunkFailed as exc:
             return _failed(index, tally, f"{name} failed: {exc}", overflow=exc.overflow)
         if outcome.review is None:
@@ -155,61 +162,74 @@ class Session:
             overviews=(overview,) if overview is not None else (),
         )
 
-    async def reply_text(self, messages: list[Message], *, name: str) -> TextReply:
-        """A plain-text reply to `messages` (a `structured=False` session): the same rate
-        limits, retries of what may succeed, slots and usage as a chunk; no repair request."""
-        tally, slots = _Tally(), self.state.slots
-        while True:
-            async with slots:
-                crowded = slots.limit > 1
-                try:
-                    outcome = await self._ask(messages, tally)
-                    break
-                except ChunkFailed as exc:
-                    error = f"{name} failed: {exc}"
-                except ContextFull as exc:
-                    if crowded:
-                        if slots.lower_to(1):
-                            tally.notes.append(SLOTS_NOTE)
-                        continue
-                    error = f"{name} failed: {exc}; {CONTEXT_FULL_HINT}"
-            return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
-        text, problem = outcome.content.strip(), outcome.problem
-        if problem == CUT_OFF and text:  # an answer cut short is still worth reading
-            text, problem = text + "\n\n_(cut off at the output token limit)_", None
-        unusable = f"{name} failed: the reply was unusable: {problem}" if problem else None
-        shown = "" if unusable else text
-        return TextReply(shown, tally.usage, tally.served, unusable, (*tally.notes,))
+    async def _converse(self, messages: list[Message], tally: _Tally) -> Answer:
+        """The answer to `messages`, after rounds of tool calls when the run offers tools."""
+        tools, settings = self.state.tools, self.state.settings
+        if tools is None:
+            return Answer(await self._ask(messages, tally), messages)
+        if not self.state.servers.takes_tools(settings.base_url, self.model):
+            tally.notes.append(NO_TOOLS_NOTE)
+            return Answer(await self._ask(messages, tally), messages)
 
-    def _repair(self, messages: list[Message], first: _Outcome) -> list[Message]:
+        async def ask(convo: list[Message], choice: ToolChoice) -> Reply:
+            return await self._ask(convo, tally, tools=choice)
+
+        loop = ToolLoop(
+            tools,
+            ask=ask,
+            measure=lambda convo: _estimate(
+                convo, self.state.servers.mode(settings.base_url, self.model), tools=True
+            ),
+            budget=lambda: input_budget(self.state.context_tokens, settings.max_output_tokens),
+            max_output_tokens=settings.max_output_tokens,
+        )
+        try:
+            answer = await loop.run(messages)
+        except ToolsRefused:
+            self.state.servers.refuse_tools(settings.base_url, self.model)
+            tally.notes.append(NO_TOOLS_NOTE)
+            return Answer(await self._ask(messages, tally), messages)
+        finally:  # rounds before a failure count too
+            tally.usage += Usage(tool_calls=loop.calls, tool_rounds=loop.rounds)
+        answer.tools = True
+        return answer
+
+    def _repair(self, messages: list[Message], first: Reply, *, tools: bool) -> list[Message]:
         """The repair request: the bad reply is shown only when it leaves room for an answer
         (a reply cut off at the output limit, re-sent, would push the repair over the
-        context); without it the model still learns what was wrong."""
+        context); without it the model still learns what was wrong. Tool calls are never
+        shown again: the conversation already holds every call that was answered."""
         problem = first.problem or "unknown"
-        repair = build_repair_messages(messages, reply=first.content, problem=problem)
+        reply = None if first.tool_calls else first.content
+        repair = build_repair_messages(messages, reply=reply, problem=problem)
         room = input_budget(self.state.context_tokens, self.state.settings.max_output_tokens)
-        if _estimate(repair, first.mode) > room:
+        if _estimate(repair, first.mode, tools=tools) > room:
             repair = build_repair_messages(messages, reply=None, problem=problem)
         return repair
 
-    async def _ask(self, messages: list[Message], tally: _Tally) -> _Outcome:
+    async def _ask(
+        self, messages: list[Message], tally: _Tally, *, tools: ToolChoice | None = None
+    ) -> Reply:
         """One answer for `messages`: steps down the ladder when the server refuses the
-        response format, retries only what may succeed; raises ChunkFailed or stops the run."""
+        response format, retries only what may succeed; raises ChunkFailed or stops the run
+        (ToolsRefused: the server takes no function calling). `tools`: the tool_choice of a
+        request that offers the repository tools."""
         state, settings = self.state, self.state.settings
         attempt = 0
         while True:
             if state.unreachable:  # another chunk found the server gone: no retry storm
                 raise ChunkFailed(("not sent: " if not attempt else "") + state.unreachable)
             mode = state.servers.mode(settings.base_url, self.model)
-            tokens = _estimate(messages, mode if self.structured else None)
+            shape = mode if self.structured else None  # a text request carries no schema
+            tokens = _estimate(messages, shape, tools=tools is not None)
             await state.limiter.acquire(tokens)
             headers: Mapping[str, str] = _NO_HEADERS
             try:
-                outcome = await self._send(messages, mode=mode)
+                outcome = await self._send(messages, mode=mode, tools=tools)
             except openai.APIStatusError as exc:
                 tally.usage += _FAILED
                 headers = exc.response.headers
-                reason = self._refused(exc, mode=mode)
+                reason = self._refused(exc, mode=mode, tools=tools is not None)
             except (openai.APIConnectionError, ServerGone) as exc:
                 tally.usage += _FAILED if was_sent(exc) else Usage()
                 reason = connection_reason(exc, settings.timeout_s)
@@ -227,14 +247,16 @@ class Session:
             attempt += 1
             await self.sleep(self._wait(attempt - 1, headers))
 
-    def _refused(self, exc: openai.APIStatusError, *, mode: Mode) -> str | None:
+    def _refused(self, exc: openai.APIStatusError, *, mode: Mode, tools: bool) -> str | None:
         """What an error answer means for this request: None = ask again in a lower format,
         a reason = a transient failure worth a retry; anything else raises."""
         settings, status = self.state.settings, exc.status_code
         body, text = error_body(exc)
         message = parse_error_body(body, status=status)
         reason = f"model API answered {status}: {message}"
-        kind = classify(status, text)
+        kind = classify(status, text, tools=tools)
+        if kind == "tools":
+            raise ToolsRefused(reason)
         if kind == "format" and not self.structured:
             raise ChunkFailed(reason)  # no response format was sent: nothing to step down from
         if kind == "format":
@@ -277,7 +299,9 @@ class Session:
             rand=random.random,
         )
 
-    async def _send(self, messages: list[Message], *, mode: Mode) -> _Outcome:
+    async def _send(
+        self, messages: list[Message], *, mode: Mode, tools: ToolChoice | None
+    ) -> Reply:
         settings = self.state.settings
         kwargs = build_request(
             messages,
@@ -287,46 +311,18 @@ class Session:
             max_output_tokens=settings.max_output_tokens,
             conv_id=self.conv_id,
             omit_auth=self.omit_auth,
+            tool_choice=tools,
             structured=self.structured,
         )
         call = self.client.chat.completions.with_raw_response.create(**kwargs)
         raw = await self.state.liveness.guard(call)
-        return self._outcome(raw, mode=mode)
-
-    def _outcome(self, raw: Any, *, mode: Mode) -> _Outcome:
-        """Usage from the raw body (kept even when the reply is unusable), then validation."""
         try:
             data = raw.http_response.json()
         except ValueError:
-            usage = Usage(requests=1, unpriced_requests=1)
-            return _Outcome(usage, None, mode, problem="it was not a JSON response")
-        data = data if isinstance(data, dict) else {}
-        served = data["model"] if isinstance(data.get("model"), str) else None
-        settings = self.state.settings
-        usage = parse_usage(
-            data.get("usage"), model=self.model, served_model=served, prices=settings.prices
+            data = None
+        return read_reply(
+            data, mode=mode, model=self.model, prices=settings.prices, structured=self.structured
         )
-        content, problem = parse_reply_content(data)
-        review = None
-        if problem is None and self.structured:
-            review, problem = parse_review(content)
-        elif problem == CUT_OFF and self.structured:
-            # Cut off in the overview (after the findings): the findings stand on their own.
-            review = salvage_findings(content)
-            problem = None if review is not None else problem
-        return _Outcome(usage, served, mode, review=review, problem=problem, content=content)
-
-
-@dataclass
-class _Outcome:
-    """One answered request: a validated review, or the reason it is unusable."""
-
-    usage: Usage
-    served_model: str | None
-    mode: Mode
-    review: Any = None  # ModelReview
-    problem: str | None = None
-    content: str = ""
 
 
 def _failed(
@@ -348,7 +344,8 @@ def _failed(
 _SCHEMA_NOTE_TOKENS = estimate_tokens(schema_note())
 
 
-def _estimate(messages: list[Message], mode: Mode | None) -> int:
-    """Our estimate of a request's prompt: below json_schema the schema rides along."""
+def _estimate(messages: list[Message], mode: Mode | None, *, tools: bool = False) -> int:
+    """Our estimate of a request's prompt: below json_schema the schema rides along, and
+    the tools' definitions when they are offered."""
     extra = _SCHEMA_NOTE_TOKENS if mode not in (None, "json_schema") else 0
-    return prefix_tokens(messages) + extra
+    return conversation_tokens(messages) + extra + (TOOLS_TOKENS if tools else 0)

@@ -64,7 +64,8 @@ def review_to_json(review: Review) -> dict[str, Any]:
 
 
 def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
-    """'3 requests · 41,200 prompt (30,000 cached, estimated 48,900) · 2,100 completion …'."""
+    """'3 requests · 41,200 prompt (30,000 cached, estimated 48,900) · 2,100 completion …';
+    with tools: '5 requests · 4 tool calls in 2 rounds · …'."""
     prompt = f"{usage.prompt_tokens:,} prompt"
     notes = [f"{usage.cached_tokens:,} cached"] if usage.cached_tokens else []
     if usage.estimated_prompt_tokens:
@@ -77,6 +78,11 @@ def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
     requests = f"{usage.requests:,} request{'' if usage.requests == 1 else 's'}"
     if usage.failed_requests:
         requests += f" ({usage.failed_requests:,} failed)"
+    if usage.tool_rounds:
+        # Rounds are requests answered with tool calls, already among the requests.
+        calls = f"{usage.tool_calls:,} tool call{'' if usage.tool_calls == 1 else 's'}"
+        rounds = f"{usage.tool_rounds:,} round{'' if usage.tool_rounds == 1 else 's'}"
+        requests += f" · {calls} in {rounds}"
     who = f"model {model}"
     if served_model and served_model != model:
         who += f" (served by {served_model})"

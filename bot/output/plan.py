@@ -44,6 +44,15 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "requests_lower_bound": requests_lower_bound(plan),
         "estimated_cost_usd": round(plan.estimated_cost_usd, 6),
         "price_known": plan.price_known,
+        # The upper estimate with every tool round used (max_cost_usd bounds it).
+        "tools": {
+            "max_rounds": plan.tool_rounds,
+            "requests": len(plan.chunks) * (plan.tool_rounds + 1),
+            "estimated_cost_usd": round(
+                max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd), 6
+            ),
+            "note": plan.tools_note,
+        },
     }
 
 
@@ -71,6 +80,7 @@ def render_plan_text(plan: Plan) -> str:
         _context_line(plan),
         f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
         f"{OUTPUT_TOKENS_PER_REQUEST:,} output tokens per request)",
+        _tools_line(plan),
     ]
     if not plan.price_known:
         lines.append(price_assumed(plan.model))
@@ -101,4 +111,15 @@ def _context_line(plan: Plan) -> str:
     return (
         f"Repository context: {tokens:,} tokens, {items:,} pieces from the {plan.context_source} "
         f"snapshot{why}"
+    )
+
+
+def _tools_line(plan: Plan) -> str:
+    if not plan.tool_rounds:
+        return f"Repository tools: {plan.tools_note or 'not offered'}"
+    requests = len(plan.chunks) * (plan.tool_rounds + 1)
+    cost = max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd)
+    return (
+        f"Repository tools: up to {plan.tool_rounds} rounds of calls per request; with every "
+        f"round used {requests:,} requests, ${cost:.4f} (upper estimate; max_cost_usd bounds it)"
     )

@@ -35,10 +35,11 @@ def add_context(
     price: Price,
     max_cost_usd: float | None,
     note: str | None = None,
+    index: SymbolIndex | None = None,
 ) -> Plan:
     """`plan` with context in its chunks, its source, and in `context_note` one line for the
     summary when the review has less context than it could (`note`: why there is no
-    snapshot, from the snapshot's source)."""
+    snapshot, from the snapshot's source). `index`: the snapshot's, when already made."""
     if not config.enabled:
         return _noted(plan, "off (context.enabled: false in the repository config)")
     if snapshot is None:
@@ -46,7 +47,7 @@ def add_context(
     plan = plan.model_copy(update={"context_source": snapshot.source})
     if not plan.chunks:
         return plan
-    index = SymbolIndex(snapshot, changed=files)
+    index = index or SymbolIndex(snapshot, changed=files)
     rooms = _rooms(plan, max_tokens=config.max_tokens, price=price, max_cost_usd=max_cost_usd)
     chunks, failures = [], []
     for chunk, room in zip(plan.chunks, rooms, strict=True):

@@ -9,11 +9,13 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from bot.config import RepoConfig
+from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP
 from bot.model.ladder import LADDER, ServerMemory, describe_mode
 from bot.model.prompt import build_prefix_messages, chunk_text, prefix_tokens
+from bot.model.toolcalls import TOOLS_TOKENS, tools_help
 from bot.models import (
     ChunkResult,
     FileDiff,
@@ -34,6 +36,7 @@ from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.overview import build_overview, merge_parts
 from bot.review.resplit import Window, ask_with_splits
 from bot.review.summary import build_summary
+from bot.review.tools import plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files
 from bot.settings import Settings
 
@@ -55,6 +58,7 @@ class Prepared:
     # repository: reviewing a diff file"); None when context went as planned.
     snapshot: Snapshot | None = None
     context_note: str | None = None
+    index: SymbolIndex | None = None  # the snapshot's symbols, shared by context and tools
 
     @cached_property
     def chunk_texts(self) -> tuple[str, ...]:
@@ -93,6 +97,7 @@ def prepare_review(
     kept, skipped = filter_files(pr.files, config)
     files, secret_findings = redact_files(kept)
     budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    offered = tools_offered(config.tools, snapshot)
     prefix = build_prefix_messages(
         title=pr.title,  # build_prefix_messages redacts every text it is given
         body=pr.body,
@@ -103,6 +108,7 @@ def prepare_review(
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
         unwanted=unwanted,
+        tools_help=tools_help(config.tools.max_rounds) if offered else "",
         overview=config.overview,
     )
     extra = tuple(extra_skipped)
@@ -117,7 +123,8 @@ def prepare_review(
         model=model,
         context_tokens=settings.context_tokens,
         max_output_tokens=settings.max_output_tokens,
-        prefix_tokens=prefix_tokens(prefix),
+        # The tools' definitions ride with every request that offers them, like the prefix.
+        prefix_tokens=prefix_tokens(prefix) + (TOOLS_TOKENS if offered else 0),
         max_requests=config.max_requests,
         max_cost_usd=config.max_cost_usd,
         price=price,
@@ -125,6 +132,7 @@ def prepare_review(
     )
     if known_price(model, settings.prices) is None:
         plan = plan.model_copy(update={"price_known": False})
+    index = SymbolIndex(snapshot, changed=files) if snapshot is not None else None
     plan = add_context(
         plan,
         files,
@@ -133,6 +141,10 @@ def prepare_review(
         price=price,
         max_cost_usd=config.max_cost_usd,
         note=context_note,
+        index=index,
+    )
+    plan = plan_tools(
+        plan, config.tools, offered=offered, price=price, max_cost_usd=config.max_cost_usd
     )
     return Prepared(
         pr=pr,
@@ -145,6 +157,7 @@ def prepare_review(
         conv_id=conversation_id(pr),
         snapshot=snapshot,
         context_note=plan.context_note,
+        index=index,
     )
 
 
@@ -154,11 +167,14 @@ def ask_model(
     *,
     on_event: Callable[[ProgressEvent], None] | None = None,
     servers: ServerMemory | None = None,
+    budget_usd: float | None = None,
 ) -> list[ChunkResult]:
     """Send every chunk to the model (concurrently) and return results in chunk order.
 
-    `servers` remembers how each model server takes structured output beyond this run (the
-    App keeps one); without it the run learns for itself.
+    `servers` remembers how each model server takes structured output (and function
+    calling) beyond this run (the App keeps one); without it the run learns for itself.
+    `budget_usd`: what the run may spend at most besides `max_cost_usd` (the App's daily
+    budget left); tool rounds stop before either could be crossed.
     """
     from bot.model import client as llm  # the openai import is slow; dry runs never pay for it
 
@@ -168,9 +184,17 @@ def ask_model(
 
     async def run() -> list[ChunkResult]:
         client = llm.make_client(settings)
-        # One state for every round of re-sent pieces: the rate limits, the concurrency and
-        # the structured-output rung the server settled on hold for the whole run.
-        state = llm.new_run_state(settings, servers=servers)
+        tools = tool_options(
+            prepared.plan,
+            prepared.snapshot,
+            prepared.index,
+            price=price_for(prepared.model, settings.prices),
+            caps=(prepared.config.max_cost_usd, budget_usd),
+        )
+        # One state for every round of re-sent pieces: the rate limits, the concurrency, the
+        # structured-output rung the server settled on and the tools' allowance hold for the
+        # whole run.
+        state = llm.new_run_state(settings, servers=servers, tools=tools)
         progress = _Rounds(on_event)
 
         async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:

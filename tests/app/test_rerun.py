@@ -191,6 +191,8 @@ def test_the_store_keeps_the_newest_figures_per_repository(make: SettingsFactory
 
 
 class _Ctx:
+    budget_left_usd = None
+
     def heartbeat(self) -> None:
         pass
 

@@ -268,3 +268,36 @@ def test_a_model_without_a_price_says_what_the_estimate_assumes(repo: Path) -> N
     assert plan_of(priced)["price_known"] is True
     default = run_cli("--dry-run", cwd=repo)
     assert "Price unknown" not in default.stdout.decode()
+
+
+def test_the_dry_run_shows_the_upper_bound_with_every_tool_round(repo: Path) -> None:
+    plan = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
+    tools = plan["tools"]
+    assert tools["max_rounds"] == 4 and tools["note"] is None
+    assert tools["requests"] == 5 * len(plan["chunks"])
+    assert tools["estimated_cost_usd"] > 2 * plan["estimated_cost_usd"]
+    text = run_cli("--dry-run", cwd=repo).stdout.decode()
+    assert "Repository tools: up to 4 rounds of calls per request" in text
+    (repo / ".github").mkdir()
+    config = repo / ".github" / "grok-review.yml"
+    config.write_text("tools: {max_rounds: 2}\nmax_cost_usd: 0.05\n")
+    capped = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))["tools"]
+    assert capped["max_rounds"] == 2 and capped["requests"] == 3 * len(plan["chunks"])
+    assert plan["estimated_cost_usd"] <= capped["estimated_cost_usd"] <= 0.05
+
+
+def test_tools_off_or_without_a_repository_are_said_in_the_plan(repo: Path, tmp_path: Path) -> None:
+    (repo / ".github").mkdir()
+    (repo / ".github" / "grok-review.yml").write_text("tools: {enabled: false}\n")
+    off = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
+    assert off["tools"]["max_rounds"] == 0 and "tools.enabled: false" in off["tools"]["note"]
+    assert off["tools"]["estimated_cost_usd"] == off["estimated_cost_usd"]
+    diff = subprocess.run(
+        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
+    ).stdout
+    (tmp_path / "x.diff").write_bytes(diff)
+    alone = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
+    assert alone["tools"]["max_rounds"] == 0 and "no repository" in alone["tools"]["note"]
+    (repo / ".github" / "grok-review.yml").write_text("tools: {max_rounds: 0}\n")
+    refused = run_cli("--dry-run", cwd=repo)
+    assert refused.returncode == 2 and b"tools.max_rounds" in refused.stderr

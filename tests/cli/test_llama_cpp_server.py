@@ -205,3 +205,28 @@ def test_review_pr_against_llama_cpp_python(server: str, small_diff: Path) -> No
     assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
     assert (usage["cost_usd"], usage["cost_known"]) == (0.0, False)  # no price for a local model
     assert "cost unknown" in done.stderr and "$0.0000" not in done.stderr
+
+
+def test_review_pr_in_a_checkout_offers_tools_to_llama_cpp_python(
+    server: str, small_diff: Path, tmp_path: Path
+) -> None:
+    """In a checkout there is a snapshot, so requests offer the repository tools.
+    llama-cpp-python (0.3.x, the model's own chat template) accepts `tools` and
+    `tool_choice: "auto"` but never answers with calls for "auto" (only a named tool_choice
+    makes it call, and it then cannot read back an assistant message whose content is null):
+    the model answers at once, and the review is the same as without tools."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROK_REVIEW_", "XAI_"))}
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "bot.cli", "--working-tree", "--base-url", server,
+            "--model", MODEL, "--context-tokens", "8192", "--max-output-tokens", "1024",
+            "--format", "json", "--fail-on", "major", "--quiet",
+        ],
+        capture_output=True, text=True, env=env, timeout=900, cwd=tmp_path / "repo",
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    review: dict[str, Any] = json.loads(done.stdout)
+    jsonschema.validate(review, REVIEW)
+    assert review["errors"] == []
+    assert "takes no function calling" not in review["summary"]  # tools were accepted
+    assert review["usage"]["tool_calls"] == review["usage"]["tool_rounds"] == 0

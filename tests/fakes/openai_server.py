@@ -8,6 +8,12 @@ Every request is recorded (`fake.requests`: headers in lower case + parsed JSON)
 from the queue first, then from the script function (default: no findings). Like xAI, it
 rejects parameters reasoning models refuse and answers errors in xAI's `{code, error}` shape.
 
+Function calling: `calls(tool_call("read_file", {"path": "a.py"}))` is a reply that calls
+tools (`tool_calls` in the assistant message, finish_reason "tool_calls"); like OpenAI's API,
+the fake refuses (400) a conversation whose assistant tool calls are not each answered by a
+`tool` message with the call's id. `FakeModel(tools=False)` refuses any request offering
+`tools` the way vLLM without --enable-auto-tool-choice does.
+
 It can also act like other servers: `FakeModel(formats=("json_object", "text"))` refuses any
 other `response_format` the way llama-cpp-python does (a 500 with its validation error);
 `api_key="k"` answers 401 to any other bearer; `shared_context=True` answers llama-server's
@@ -27,56 +33,34 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.openai_shapes import (
+    CONTEXT_FULL,
+    LLAMA_CPP_PYTHON_REFUSAL,
+    LLAMA_SERVER_NO_JINJA,
+    OLLAMA_NO_TOOLS,
+    VLLM_NO_TOOLS,
+    HttpError,
+    exceeds_context,
+    format_refusal,
+    messages_of,
+    tool_call,
+    unanswered_calls,
+)
+
+__all__ = [  # the shapes are used from here too
+    "CONTEXT_FULL",
+    "LLAMA_CPP_PYTHON_REFUSAL",
+    "LLAMA_SERVER_NO_JINJA",
+    "OLLAMA_NO_TOOLS",
+    "VLLM_NO_TOOLS",
+    "exceeds_context",
+    "format_refusal",
+    "messages_of",
+    "tool_call",
+]
+
 REJECTED_PARAMS = ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
 FORMATS = ("json_schema", "json_object", "text")
-
-# What llama-cpp-python's server (0.3.x, `python -m llama_cpp.server`) answered to
-# response_format json_schema, recorded from a real run; only the traceback path is shortened.
-LLAMA_CPP_PYTHON_REFUSAL = {
-    "error": {
-        "message": "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', "
-        "'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", "
-        "'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  "
-        'File "llama_cpp/server/app.py", line 376, in create_chat_completion\n'
-        "    POST /v1/chat/completions",
-        "type": "internal_server_error",
-        "param": None,
-        "code": None,
-    }
-}
-# llama-server (llama.cpp) when its slots share one cache and it runs out.
-CONTEXT_FULL = {
-    "error": {"code": 500, "message": "Context size has been exceeded.", "type": "server_error"}
-}
-
-
-def exceeds_context(prompt_tokens: int, n_ctx: int) -> HttpError:
-    """llama-server's 400 for a prompt over its context, with the numbers in fields."""
-    message = (
-        f"request ({prompt_tokens} tokens) exceeds the available context size "
-        f"({n_ctx} tokens), try increasing it"
-    )
-    body = {
-        "error": {
-            "code": 400,
-            "message": message,
-            "type": "exceed_context_size_error",
-            "n_prompt_tokens": prompt_tokens,
-            "n_ctx": n_ctx,
-        }
-    }
-    return HttpError(status=400, body=body)
-
-
-def format_refusal(fmt: str, accepted: Iterable[str]) -> HttpError:
-    """llama-cpp-python's refusal of a response_format type, for any accepted list."""
-    expected = " or ".join(f"'{a}'" for a in accepted if a != "json_schema") or "'text'"
-    body = json.loads(json.dumps(LLAMA_CPP_PYTHON_REFUSAL))
-    body["error"]["message"] = (
-        "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
-        f"'type'), 'msg': \"Input should be {expected}\", 'input': '{fmt}'}}"
-    )
-    return HttpError(status=500, body=body)
 
 
 @dataclass(frozen=True)
@@ -94,14 +78,7 @@ class Completion:
     finish_reason: str = "stop"
     refusal: str | None = None
     delay: float = 0.0
-
-
-@dataclass(frozen=True)
-class HttpError:
-    status: int
-    body: Any = None  # dict -> JSON, str -> text; default xAI's shape
-    headers: tuple[tuple[str, str], ...] = ()
-    delay: float = 0.0
+    tool_calls: tuple[dict[str, Any], ...] = ()  # function calls (see `calls`)
 
 
 @dataclass(frozen=True)
@@ -123,6 +100,16 @@ def findings(items: Iterable[dict[str, Any]] = (), **usage: Any) -> Completion:
 def raw(text: str, **usage: Any) -> Completion:
     """A 200 reply with arbitrary message content (e.g. malformed JSON)."""
     return Completion(content=text, **usage)
+
+
+def calls(*items: dict[str, Any], **usage: Any) -> Completion:
+    """A reply calling tools: each item from `tool_call`, given ids call_1, call_2, … (per
+    reply) unless it has one."""
+    numbered = tuple(
+        {**item, "id": item["id"] or f"call_{n}"} for n, item in enumerate(items, start=1)
+    )
+    usage.setdefault("finish_reason", "tool_calls")
+    return Completion(content="", tool_calls=numbered, **usage)
 
 
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> HttpError:
@@ -172,7 +159,13 @@ def _completion_json(reply: Completion, counter: int) -> dict[str, Any]:
     }
     if reply.cost_ticks is not None:
         usage["cost_in_usd_ticks"] = reply.cost_ticks
-    message = {"role": "assistant", "content": reply.content, "refusal": reply.refusal}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": reply.content or (None if reply.tool_calls else reply.content),
+        "refusal": reply.refusal,
+    }
+    if reply.tool_calls:
+        message["tool_calls"] = list(reply.tool_calls)
     return {
         "id": f"fake-{counter}",
         "object": "chat.completion",
@@ -199,8 +192,10 @@ class FakeModel:
         formats: Iterable[str] = FORMATS,
         api_key: str | None = None,
         shared_context: bool = False,
+        tools: bool = True,
     ) -> None:
         self.formats = tuple(formats)
+        self.tools = tools
         self.api_key = api_key
         self.shared_context = shared_context
         self.requests: list[dict[str, Any]] = []
@@ -271,6 +266,17 @@ class FakeModel:
         kind = fmt.get("type") if isinstance(fmt, dict) else None
         if kind not in self.formats:
             return format_refusal(str(kind), self.formats)
+        if not self.tools and ("tools" in request["json"] or "tool_choice" in request["json"]):
+            return HttpError(status=400, body=VLLM_NO_TOOLS)
+        unanswered = unanswered_calls(request["json"].get("messages") or [])
+        if unanswered:
+            message = (
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {', '.join(unanswered)}"
+            )
+            body = {"error": {"message": message, "type": "invalid_request_error"}}
+            return HttpError(status=400, body=body)
         return None
 
     def _done(self) -> None:

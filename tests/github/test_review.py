@@ -523,6 +523,8 @@ def test_parse_pr_ref_rejects_other_text(text):
 
 
 class Ctx:
+    budget_left_usd = None
+
     def __init__(self, *, cancel: bool = False) -> None:
         self.beats = 0
         self.cancel = cancel

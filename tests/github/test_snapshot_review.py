@@ -26,6 +26,8 @@ BUG = finding(path="src/app.py", line=2)
 
 
 class Ctx:
+    budget_left_usd: float | None = None
+
     def heartbeat(self) -> None:
         pass
 

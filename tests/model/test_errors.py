@@ -11,6 +11,9 @@ from bot.models import ContextOverflow
 from tests.fakes.openai_server import (
     CONTEXT_FULL,
     LLAMA_CPP_PYTHON_REFUSAL,
+    LLAMA_SERVER_NO_JINJA,
+    OLLAMA_NO_TOOLS,
+    VLLM_NO_TOOLS,
     exceeds_context,
     format_refusal,
 )
@@ -83,3 +86,37 @@ def test_parse_overflow_reads_what_the_server_states(
     body: dict[str, object], expected: ContextOverflow
 ) -> None:
     assert parse_overflow(body, json.dumps(body)) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, VLLM_NO_TOOLS),
+        (400, OLLAMA_NO_TOOLS),
+        (500, LLAMA_SERVER_NO_JINJA),
+        (400, {"error": {"message": "Unrecognized request argument supplied: tools"}}),
+        (422, {"detail": [{"loc": ["body", "tool_choice"], "msg": "extra fields not permitted"}]}),
+        (400, {"error": "function calling is not supported by this model"}),
+        (500, {"error": {"code": 500, "message": "Unsupported param: tool_choice"}}),
+    ],
+)
+def test_a_refusal_of_function_calling_is_tools_only_when_tools_were_offered(
+    status: int, body: object
+) -> None:
+    text = json.dumps(body)
+    assert classify(status, text, tools=True) == "tools"
+    assert classify(status, text) != "tools"
+
+
+def test_a_refusal_naming_tools_drops_them_first_but_too_long_stays_too_long() -> None:
+    too_long = (
+        "This model's maximum context length is 8192 tokens. However, you requested 9000 "
+        "tokens (8500 in the messages, 500 in the functions)."
+    )
+    assert classify(400, too_long, tools=True) == "too_long"
+    assert classify(500, json.dumps(LLAMA_CPP_PYTHON_REFUSAL), tools=True) == "format"
+    both = "response_format json_schema is not supported together with tools"
+    assert classify(400, both, tools=True) == "tools"  # keep the format, drop the tools
+    assert classify(400, both) == "format"
+    assert classify(429, "too many tool calls, slow down", tools=True) == "transient"
+    assert classify(400, "tool_call_id abc is unknown", tools=True) == "request"

@@ -118,6 +118,8 @@ def test_json_has_exactly_the_design_shape() -> None:
         "estimated_prompt_tokens": 0,
         "failed_requests": 0,
         "unpriced_requests": 0,
+        "tool_calls": 0,
+        "tool_rounds": 0,
         "cost_known": True,
     }
     assert out["errors"] == list(REVIEW.errors)
@@ -166,6 +168,16 @@ def test_usage_line_without_cache_reasoning_or_other_server() -> None:
         served_model="m",
     )
     assert line == "1 request · 10 prompt · 2 completion tokens · $1.5000 · model m"
+
+
+def test_usage_line_counts_tool_calls_and_rounds_among_the_requests() -> None:
+    usage = Usage(requests=5, prompt_tokens=10, tool_calls=4, tool_rounds=2, cost_usd=0.5)
+    line = usage_line(usage, model="m", served_model=None)
+    assert line.startswith("5 requests · 4 tool calls in 2 rounds · 10 prompt ·")
+    one = usage.model_copy(update={"tool_calls": 1, "tool_rounds": 1})
+    assert "· 1 tool call in 1 round ·" in usage_line(one, model="m", served_model=None)
+    out = review_to_json(REVIEW.model_copy(update={"usage": usage}))
+    assert (out["usage"]["tool_calls"], out["usage"]["tool_rounds"]) == (4, 2)
 
 
 # --- neutralising ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ def prepare(
     **config: Any,
 ) -> Prepared:
     pr = PullRequest(title="Discounts", files=make_diff(BASE, head))
+    config.setdefault("tools", {"enabled": False})  # tools add to the prefix: tested apart
     return prepare_review(
         pr,
         RepoConfig(**config),

@@ -73,7 +73,7 @@ class AppReviewer:
 
         client = self.client(job.installation_id)
         if job.trigger == "ask" or job.trigger == "reply":
-            return self._answer(client, job, stop=cancelled)
+            return self._answer(client, job, stop=cancelled, budget_usd=ctx.budget_left_usd)
         try:
             refusal = self._rerun_refusal(client, job)
             if refusal is not None:
@@ -98,7 +98,12 @@ class AppReviewer:
         return replace(job_result(outcome), feedback=self._feedback_figures(client, job.repo))
 
     def _answer(
-        self, client: GitHubClient, job: ReviewJob, *, stop: Callable[[], bool]
+        self,
+        client: GitHubClient,
+        job: ReviewJob,
+        *,
+        stop: Callable[[], bool],
+        budget_usd: float | None,
     ) -> JobResult:
         """An /ask or a reply in one of the bot's threads: at most one comment."""
         given = self._settings.github_app_id
@@ -116,6 +121,7 @@ class AppReviewer:
                     servers=self.servers,
                     app_id=app_id,
                     stop=stop,
+                    budget_usd=budget_usd,
                 )
             else:
                 outcome = answer_thread_reply(

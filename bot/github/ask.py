@@ -52,9 +52,11 @@ def answer_question(
     servers: ServerMemory | None = None,
     app_id: int | None = None,
     stop: Callable[[], bool] | None = None,
+    budget_usd: float | None = None,
 ) -> TalkOutcome:
     """Answer the `/ask` comment `comment_id` on PR `number`, once. GitHub's errors raise;
-    the model's become a comment saying the answer failed (exit code 3)."""
+    the model's become a comment saying the answer failed (exit code 3). `budget_usd`: the
+    App's daily budget left, which the model's tool rounds stay under."""
     comment = client.fetch_issue_comment(repo, comment_id)
     if comment is None:
         return TalkOutcome(skipped_reason="the comment is gone")
@@ -97,10 +99,12 @@ def answer_question(
             extra_skipped=extra,
             snapshot=snapshot,
             context_note=context_note,
+            budget_usd=budget_usd,
         )
+        # The snapshot stays open while the model may call tools over it.
+        reply, error = ask_model(settings, prepared, servers=servers)
     finally:
         close_snapshot(snapshot)
-    reply, error = ask_model(settings, prepared, servers=servers)
     if error is not None:
         body = render_failure(reply, error, comment_id=comment_id, model=prepared.model)
     else:

@@ -64,8 +64,8 @@ class TextSession(Session):
         while True:
             async with slots:
                 crowded = slots.limit > 1
-                try:
-                    outcome = await self._ask(messages, tally)
+                try:  # after rounds of tool calls when the run offers tools
+                    outcome = (await self._converse(messages, tally)).outcome
                     break
                 except ChunkFailed as exc:
                     error = f"{name} failed: {exc}"

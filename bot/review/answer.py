@@ -14,18 +14,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import RepoConfig
+from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP, render_chunk
 from bot.model.ladder import ServerMemory
+from bot.model.loop import ToolOptions
 from bot.model.prompt import build_prefix_messages, prefix_tokens, truncate_chars
 from bot.model.schema import Message
-from bot.model.talk import build_ask_messages, build_thread_messages
+from bot.model.talk import answer_tools_help, build_ask_messages, build_thread_messages
+from bot.model.toolcalls import TOOLS_TOKENS
 from bot.models import Chunk, Plan, PullRequest, SkippedFile, TextReply
-from bot.plan.build import build_plan, input_budget
+from bot.plan.build import build_plan, estimate_cost, input_budget
 from bot.pricing import price_for
 from bot.review.context import add_context
 from bot.review.pipeline import conversation_id
+from bot.review.tools import plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files, redact_text
 from bot.settings import Settings
 
@@ -41,6 +45,7 @@ class PreparedAnswer:
     model: str
     conv_id: str
     note: str | None = None  # what the answer could not see, said to the model and the person
+    tools: ToolOptions | None = None  # the repository tools offered (an /ask with a snapshot)
 
 
 def prepare_answer(
@@ -54,9 +59,11 @@ def prepare_answer(
     extra_skipped: Sequence[SkippedFile] = (),
     snapshot: Snapshot | None = None,
     context_note: str | None = None,
+    budget_usd: float | None = None,
 ) -> PreparedAnswer:
-    """The request answering `question` about `pr`: its text, and what did not fit. Pure
-    but for reading `snapshot`."""
+    """The request answering `question` about `pr`: its text, what did not fit, and the tools
+    offered. Pure but for reading `snapshot`. `budget_usd`: what the run may spend besides
+    `max_cost_usd` (the App's daily budget left); tool rounds stay under both."""
     model = settings.model
     kept, skipped = filter_files(pr.files, config)
     files, _ = redact_files(kept)
@@ -72,11 +79,14 @@ def prepare_answer(
         budget_tokens=budget,
     )[1]["content"]
     asked = truncate_chars(redact_text(question.strip()), MAX_QUESTION_CHARS)
+    offered = tools_offered(config.tools, snapshot)
+    help_text = answer_tools_help(config.tools.max_rounds) if offered else ""
 
     def messages(chunk: Chunk | None, note: str | None) -> list[Message]:
         return build_ask_messages(
             pr_context,
             format_help=RENDER_FORMAT_HELP,
+            tools_help=help_text,
             diff=render_chunk(chunk) if chunk is not None else None,
             context=chunk.context if chunk is not None else (),
             question=asked,
@@ -91,12 +101,14 @@ def prepare_answer(
         model=model,
         context_tokens=settings.context_tokens,
         max_output_tokens=settings.max_output_tokens,
-        prefix_tokens=prefix_tokens(messages(None, _NOTE_ROOM)),
+        # The tools' definitions ride with the request when they are offered.
+        prefix_tokens=prefix_tokens(messages(None, _NOTE_ROOM)) + (TOOLS_TOKENS if offered else 0),
         max_requests=None,
         max_cost_usd=config.max_cost_usd,
         price=price,
         files_total=len(pr.files) + len(extra_skipped),
     )
+    index = SymbolIndex(snapshot, changed=files) if snapshot is not None else None
     plan = add_context(
         plan,
         files,
@@ -105,10 +117,24 @@ def prepare_answer(
         price=price,
         max_cost_usd=config.max_cost_usd,
         note=context_note,
+        index=index,
     )
     chunk = pick_chunk(plan.chunks, question)
     note = fit_note(plan, chunk)
-    return PreparedAnswer(messages(chunk, note), model, conversation_id(pr), note)
+    # Tools may spend what max_cost_usd leaves above the one request that is sent.
+    sent = plan.model_copy(
+        update={
+            "chunks": (chunk,) if chunk is not None else (),
+            "estimated_cost_usd": estimate_cost([chunk] if chunk else [], price=price),
+        }
+    )
+    sent = plan_tools(
+        sent, config.tools, offered=offered, price=price, max_cost_usd=config.max_cost_usd
+    )
+    caps = (config.max_cost_usd, budget_usd)
+    tools = tool_options(sent, snapshot, index, price=price, caps=caps)
+    conv = conversation_id(pr)
+    return PreparedAnswer(messages(chunk, note), model, conv, note, tools=tools)
 
 
 def pick_chunk(chunks: Sequence[Chunk], question: str) -> Chunk | None:
@@ -203,7 +229,7 @@ def ask_text(
                 model=prepared.model,
                 messages=prepared.messages,
                 conv_id=prepared.conv_id,
-                state=llm.new_run_state(settings, servers=servers),
+                state=llm.new_run_state(settings, servers=servers, tools=prepared.tools),
                 name=name,
             )
         finally:

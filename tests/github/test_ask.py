@@ -14,7 +14,7 @@ from bot.github.markers import answered_ids
 from bot.github.talk import HELP
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
-from tests.fakes.openai_server import FakeModel, error, raw
+from tests.fakes.openai_server import FakeModel, calls, error, messages_of, raw, tool_call
 from tests.github.test_review import BASE, HEAD, NUMBER, REPO, V1, make_settings
 
 QUESTION = "Why does the loop in src/app.py stop early?"
@@ -192,3 +192,41 @@ def test_a_hostile_question_is_quoted_inert(fake: FakeGitHub, model: FakeModel) 
     assert "`@octocat`" in quote and "<img" not in quote
     assert answer["body"].splitlines()[1] == ""  # no fence line after the quote
     assert answered_ids(answer["body"].rsplit("\n", 1)[-1])  # the marker is still a marker
+
+
+def test_the_model_may_read_the_repository_before_answering(
+    fake_github: FakeGitHub, model: FakeModel
+) -> None:
+    patch = "@@ -1,2 +1,3 @@\n def run():\n+    total = 1\n     return 0"
+    files = [{"filename": "src/app.py", "status": "modified", "patch": patch}]
+    fake_github.add_pr(REPO, NUMBER, base_sha=BASE, head_sha=HEAD, files=files)
+    app = "def run():\n    total = 1\n    return 0\n"
+    fake_github.add_commit_files(REPO, HEAD, {"src/app.py": app, "src/util.py": "LIMIT = 3\n"})
+
+    def reads_then_answers(request: dict[str, Any]) -> Any:
+        if request["json"].get("tool_choice") == "auto" and not any(
+            m["role"] == "tool" for m in messages_of(request)
+        ):
+            return calls(tool_call("read_file", {"path": "src/util.py"}))
+        return raw("LIMIT is 3, see `src/util.py`.")
+
+    model.script(reads_then_answers)
+    _, outcome = ask(fake_github, make_settings(fake_github, model), "/ask What is LIMIT?")
+    assert outcome.posted
+    first, second = model.requests
+    assert first["json"]["tool_choice"] == "auto" and "response_format" not in first["json"]
+    assert "Repository tools: you may call" in messages_of(first)[0]["content"]
+    (result,) = [m for m in messages_of(second) if m["role"] == "tool"]
+    assert "LIMIT = 3" in result["content"]
+    (answer,) = answers(fake_github)
+    assert "LIMIT is 3" in answer["body"] and "1 tool call in 1 round" in answer["body"]
+
+
+def test_no_tools_are_offered_when_the_config_turns_them_off(
+    fake: FakeGitHub, model: FakeModel
+) -> None:
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": "x = 1\n"})
+    fake.add_file_content(REPO, BASE, ".github/grok-review.yml", "tools: {enabled: false}\n")
+    ask(fake, make_settings(fake, model), f"/ask {QUESTION}")
+    (request,) = model.requests
+    assert "tools" not in request["json"] and "Repository tools" not in str(request["json"])

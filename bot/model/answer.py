@@ -32,7 +32,8 @@ async def answer(
 
     The same rate limiter, retries of what may succeed, and usage as a review's requests (one
     attempt per transient failure, up to `model_retries`; errors that cannot succeed are not
-    retried). Read-only tools, when the client gets them, join the conversation here.
+    retried). With tools in `state` (an /ask with a snapshot) the model may first call the
+    read-only repository tools: the review's tool loop, then the answer.
     """
     session = _text_session(client, settings, model=model, conv_id=conv_id, state=state)
     return await session.reply(list(messages), name=name)
@@ -51,21 +52,25 @@ async def merge_overview(
     """One summary of the whole pull request from its parts' summaries: a small request."""
     session = _text_session(client, settings, model=model, conv_id=conv_id, state=state)
     messages = build_merge_messages(title, parts)
-    return await session.reply(messages, name="the overview merge")
+    return await session.reply(messages, name="the overview merge", tools=False)
 
 
 class TextSession(Session):
     """A session whose replies are plain text: no response format, no schema, no repair."""
 
-    async def reply(self, messages: list[Message], *, name: str) -> TextReply:
+    async def reply(self, messages: list[Message], *, name: str, tools: bool = True) -> TextReply:
         """A plain-text reply to `messages`: the same rate limits, retries of what may
-        succeed, slots and usage as a chunk (a tally like a chunk's); no repair request."""
+        succeed, slots and usage as a chunk (a tally like a chunk's); no repair request.
+        `tools`: False never offers the run's tools (the overview merge needs none)."""
         tally, slots = sessions._Tally(), self.state.slots
         while True:
             async with slots:
                 crowded = slots.limit > 1
                 try:  # after rounds of tool calls when the run offers tools
-                    outcome = (await self._converse(messages, tally)).outcome
+                    if tools:
+                        outcome = (await self._converse(messages, tally)).outcome
+                    else:
+                        outcome = await self._ask(messages, tally)
                     break
                 except ChunkFailed as exc:
                     error = f"{name} failed: {exc}"

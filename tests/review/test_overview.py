@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.config import RepoConfig
+from bot.context.snapshot import MemorySnapshot
 from bot.diff.parse import parse_diff
 from bot.models import (
     ChunkResult,
@@ -225,3 +226,22 @@ def test_no_overview_when_nothing_was_reviewed() -> None:
     assert prepared.plan.chunks == ()
     assert build_overview(prepared.plan, prepared.files, []) is None
     assert prepared.plan.skipped == (SkippedFile(path="poetry.lock", reason="lockfile"),)
+
+
+def test_the_merge_offers_no_tools_even_when_the_review_does(fake: FakeModel) -> None:
+    fake.script(lambda request: raw("Merged.") if is_merge(request) else overview_reply(request))
+    diff = diff_of(3, 400)
+    settings = settings_for(fake, context_tokens=12_000)
+    files = {f"pkg{i}/mod.py": b"x = 1\n" for i in range(3)}
+    prepared = prepare_review(
+        PullRequest(title="t", files=parse_diff(diff)),
+        RepoConfig(),
+        settings,
+        snapshot=MemorySnapshot(files),
+    )
+    result = assemble_review(prepared, ask_model(prepared, settings))
+    assert result.overview is not None and result.overview.summary == "Merged."
+    chunk_requests = [r for r in fake.requests if not is_merge(r)]
+    assert chunk_requests and all(r["json"].get("tools") for r in chunk_requests)
+    (merge,) = [r for r in fake.requests if is_merge(r)]
+    assert "tools" not in merge["json"] and "tool_choice" not in merge["json"]

@@ -9,7 +9,7 @@ reply and no model request; a model failure gets a short comment saying so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,35 +102,49 @@ def answer_question(
             budget_usd=budget_usd,
         )
         # The snapshot stays open while the model may call tools over it.
-        reply, error = ask_model(settings, prepared, servers=servers)
+        asked = ask_model(settings, prepared, servers=servers)
     finally:
         close_snapshot(snapshot)
-    if error is not None:
-        body = render_failure(reply, error, comment_id=comment_id, model=prepared.model)
+    if asked.error is not None:
+        body = render_failure(asked.reply, asked.error, comment_id=comment_id, model=model)
     else:
-        assert reply is not None
+        assert asked.reply is not None
         body = render_answer(
-            reply,
+            asked.reply,
             comment_id=comment_id,
-            model=prepared.model,
+            model=model,
             question=question,
             asker=comment.login,
             note=prepared.note,
         )
-    outcome = _post(client, repo, number, body, comment_id, stop)
-    code = ExitCode.INCOMPLETE if error is not None else outcome.exit_code
-    return replace(outcome, error=error, reply=reply, model=prepared.model, exit_code=code)
+    return asked.outcome(_post(client, repo, number, body, comment_id, stop), model=model)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The model's answer, or why there is none and the exit code that failure ends with."""
+
+    reply: TextReply | None
+    error: str | None = None
+    exit_code: ExitCode = ExitCode.REVIEWED
+
+    def outcome(self, posted: TalkOutcome, *, model: str) -> TalkOutcome:
+        """What the run did: the comment posting's result with the answer and its failure."""
+        code = self.exit_code if self.error is not None else posted.exit_code
+        return replace(posted, error=self.error, reply=self.reply, model=model, exit_code=code)
 
 
 def ask_model(
     settings: Settings, prepared: PreparedAnswer, *, servers: ServerMemory | None
-) -> tuple[TextReply | None, str | None]:
-    """(the answer, why it failed): a rejected key or an unknown model is a failure too."""
+) -> Asked:
+    """Ask once; a rejected key or an unknown model (exit 2) is a failure too, not a crash."""
     try:
         reply = ask_text(settings, prepared, servers=servers)
     except BotError as exc:
-        return None, exc.message
-    return reply, reply.error
+        return Asked(None, exc.message, ExitCode(exc.exit_code))
+    if reply.error is not None:
+        return Asked(reply, reply.error, ExitCode.INCOMPLETE)
+    return Asked(reply)
 
 
 def _answered(client: GitHubClient, repo: str, number: int, comment_id: int) -> bool:

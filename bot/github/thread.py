@@ -11,11 +11,10 @@ reply saying the finding is wrong gets an acknowledgement, with no model request
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.errors import ExitCode, GitHubError
+from bot.errors import GitHubError
 from bot.github.api import GitHubClient
 from bot.github.ask import ask_model
 from bot.github.data import Comment
@@ -89,15 +88,14 @@ def answer_thread_reply(
         replier=reply.login,
         model=settings.model,
     )
-    answer, error = ask_model(settings, prepared, servers=servers)
-    if error is not None:
-        body = render_failure(answer, error, comment_id=comment_id, model=prepared.model)
+    asked = ask_model(settings, prepared, servers=servers)
+    model = prepared.model
+    if asked.error is not None:
+        body = render_failure(asked.reply, asked.error, comment_id=comment_id, model=model)
     else:
-        assert answer is not None
-        body = render_answer(answer, comment_id=comment_id, model=prepared.model)
-    outcome = _post(client, repo, number, root.id, body, comment_id, stop)
-    code = ExitCode.INCOMPLETE if error is not None else outcome.exit_code
-    return replace(outcome, error=error, reply=answer, model=prepared.model, exit_code=code)
+        assert asked.reply is not None
+        body = render_answer(asked.reply, comment_id=comment_id, model=model)
+    return asked.outcome(_post(client, repo, number, root.id, body, comment_id, stop), model=model)
 
 
 def _thread(client: GitHubClient, repo: str, number: int, root: int) -> list[Comment]:

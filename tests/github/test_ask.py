@@ -230,3 +230,12 @@ def test_no_tools_are_offered_when_the_config_turns_them_off(
     ask(fake, make_settings(fake, model), f"/ask {QUESTION}")
     (request,) = model.requests
     assert "tools" not in request["json"] and "Repository tools" not in str(request["json"])
+
+
+def test_a_rejected_key_is_said_and_ends_with_exit_code_2(fake: FakeGitHub) -> None:
+    with FakeModel(api_key="the-right-key") as model:
+        _, outcome = ask(fake, make_settings(fake, model), f"/ask {QUESTION}")
+        assert len(model.requests) == 1  # a 401 is never retried
+    assert outcome.exit_code == ExitCode.BAD_INPUT and "rejected the key" in outcome.error
+    (answer,) = answers(fake)
+    assert answer["body"].startswith("grok-review could not answer this: the model server at")

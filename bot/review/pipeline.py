@@ -27,7 +27,7 @@ from bot.models import (
 )
 from bot.plan.build import build_plan, input_budget
 from bot.pricing import price_for
-from bot.review.anchor import anchor_findings
+from bot.review.anchor import anchor_findings, restore_paths
 from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.resplit import ask_with_splits
 from bot.review.summary import build_summary
@@ -206,8 +206,8 @@ def assemble_review(
 ) -> Review:
     """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure."""
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
-    raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
-    anchored, unanchored = anchor_findings(raw, files)
+    said = restore_paths([f for r in results for f in r.findings], prepared.files)
+    anchored, unanchored = anchor_findings([*prepared.secret_findings, *said], files)
     cfg = prepared.config
 
     def select(found: Sequence[Finding], *, cap: int) -> Selection:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import re
+from bot.linear import LinearPattern
 
 RETRY_STATUSES = frozenset({408, 409, 429})  # plus every 5xx
 
 # How OpenAI-compatible servers word a request over the context window (xAI's wording is not
 # documented): "maximum context length", "prompt is too long", "context_length_exceeded",
 # "too many tokens", "exceeds the maximum ... tokens".
-_TOO_LONG = re.compile(
-    r"context.?(?:length|window)|too (?:long|large|many tokens)|(?:maximum|max|limit)\b.*\btokens"
-    r"|tokens?\b.*\b(?:exceed|maximum|limit)",
-    re.IGNORECASE,
+# On RE2 (bot.linear): a message may echo request text, and `.*` between two words would
+# backtrack quadratically on Python's `re`.
+_TOO_LONG = LinearPattern(
+    r"(?i)context.?(?:length|window)|too (?:long|large|many tokens)"
+    r"|(?:maximum|max|limit)\b.*\btokens|tokens?\b.*\b(?:exceed|maximum|limit)"
 )
 
 
@@ -29,4 +30,4 @@ def refuses_schema(message: str) -> bool:
 
 def too_long(status: int, message: str) -> bool:
     """The request is over the model's context window (split it and ask again)."""
-    return status in (400, 413) and bool(_TOO_LONG.search(message))
+    return status in (400, 413) and _TOO_LONG.search(message) is not None

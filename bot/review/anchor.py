@@ -102,9 +102,7 @@ def _squash(text: str) -> str:
 
 def quote_lines(code: str) -> list[str]:
     """The quoted code's non-blank lines, whitespace and trailing ellipses removed."""
-    return [
-        sq for sq in (_squash(_drop_ellipses(ln.rstrip())) for ln in code.splitlines()) if sq
-    ]
+    return [sq for sq in (_squash(_drop_ellipses(ln.rstrip())) for ln in code.splitlines()) if sq]
 
 
 def _drop_ellipses(line: str) -> str:

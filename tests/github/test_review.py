@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -507,16 +508,31 @@ def test_cli_invalid_base_config_exits_2_without_posting(cli_env, fake, capsys):
         ("https://github.com/octo/widgets/pull/7", ("octo/widgets", 7)),
         ("https://github.com/octo/widgets/pull/7/files", ("octo/widgets", 7)),
         ("https://ghe.example.com/team/repo.js/pull/12", ("team/repo.js", 12)),
+        ("https://ghe.example.com/github/a/b/pull/3/c/d/pull/4", ("c/d", 4)),  # the last one
+        ("octo/widgets#007", ("octo/widgets", 7)),
     ],
 )
 def test_parse_pr_ref(text, expected):
     assert parse_pr_ref(text) == expected
 
 
-@pytest.mark.parametrize("text", ["octo/widgets", "widgets#7", "octo/widgets#0", "../x#1", "x"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "octo/widgets",
+        "widgets#7",
+        "octo/widgets#0",
+        "../x#1",
+        "x",
+        "octo/widgets#" + "9" * 5_000,  # int() would raise past 4,300 digits
+        "https://x/" + "a/pull/1/" * 20_000 + " x",  # used to backtrack for minutes
+    ],
+)
 def test_parse_pr_ref_rejects_other_text(text):
+    started = time.monotonic()
     with pytest.raises(UsageError):
         parse_pr_ref(text)
+    assert time.monotonic() - started < 5
 
 
 # --- the webhook app's reviewer -----------------------------------------------------------

@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     # `review-bot worker` serves /metrics and /healthz on this port; unset: no server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # `review-bot serve` under load or attack (docs/operations.md, "Limits"): webhook bodies
+    # held before their signature is checked, all requests together; the time a body may take
+    # to arrive and the time a request's headers may take; open connections (uvicorn's
+    # limit_concurrency: 503 beyond it); how long an idle keep-alive connection stays open.
+    webhook_buffer_mb: int = Field(default=100, ge=1, le=10_000)
+    webhook_body_timeout_s: float = Field(default=10.0, gt=0)
+    http_header_timeout_s: float = Field(default=10.0, gt=0)
+    http_max_connections: int = Field(default=200, ge=1)
+    http_keep_alive_s: int = Field(default=5, ge=1)
 
     @field_validator("prices", mode="before")
     @classmethod

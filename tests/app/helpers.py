@@ -126,8 +126,8 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 8.0, what: str = 
 class ThreadServer(uvicorn.Server):
     """uvicorn in a thread on a socket we bound (the encode/httpx `serve_in_thread` pattern)."""
 
-    def __init__(self, app: Any) -> None:
-        super().__init__(uvicorn.Config(app, log_config=None, lifespan="on"))
+    def __init__(self, app: Any, **options: Any) -> None:
+        super().__init__(uvicorn.Config(app, log_config=None, lifespan="on", **options))
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only when proto says TCP, and without
         # it every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from bot.errors import ConfigError, UsageError
 from bot.models import Frozen, Severity
 
 DEFAULT_CONFIG_PATH = ".github/grok-review.yml"
+TOO_DEEP = "values are nested too deeply"
+TOO_LONG_NUMBER = "a number has too many digits (at most 4,300)"
 FailOn = Literal["critical", "major", "minor", "nit", "none"]
 
 
@@ -22,6 +24,8 @@ class PathInstruction(Frozen):
 
 class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     enabled: bool = True
     include: tuple[str, ...] = ()
@@ -51,6 +55,10 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:  # PyYAML builds nested values recursively
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
+    except ValueError:  # int() refuses numbers past 4,300 digits
+        raise ConfigError(f"{source}: {TOO_LONG_NUMBER}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -59,6 +67,8 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {describe_key_errors(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
 
 
 def describe_key_errors(exc: ValidationError) -> str:

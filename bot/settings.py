@@ -9,13 +9,17 @@ from typing import Any
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from bot.config import describe_key_errors
+from bot.config import TOO_DEEP, describe_key_errors
 from bot.errors import ConfigError
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="GROK_REVIEW_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="GROK_REVIEW_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        allow_inf_nan=False,  # `1e999` is no timeout, price or budget
     )
 
     # Model
@@ -122,5 +126,7 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**clean)
     except ValidationError as exc:
         raise ConfigError(f"settings: {describe_key_errors(exc)}") from None
-    except (SettingsError, json.JSONDecodeError) as exc:
+    except (SettingsError, ValueError) as exc:  # ValueError: JSON, or int() past 4,300 digits
         raise ConfigError(f"settings: {exc}") from None
+    except RecursionError:  # JSON nested thousands deep (GROK_REVIEW_PRICES)
+        raise ConfigError(f"settings: {TOO_DEEP}") from None

@@ -347,6 +347,23 @@ def test_invalid_base_config_comments_once_and_exits_2(fake, model, settings):
     assert not model.requests and not review_posts(fake)
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("exclude: " + "[" * 20_000 + "]" * 20_000, "nested too deeply"),
+        ("max_requests: " + "9" * 5_000, "too many digits"),
+    ],
+    ids=["deep", "huge-int"],
+)
+def test_hostile_base_config_gets_the_usual_comment_and_exit_2(fake, model, settings, text, says):
+    fake.add_file_content(REPO, BASE, CONFIG, text)
+    outcome = run(settings)
+    assert (outcome.exit_code, outcome.skipped_reason) == (2, "invalid config")
+    (comment,) = fake.issue_comments(REPO, NUMBER)
+    assert says in comment["body"] and "<!-- grok-review:config-error -->" in comment["body"]
+    assert not model.requests and not review_posts(fake)
+
+
 def test_invalid_base_config_with_a_read_only_token_still_says_why(fake, model):
     fake.add_file_content(REPO, BASE, CONFIG, "bogus_key: 1\n")
     outcome = run(make_settings(fake, model, github_token="tok-read"))

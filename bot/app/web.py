@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub never delivers more; anything bigger is not from GitHub
+# GitHub's delivery ids are GUIDs; anything else is at least short and plain, and has no
+# `:`, which replay keys (`comment:…`, `body:…`) kept beside delivery ids always have.
+_DELIVERY = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_DELIVERY_MAX = 100
 # Metric label values for events; anything else is "other" so labels stay few.
 _KNOWN_EVENTS = frozenset(
     {"ping", "pull_request", "issue_comment", "installation", "installation_repositories"}
@@ -140,14 +146,15 @@ class _Webhooks:
         if not isinstance(payload, dict):
             return self._reply(400, label, "bad_request", "body is not a JSON object")
         delivery = request.headers.get("x-github-delivery", "")
-        outcome, detail = await self._dispatch(event, payload, delivery=delivery)
+        digest = hashlib.sha256(body).hexdigest()
+        outcome, detail = await self._dispatch(event, payload, delivery=delivery, digest=digest)
         status = _STATUS.get(outcome, 202)
         log.info(
             "webhook delivery",
             extra={
-                "delivery": delivery,
-                "event": event,
-                "action": payload.get("action"),
+                "delivery": delivery[:_DELIVERY_MAX],
+                "event": event[:_DELIVERY_MAX],
+                "action": str(payload.get("action"))[:_DELIVERY_MAX],
                 "outcome": outcome,
                 "detail": detail,
             },
@@ -155,9 +162,11 @@ class _Webhooks:
         return self._reply(status, label, outcome, detail)
 
     async def _dispatch(
-        self, event: str, payload: dict[str, Any], *, delivery: str
+        self, event: str, payload: dict[str, Any], *, delivery: str, digest: str
     ) -> tuple[str, str]:
-        decision = decide(event, payload, delivery_id=delivery, app_id=self._app_id)
+        decision = decide(
+            event, payload, delivery_id=delivery, app_id=self._app_id, body_digest=digest
+        )
         if isinstance(decision, Pong):
             return "pong", "pong"
         if isinstance(decision, Ignore | Note):
@@ -166,6 +175,8 @@ class _Webhooks:
             return "bad_request", decision.reason
         if not delivery:
             return "bad_request", "missing X-GitHub-Delivery"
+        if not _DELIVERY.fullmatch(delivery):  # a key in the store and in review markers
+            return "bad_request", "malformed X-GitHub-Delivery"
         try:
             return await run_in_threadpool(self._record, decision)
         except StoreError as exc:
@@ -178,13 +189,16 @@ class _Webhooks:
         store = self._queue.store
         if isinstance(decision, Cancel):
             cancelled = store.cancel_pr(
-                delivery_id=decision.delivery_id, repo=decision.repo, number=decision.number
+                delivery_id=decision.delivery_id,
+                repo=decision.repo,
+                number=decision.number,
+                replay_key=decision.replay_key,
             )
             if cancelled is None:
                 return "replayed", "delivery already handled"
             return "cancelled", f"cancelled {len(cancelled)} job(s)"
         job = decision.job
-        accepted = store.accept(job)
+        accepted = store.accept(job, replay_key=decision.replay_key)
         if accepted.outcome == "queued":
             # If this fails the record stays `queued`: GitHub hears 503, the sweeper enqueues it.
             self._queue.submit(job.delivery_id)

@@ -5,6 +5,7 @@ tests/fakes/reviewer.py, worker and server subprocesses in tests/app/processes.p
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import shutil
 import socket
@@ -60,6 +61,9 @@ def with_head(name: str, sha: str, *, installation: int | None = None) -> dict[s
     return data
 
 
+_COMMENT_IDS = itertools.count(1_000_000_000)
+
+
 def pr_comment(
     body: str, *, association: str = "MEMBER", user_type: str = "User"
 ) -> dict[str, Any]:
@@ -67,9 +71,11 @@ def pr_comment(
 
     The package has no issue_comment example on a pull request (see the webhooks README), so
     this sets `issue.pull_request` the way GitHub does for PR comments and changes the body,
-    author_association and user.type; everything else is the recorded payload.
+    author_association and user.type; everything else is the recorded payload. Each call is
+    a new comment, with an id of its own (the App accepts each comment id once).
     """
     data = payload("issue_comment.created")
+    data["comment"]["id"] = next(_COMMENT_IDS)
     issue = data["issue"]
     issue["pull_request"] = {
         "url": issue["url"].replace("/issues/", "/pulls/"),

@@ -58,9 +58,15 @@ class Store(Protocol):
 
     kind: StoreKind
 
-    def accept(self, job: ReviewJob) -> Accepted: ...
+    def accept(self, job: ReviewJob, *, replay_key: str = "") -> Accepted:
+        """Record and queue the job; `replayed` when its delivery id or its replay key (a
+        comment id, a body hash: the same when a signed body is replayed under a new
+        delivery id) was seen within DELIVERY_TTL_S."""
+        ...
 
-    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+    def cancel_pr(
+        self, *, delivery_id: str, repo: str, number: int, replay_key: str = ""
+    ) -> tuple[str, ...] | None:
         """Supersede the PR's queued/running jobs; None when the delivery is a replay."""
         ...
 

@@ -46,7 +46,7 @@ class RedisStore:
             raise ConfigError(f"GROK_REVIEW_REDIS_URL: {exc}") from None
         self._scripts = {name: self._r.register_script(getattr(lua, name)) for name in lua.SCRIPTS}
 
-    def accept(self, job: ReviewJob) -> Accepted:
+    def accept(self, job: ReviewJob, *, replay_key: str = "") -> Accepted:
         out = self._run(
             "ACCEPT",
             job.delivery_id,
@@ -59,12 +59,16 @@ class RedisStore:
             "" if job.installation_id is None else job.installation_id,
             job.requested_by or "",
             newer_head_detail(job.head_sha) if job.head_sha else "",
+            replay_key,
         )
         return Accepted(cast(AcceptOutcome, out[0]), tuple(out[1:]))
 
-    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+    def cancel_pr(
+        self, *, delivery_id: str, repo: str, number: int, replay_key: str = ""
+    ) -> tuple[str, ...] | None:
         now = self._clock()
-        out = self._run("CANCEL", delivery_id, now, DELIVERY_TTL_S, repo, number, CLOSED_DETAIL)
+        args = (delivery_id, now, DELIVERY_TTL_S, repo, number, CLOSED_DETAIL, replay_key)
+        out = self._run("CANCEL", *args)
         return None if out[0] == "replayed" else tuple(out[1:])
 
     def claim(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> Claim:

@@ -18,6 +18,8 @@ ClaimOutcome = Literal["claimed", "busy", "gone"]
 # Deliveries are remembered this long: GitHub lets people redeliver recent deliveries by hand.
 DELIVERY_TTL_S = 7 * 24 * 3600
 SQLITE_FILE = "queue.sqlite3"
+# Written by every health check where deliveries are remembered; delivery ids have no ':'.
+PROBE_KEY = "health:probe"
 # How long a SQLite writer (job store or huey, same file) waits for another process's lock.
 SQLITE_BUSY_TIMEOUT_S = 10.0
 REDIS_PREFIX = "grok_review"
@@ -108,7 +110,13 @@ class Store(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
-    def ping(self) -> None: ...
+    def ping(self) -> None:
+        """Read and write the store as a delivery does; StoreError when either fails.
+
+        A store that reads but cannot write (a read-only file, a corrupted page, a full disk,
+        Redis out of memory or refusing writes) would answer every delivery with 503.
+        """
+        ...
 
     def close(self) -> None: ...
 

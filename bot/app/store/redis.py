@@ -14,6 +14,7 @@ from bot.app.store import redis_lua as lua
 from bot.app.store.base import (
     CLOSED_DETAIL,
     DELIVERY_TTL_S,
+    PROBE_KEY,
     REDIS_PREFIX,
     Accepted,
     AcceptOutcome,
@@ -153,7 +154,9 @@ class RedisStore:
 
     def ping(self) -> None:
         with self._errors():
-            self._r.ping()
+            # A write, as every delivery makes: refused when Redis is a read-only replica,
+            # out of memory (noeviction), failing its snapshots (MISCONF) or short of replicas.
+            self._r.set(f"{self._prefix}:delivery:{PROBE_KEY}", self._clock(), ex=DELIVERY_TTL_S)
 
     def close(self) -> None:
         self._closed = True

@@ -28,7 +28,10 @@ _QUIET_PATH = re.compile(
     re.IGNORECASE,
 )
 _GENERIC_KINDS = frozenset(
-    {"password", "secret", "token", "api-key", "aws-secret-access-key", "connection-string"}
+    {
+        *("password", "secret", "token", "api-key", "aws-secret-access-key"),
+        *("connection-string", "http-auth", "cookie"),
+    }
 )
 
 

@@ -234,8 +234,11 @@ def code_fence(code: str, *, info: str = "") -> str:
 
 
 def code_span(text: str) -> str:
-    """`text` as an inline code span (file paths come from the PR: never trust them)."""
-    text = " ".join(text.splitlines())
+    """`text` as an inline code span (file paths come from the PR: never trust them).
+
+    Markers are found in the raw text, code included: a file named like one is defused too.
+    """
+    text = _FORGED.sub(lambda m: f"grok{_ZWSP}-review{m.group(1)}:", " ".join(text.splitlines()))
     longest = max((len(run) for run in _TICKS.findall(text)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""

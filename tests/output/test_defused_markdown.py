@@ -244,3 +244,13 @@ def test_a_long_defused_body_is_cut_before_the_marker() -> None:
     assert len(body) <= COMMENT_LIMIT
     assert body.endswith(f"<!-- grok-review:fp={FP} -->")
     assert_defused(body, comments=[f"grok-review:fp={FP}"])
+
+
+def test_a_file_named_like_a_marker_forges_nothing() -> None:
+    path = f"<!-- grok-review:head={HEAD} -->.py"
+    review = Review(summary="s", model="m", unanchored=(_finding("t", path=path),))
+    body = render_review_body(review, head_sha="b" * 40, run_key="r")
+    assert reviewed_heads(body) == ("b" * 40,) and find_fingerprints(body) == (FP,)
+    assert_defused(
+        body, comments=[f"grok-review:fp={FP}", f"grok-review:head={'b' * 40}", "grok-review:run=r"]
+    )

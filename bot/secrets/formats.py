@@ -93,11 +93,14 @@ _HTTP_AUTH = LinearPattern(
     r"|(?i:basic)[ \t]+(?P<basic>[A-Za-z0-9+/]+={0,2})"
     r"|(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?(?i:token)[ \t]+(?P<token>[\w.~+/-]+=*))"
 )
-# `docker login -u me -p s3cret registry` and its relatives.
+# `docker login -u me -p s3cret registry` and its relatives; `curl -u user:s3cret`;
+# `mysql -ps3cret` (the password glued to the option).
 _LOGIN = LinearPattern(
-    r"(?i:docker|podman|nerdctl|buildah|skopeo|oras|crane|helm[ \t]+registry)[ \t]+(?i:login)"
-    r"[^\n;&|]*?[ \t](?:-p|--password)(?:=|[ \t]+)"
+    r"(?:(?i:docker|podman|nerdctl|buildah|skopeo|oras|crane|helm[ \t]+registry)[ \t]+"
+    r"(?i:login)[^\n;&|]*?[ \t](?:-p|--password)(?:=|[ \t]+)"
     r"(?P<pw>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"';&|]+)"
+    r"|(?i:curl)[^\n;&|]*?[ \t](?:-u|--user)(?:=|[ \t]+)[\"']?[^\s\"':]*:(?P<curl>[^\s\"';&|]+)"
+    r"|(?i:mysql|mysqldump|mariadb|mysqladmin)[^\n;&|]*?[ \t]-p(?P<mysql>[^\s\"';&|]+))"
 )
 _LOGIN_NOT = re.compile(r"[$%]|-")  # a variable or the next option, not a password
 
@@ -115,8 +118,9 @@ def find_formats(text: str, low: str) -> Iterator[Hit]:
     if "bearer" in low or "basic" in low or "authorization" in low:
         for m in _HTTP_AUTH.finditer(text):
             yield from _http_auth(m)
-    for m in _LOGIN.finditer(text) if "login" in low else ():
-        start, end = _unquoted(m, "pw")
+    for m in _LOGIN.finditer(text) if "login" in low or "curl" in low or "mysql" in low else ():
+        group = m.first_of(("pw", "curl", "mysql")) or "pw"
+        start, end = _unquoted(m, group)
         if end - start >= 6 and not _LOGIN_NOT.match(text, start):
             yield start, end, "password"
 

@@ -13,8 +13,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words a secret-bearing name contains (lowercased); names without one are never judged.
-NAME_WORDS = ("key", "secret", "token", "pass", "pwd", "signing", "hmac", "cookie")
+# What a secret-bearing name contains (RE2 alternatives, matched ignoring case); names
+# without one are never judged.
+NAME_WORDS = ("key", "secret", "token", "pass", "pwd", "signing", "hmac", "cookie", "session_?id")
 
 # Languages where a bare word after `=` is a variable, so only quoted literals count.
 _CODE_EXTS = _words(
@@ -74,7 +75,7 @@ def secret_name_kind(name: str) -> str | None:
         last in _SECRET_FORMS and "secret" in parts[:-1]
     ):
         return "secret"
-    if last in ("cookie", "cookies"):
+    if last in ("cookie", "cookies", "sessionid") or (last == "id" and prev == "session"):
         return "cookie"
     if last in ("apikey", "secretkey", "privatekey", "accesskey", "accountkey", "sharedaccesskey"):
         return "api-key"

@@ -24,7 +24,8 @@ from bot.secrets.pem import PEM_INLINE, inline_pem_kind, placeholder
 # Every rule needs one of these; most lines have none and skip the full scan. On RE2 one
 # pass over a whole hunk finds them all, ten times faster than Python's `re` would.
 TRIGGER = LinearPattern(
-    r"(?i)key|secret|token|pass|pwd|signing|hmac|cookie|bearer|basic|login|://"
+    r"(?i)key|secret|token|pass|pwd|signing|hmac|cookie|session_?id|bearer|basic|login|curl"
+    r"|mysql|://"
     r"|gh[pousr]_|github_pat_|akia|asia|abia|acca|xox|xapp|k_live_|aiza|xai-|sk-|eyj"
     r"|glpat-|gldt-|glptt-|glrt-|glcbt-|glsoat-|glffct-|gloas-|glimt-|glft-|glagent-|glwt-"
     r"|gr1348941|npm_|pypi-|sg\.|shp|hf_|do[opr]_v1_|dapi|lin_api_|pmak-|sq0"

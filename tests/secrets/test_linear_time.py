@@ -35,6 +35,8 @@ HOSTILE_LINES = {
     "cookie pairs": "Cookie: " + "a=b; " * 60_000,
     "bearer words": "Bearer " * 43_000,
     "docker logins": "docker login " * 23_000 + " -p",
+    "curl users": "curl -u a:" * 30_000,
+    "mysql passwords": "mysql -p " * 33_000,
     "flags": "--token --token " * 19_000,
     "non-ASCII": "é-a" * 100_000 + " token",
 }

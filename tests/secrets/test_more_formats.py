@@ -91,6 +91,9 @@ LINES = [
     ("api-key", f"./tool --api-key={API_KEY} --verbose", "run.sh", API_KEY),
     ("api-key", f"./tool --api-key {API_KEY}", "run.sh", API_KEY),
     ("gitlab-token", f"AGENTS: GITLAB_TOKEN={GLPAT}", "AGENTS.yml", GLPAT),
+    ("password", f"curl -u deploy:{DOCKER_PW} https://api.example.org", "run.sh", DOCKER_PW),
+    ("password", f"mysqldump -uroot -p{DOCKER_PW} app > dump.sql", "backup.sh", DOCKER_PW),
+    ("cookie", f'cookies = {{"sessionid": "{COOKIE}"}}', "app/client.py", COOKIE),
 ]
 
 
@@ -161,6 +164,9 @@ NEGATIVE = [
     ("docs/auth.md", "Bearer tokens expire after one hour."),
     ("ci.sh", 'docker login -u ci -p "$REGISTRY_PASSWORD" registry.example.org'),
     ("ci.sh", "echo $PW | docker login --password-stdin -u ci registry"),
+    ("run.sh", 'curl -u "$API_USER:$API_PASSWORD" https://api.example.org'),
+    ("db.sh", "mysql -u root -p app"),
+    ("app/views.py", 'session_id = request.cookies.get("sid")'),
     ("notes.txt", "Cookie: theme=dark; lang=en"),
     ("config/locales/de.yml", "  password: Passwort"),
     ("app/cli.py", 'parser.add_argument("--token", help="the API token")'),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.app.jobs import ReviewJob
-from bot.github.triggers import REVIEW_ACTIONS, Refused, comment_command
+from bot.github.triggers import REVIEW_ACTIONS, Refused, comment_command, rerun_request
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
 
@@ -90,6 +90,8 @@ def decide(
         return _pull_request(payload, action, delivery_id=delivery_id, digest=body_digest)
     if event == "issue_comment":
         return _issue_comment(payload, delivery_id=delivery_id, app_id=app_id)
+    if event == "check_run":
+        return _check_run(payload, delivery_id=delivery_id, app_id=app_id, digest=body_digest)
     return Ignore(f"event {_shown(event)!r} is not handled")
 
 
@@ -148,9 +150,38 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
     return Enqueue(job, replay_key=f"comment:{comment_id}")
 
 
-def _refusal(refused: Refused) -> str:
+def _check_run(
+    payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None, digest: str
+) -> Decision:
+    verdict = rerun_request(payload, app_id=app_id)
+    if isinstance(verdict, Refused):
+        return Ignore(_refusal(verdict, event="check_run"))
+    repo, number = _repo(payload), _bounded(verdict.number, MAX_NUMBER)
+    installation = _installation_id(payload)
+    if repo is None or number is None or installation is False:
+        return Invalid("check_run payload without a valid repository, pull request or installation")
+    # No head SHA: like /review, a re-run reviews the PR's current head. Pinning the check
+    # run's commit would let a re-run of an old commit supersede the newest head's review.
+    job = ReviewJob(
+        delivery_id=delivery_id,
+        installation_id=installation,
+        repo=repo,
+        number=number,
+        head_sha=None,
+        trigger="rerun",
+        requested_by=verdict.login if len(verdict.login) <= _LOGIN_MAX else None,
+    )
+    # A click is its body (the check run, who clicked): replayed, it is the same click.
+    return Enqueue(job, replay_key=f"body:{digest}" if digest else "")
+
+
+def _refusal(refused: Refused, *, event: str = "issue_comment") -> str:
     if refused.why == "action":
-        return f"issue_comment.{refused.action} is not handled"
+        return f"{event}.{refused.action} is not handled"
+    if refused.why == "other_check":
+        return "check run of another app or name"
+    if refused.why == "no_pull_request":
+        return "check run names no pull request"
     if refused.why == "issue":
         return "comment on an issue, not a pull request"
     if refused.why == "not_command":
@@ -159,7 +190,7 @@ def _refusal(refused: Refused) -> str:
         return "comment by this app"
     if refused.why == "untrusted":
         return f"/review from author_association {refused.association} is not allowed"
-    return "comment by a bot"
+    return "comment by a bot" if event == "issue_comment" else "re-run by a bot"
 
 
 def _repo(payload: Mapping[str, Any]) -> str | None:

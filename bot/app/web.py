@@ -38,7 +38,14 @@ _DELIVERY = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _DELIVERY_MAX = 100
 # Metric label values for events; anything else is "other" so labels stay few.
 _KNOWN_EVENTS = frozenset(
-    {"ping", "pull_request", "issue_comment", "installation", "installation_repositories"}
+    {
+        "ping",
+        "pull_request",
+        "issue_comment",
+        "check_run",
+        "installation",
+        "installation_repositories",
+    }
 )
 
 

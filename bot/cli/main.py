@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from bot.cli.args import NO_KEY, build_parser, check_flags, flag_overrides
 from bot.cli.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
 from bot.cli.report import ProgressDisplay, emit, emit_review, note, plan_output
+from bot.cli.snapshot import local_snapshot
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
+from bot.context.snapshot import Snapshot, close_snapshot
 from bot.errors import (
     ConfigError,
     ExitCode,
@@ -32,6 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A large diff becomes hundreds of thousands of small immutable objects, none cyclic;
     # the default GC thresholds rescan them over and over (half the parse time).
     gc.set_threshold(100_000, 50, 100)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["stats"]:  # a subcommand only in first place (see bot.cli.stats)
+        from bot.cli.stats import run_stats
+
+        return exit_code_of(
+            lambda: run_stats(argv[1:]),
+            on_error=lambda exc: print(f"review-pr stats: error: {exc}", file=sys.stderr),
+            on_interrupt=lambda: print("review-pr: interrupted", file=sys.stderr),
+        )
     args = build_parser().parse_args(argv)
     return exit_code_of(
         lambda: run(args),
@@ -56,7 +67,19 @@ def run(args: argparse.Namespace) -> int:
     pr, top = _local_source(args)
     config = with_overrides(load_local_config(args.config, top), flag_overrides(args))
     agents_md = _read_optional(top / "AGENTS.md") if top else None
-    return review_and_report(pr, config, settings, args=args, agents_md=agents_md)
+    snapshot, note = local_snapshot(args, pr, top) if pr.files else (None, None)
+    try:
+        return review_and_report(
+            pr,
+            config,
+            settings,
+            args=args,
+            agents_md=agents_md,
+            snapshot=snapshot,
+            context_note=note,
+        )
+    finally:
+        close_snapshot(snapshot)
 
 
 def review_and_report(
@@ -66,6 +89,8 @@ def review_and_report(
     *,
     args: argparse.Namespace,
     agents_md: str | None,
+    snapshot: Snapshot | None = None,
+    context_note: str | None = None,
 ) -> int:
     """Plan, then either print the plan (dry run) or run the review and print it."""
     from bot.review.pipeline import ask_model, assemble_review, prepare_review
@@ -73,11 +98,13 @@ def review_and_report(
     if not pr.files:
         note("Nothing to review: the diff is empty.", args)
         return 0
-    prepared = prepare_review(pr, config, settings, agents_md=agents_md)
+    prepared = prepare_review(
+        pr, config, settings, agents_md=agents_md, snapshot=snapshot, context_note=context_note
+    )
     if args.dry_run:
         emit(plan_output(prepared.plan, args.format), args)
         return 0
-    if not settings.api_key:
+    if settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     with ProgressDisplay(args, total=len(prepared.chunk_texts)) as on_event:
         results = ask_model(prepared, settings, on_event=on_event)

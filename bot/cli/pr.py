@@ -33,9 +33,10 @@ def parse_pr_ref(text: str) -> tuple[str, int]:
     match = _REF.search(text) or _URL.search(text)
     repo = match.text_of("repo") if match else ""
     if match is None or any(p in (".", "..") for p in repo.split("/")):
+        hint = "; for statistics: review-pr stats OWNER/REPO" if text == "stats" else ""
         raise UsageError(
             f"not a pull request: {text[:200]!r} (use OWNER/REPO#N or "
-            "https://github.com/OWNER/REPO/pull/N)"
+            f"https://github.com/OWNER/REPO/pull/N{hint})"
         )
     digits = match.text_of("number").lstrip("0")
     if not digits or len(digits) > _MAX_DIGITS:
@@ -70,7 +71,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--dry-run plans only; it cannot go with --post")
     if args.post and not settings.github_token:
         raise UsageError("--post needs GITHUB_TOKEN: a token that may write pull request reviews")
-    if not args.dry_run and not settings.api_key:
+    if not args.dry_run and settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     client = GitHubClient.from_token(settings)
     progress = _LazyProgress(args)
@@ -96,7 +97,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
 def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
     """The plan or the review on stdout (or --output); what happened on stderr."""
     if outcome.plan is not None:
-        emit(plan_output(outcome.plan, args.format), args)
+        emit(plan_output(outcome.plan, args.format, feedback=outcome.feedback), args)
     if outcome.review is not None:
         emit_review(outcome.review, args)
     for line in outcome_lines(outcome):

@@ -19,8 +19,19 @@ def anchored_severity_counts(review: Review) -> str:
     return ", ".join(parts) if parts else "none"
 
 
-def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_posted: int = 0) -> str:
-    """One short paragraph a person reads first. Pure."""
+def build_summary(
+    review: Review,
+    *,
+    plan: Plan,
+    dropped: int = 0,
+    already_posted: int = 0,
+    muted: int = 0,
+    context_note: str | None = None,
+) -> str:
+    """One short paragraph a person reads first. Pure.
+
+    `context_note`: why the model saw no (or only part of the) repository beyond the diff.
+    """
     lines = []
     reviewed = len(plan.kept)
     lines.append(
@@ -41,6 +52,8 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
         extras.append(f"{already_posted} already posted earlier")
     if dropped:
         extras.append(f"{dropped} below the severity/confidence threshold")
+    if muted:
+        extras.append(f"{_plural(muted, 'finding')} muted by earlier feedback")
     if extras:
         lines.append("Also: " + "; ".join(extras) + ".")
     cut = [s for s in plan.skipped if s.reason in ("budget", "beyond_github_file_limit")]
@@ -54,4 +67,7 @@ def build_summary(review: Review, *, plan: Plan, dropped: int = 0, already_poste
         lines.append(
             f"Incomplete: {_plural(len(review.errors), 'part')} of the review failed (see errors)."
         )
+    if context_note:
+        lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")
+    lines.extend(review.notes)  # what the run learned about the model server
     return " ".join(lines)

@@ -185,3 +185,32 @@ def test_replay_keys_stay_the_same_under_a_new_delivery_id() -> None:
     )
     assert isinstance(pushed, Enqueue) and pushed.replay_key == "body:ab"
     assert isinstance(closed, Cancel) and closed.replay_key == "body:cd"
+
+
+def _our_rerun() -> dict[str, Any]:
+    data = payload("check_run.rerequested")
+    data["check_run"].update(name="grok-review", pull_requests=[{"number": 5}])
+    return data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["check_run"].update(pull_requests=[{"number": 2**70}]),
+        lambda d: d.update(installation={"id": 2**70}),
+        lambda d: d["repository"].update(full_name="x"),
+    ],
+    ids=["number-2**70", "installation-2**70", "repository"],
+)
+def test_check_run_reruns_with_odd_fields_are_invalid(change: Any) -> None:
+    data = _our_rerun()
+    change(data)
+    assert isinstance(_decide("check_run", data), Invalid)
+
+
+def test_a_rerun_with_a_huge_external_id_names_no_pull_request() -> None:
+    data = _our_rerun()
+    data["check_run"].update(pull_requests=[], external_id="9" * 5_000)  # int() would raise
+    assert _decide("check_run", data) == Ignore("check run names no pull request")
+    replayed = decide("check_run", _our_rerun(), delivery_id="d-9", body_digest="ef")
+    assert isinstance(replayed, Enqueue) and replayed.replay_key == "body:ef"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.config import RepoConfig
@@ -93,3 +94,26 @@ def test_the_prompt_prefix_carries_no_secret_from_pr_text_or_instructions() -> N
     text = "\n".join(m["content"] for m in prep.prefix_messages)
     assert token not in text
     assert text.count("[REDACTED:github-token]") == 5
+
+
+def test_what_the_run_learned_about_the_server_is_said_once_in_the_summary() -> None:
+    prep = prepared()
+    note = "The model server ran out of its shared context."
+    first = ChunkResult(0, (finding(),), Usage(requests=2), None, mode="json_schema")
+    later = ChunkResult(1, (), Usage(requests=1), None, mode="json_object", dropped=2)
+    again = ChunkResult(2, (), Usage(requests=1), None, mode="json_object", notes=(note,))
+    review = assemble_review(prep, [first, later, again, replace(again, index=3)])
+    assert review.structured_output == "json_object"  # the lowest rung any answer came in
+    assert review.notes == (
+        "The model server takes no JSON schema: the model was asked for JSON mode with the "
+        "schema attached (response_format json_object).",
+        note,
+        "2 findings without a title or a body dropped as malformed.",
+    )
+    assert review.summary.endswith(" ".join(review.notes))
+    assert review.summary.count(note) == 1
+
+
+def test_a_server_taking_a_schema_adds_nothing_to_the_summary() -> None:
+    plain = assemble_review(prepared(), [replace(result(finding()), mode="json_schema")])
+    assert (plain.structured_output, plain.notes) == ("json_schema", ())

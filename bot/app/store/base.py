@@ -110,6 +110,14 @@ class Store(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
+    def save_feedback(self, repo: str, stats: str) -> None:
+        """Keep one repository's feedback figures (JSON, bot.review.feedback.FeedbackStats)."""
+        ...
+
+    def load_feedback(self, *, newer_than_s: float) -> dict[str, tuple[str, float]]:
+        """repo -> (figures, when saved) for figures saved within the last newer_than_s."""
+        ...
+
     def ping(self) -> None:
         """Read and write the store as a delivery does; StoreError when either fails.
 

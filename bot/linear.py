@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import re2
@@ -101,9 +101,12 @@ class LinearPattern:
         hit the scan jumps to the next line: a line with a thousand matches costs as little as
         one with one.
         """
-        encoded = [_encode(line)[0] for line in lines]
-        starts = list(itertools.accumulate((len(e) + 1 for e in encoded), initial=0))
-        data = b"\n".join(encoded)
+        data, ascii_only = _encode("\n".join(lines))
+        if ascii_only:
+            sizes: Iterable[int] = (len(line) + 1 for line in lines)
+        else:  # byte lengths of the lines; the same text, so the same bytes
+            sizes = (len(_encode(line)[0]) + 1 for line in lines)
+        starts = list(itertools.accumulate(sizes, initial=0))
         found: set[int] = set()
         pos = 0
         while pos <= len(data):

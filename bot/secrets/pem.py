@@ -27,6 +27,7 @@ _MIN_BODY = 32  # base64 characters that prove a block holds a key, not just its
 _EDGE_LINE = 40  # a line of key material seen without its markers: at least this long
 _EDGE_LINES = 2  # … and at least this many of them in a row
 _EDGE_SHORT = 8  # the last line of a body, at the very edge, may be as short as this
+_LONG_RUN = re.compile(f"[A-Za-z0-9+/]{{{_EDGE_SHORT}}}")  # what an edge line must at least hold
 
 
 def placeholder(kind: str) -> str:
@@ -66,10 +67,21 @@ def pem_lines(lines: Sequence[DiffLine]) -> tuple[set[int], dict[int, list[str]]
 
 def edge_lines(lines: Sequence[DiffLine]) -> set[int]:
     """Key material at either edge of a hunk without markers (see pem_lines)."""
+    if not any(_LONG_RUN.search(lines[i].text) for i in _view_ends(lines)):
+        return set()  # the usual case, decided from at most four lines
     out: set[int] = set()
     for view in _views(lines):
         out |= {view[p] for p in edge_positions([lines[i].text for i in view])}
     return out
+
+
+def _view_ends(lines: Sequence[DiffLine]) -> set[int]:
+    """The first and last line of the old and of the new version within the hunk."""
+    ends: set[int] = set()
+    for skip in ("added", "removed"):
+        for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
+            ends.update(next(([i] for i in order if lines[i].kind != skip), []))
+    return ends
 
 
 def _views(lines: Sequence[DiffLine]) -> tuple[list[int], list[int]]:

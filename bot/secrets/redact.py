@@ -9,7 +9,7 @@ from dataclasses import replace
 from bot.models import DiffLine, FileDiff, Finding, Hunk
 from bot.secrets.pem import edge_lines, pem_lines, pem_positions, redact_pem_line
 from bot.secrets.rules import bare_values_ok
-from bot.secrets.scan import TRIGGER, redact_line
+from bot.secrets.scan import TRIGGER, redact_candidate, redact_line
 
 __all__ = ["redact_files", "redact_line", "redact_path", "redact_text"]
 
@@ -111,10 +111,13 @@ def _redact_hunk(hunk: Hunk, *, path: str, bare: bool, quiet: bool) -> tuple[Hun
         pem_lines(lines) if any("PRIVATE KEY" in t for t in texts) else (edge_lines(lines), {})
     )
     new_lines = list(lines)
-    for i in sorted(TRIGGER.lines_with_match(texts) | in_pem):
+    triggered = TRIGGER.lines_with_match(texts)
+    for i in sorted(triggered | in_pem):
         ln = lines[i]
-        text = redact_pem_line(ln.text) if i in in_pem else ln.text
-        text, found = redact_line(text, bare_values=bare)
+        if i in in_pem:
+            text, found = redact_line(redact_pem_line(ln.text), bare_values=bare)
+        else:
+            text, found = redact_candidate(ln.text, bare_values=bare)
         if ln.kind == "added":
             line_kinds = kinds.setdefault(i, [])
             for kind in found:

@@ -45,6 +45,11 @@ def redact_line(text: str, *, bare_values: bool = True) -> tuple[str, tuple[str,
     """One line with its secrets replaced, and the kinds found (in line order, no repeats)."""
     if not has_trigger(text):
         return text, ()
+    return redact_candidate(text, bare_values=bare_values)
+
+
+def redact_candidate(text: str, *, bare_values: bool) -> tuple[str, tuple[str, ...]]:
+    """redact_line for a line known to hold a trigger word (TRIGGER found it)."""
     pieces = find_secrets(text, bare_values=bare_values)
     if not pieces:
         return text, ()

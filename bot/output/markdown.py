@@ -83,7 +83,10 @@ def _fenced_block(lines: list[str], i: int, opened: re.Match[str], out: list[str
         body.append(line[min(indent, len(line) - len(line.lstrip(" "))) :])
         i += 1
     # Unclosed, it ends where the text ends: an open fence would swallow what follows.
-    out.append(code_fence("\n".join(body), info=info if _INFO.fullmatch(info) else ""))
+    # Only our own suggestion_block may offer a one-click change: a `suggestion` fence in model
+    # text would bypass the checks its range and content get, so it is shown as plain code.
+    allowed = _INFO.fullmatch(info) and info.lower() != "suggestion"
+    out.append(code_fence("\n".join(body), info=info if allowed else ""))
     return i
 
 

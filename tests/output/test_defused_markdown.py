@@ -254,3 +254,15 @@ def test_a_file_named_like_a_marker_forges_nothing() -> None:
     assert_defused(
         body, comments=[f"grok-review:fp={FP}", f"grok-review:head={'b' * 40}", "grok-review:run=r"]
     )
+
+
+@pytest.mark.parametrize(
+    "opener", ["```suggestion", "~~~suggestion", "``` Suggestion", "````SUGGESTION"]
+)
+def test_a_suggestion_fence_in_model_text_is_not_a_one_click_change(opener: str) -> None:
+    # Only the finding's checked `suggestion` field may become a suggestion block.
+    closer = opener.split("s")[0].split("S")[0].strip()
+    body = render_comment_body(_finding(f"Do this:\n{opener}\nrm -rf /\n{closer}\n"))
+    tokens = [t for t in _MD.parse(body) if t.type == "fence"]
+    assert tokens and all(t.info.strip().lower() != "suggestion" for t in tokens)
+    assert "rm -rf /" in body

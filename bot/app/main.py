@@ -110,7 +110,10 @@ def _run(args: argparse.Namespace) -> int:
     if worker and args.metrics_port is not None and not 0 < args.metrics_port < 65536:
         raise UsageError(f"--metrics-port {args.metrics_port} is not a port number")
     # The flag wins over GROK_REVIEW_METRICS_PORT; None leaves the environment's value.
-    settings = load_settings(metrics_port=args.metrics_port if worker else None)
+    metrics_port = args.metrics_port if worker else None
+    settings = load_settings(
+        names={"metrics_port": f"--metrics-port {metrics_port}"}, metrics_port=metrics_port
+    )
     require_app_settings(settings, serve=not worker)
     configure_logging(
         secrets=[settings.github_webhook_secret, settings.api_key, settings.github_token]

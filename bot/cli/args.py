@@ -66,7 +66,26 @@ def check_flags(args: argparse.Namespace) -> None:
         raise UsageError("--post needs a pull request target (OWNER/REPO#N or URL)")
 
 
+CONFIG_FLAGS = ("max_comments", "min_severity", "fail_on")
+SETTINGS_FLAGS = ("model", "base_url", "context_tokens", "max_output_tokens", "concurrency")
+
+
 def flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The config keys given as flags; they win over the config file (bot.config.with_overrides)."""
-    keys = ("max_comments", "min_severity", "fail_on")
+    keys = CONFIG_FLAGS
     return {key: getattr(args, key) for key in keys if getattr(args, key, None) is not None}
+
+
+def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings fields given as flags (None: not given)."""
+    return {key: getattr(args, key, None) for key in SETTINGS_FLAGS}
+
+
+def flag_names(args: argparse.Namespace) -> dict[str, str]:
+    """Each key given as a flag, as typed ("--max-comments 51"), for error messages."""
+    names = {}
+    for key in (*CONFIG_FLAGS, *SETTINGS_FLAGS):
+        value = getattr(args, key, None)
+        if value is not None:
+            names[key] = f"--{key.replace('_', '-')} {value}"
+    return names

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.args import NO_KEY, build_parser, check_flags, flag_overrides
+from bot.cli.args import (
+    NO_KEY,
+    build_parser,
+    check_flags,
+    flag_names,
+    flag_overrides,
+    flag_settings,
+)
 from bot.cli.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
 from bot.cli.report import ProgressDisplay, emit, emit_review, note, plan_output
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
@@ -42,13 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     check_flags(args)
-    settings = load_settings(
-        model=args.model,
-        base_url=args.base_url,
-        context_tokens=args.context_tokens,
-        max_output_tokens=args.max_output_tokens,
-        concurrency=args.concurrency,
-    )
+    settings = load_settings(names=flag_names(args), **flag_settings(args))
+    # Flags are checked here, before any git, GitHub or model call, and named as typed.
+    with_overrides(RepoConfig(), flag_overrides(args), names=flag_names(args))
     if args.target:
         from bot.cli.pr import run_cli_pr  # PyGithub loads only when needed
 

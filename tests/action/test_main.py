@@ -275,6 +275,17 @@ def test_bad_input_is_one_error_line_and_exit_2(
     assert "Traceback" not in run.stderr and model.requests == []
 
 
+def test_bad_base_url_input_is_named_and_nothing_is_sent(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel
+) -> None:
+    body = payload("pull_request.opened")
+    run = run_action(tmp_path, gh, model, "pull_request", body, base_url="api.x.ai/v1")
+    assert run.code == 2
+    [error] = run.commands("error")
+    assert "input base-url: must be an http:// or https:// URL with a host" in error
+    assert model.requests == [] and gh.calls("POST", r".*") == []
+
+
 # --- forks and keys ---------------------------------------------------------------------------
 
 

@@ -199,7 +199,7 @@ def test_settings_from_env_and_flags(repo: Path) -> None:
 def test_bad_env_setting_exits_2(repo: Path) -> None:
     proc = run_cli("--dry-run", cwd=repo, env={"GROK_REVIEW_CONTEXT_TOKENS": "many"})
     assert proc.returncode == 2
-    assert "context_tokens" in proc.stderr.decode()
+    assert "GROK_REVIEW_CONTEXT_TOKENS: must be a whole number" in proc.stderr.decode()
 
 
 def test_outside_a_checkout_without_diff_is_a_usage_error(tmp_path: Path) -> None:

@@ -129,3 +129,26 @@ def test_secret_never_reaches_the_model(model, capsys, tmp_path):
     out = json.loads(capsys.readouterr().out)
     assert token not in json.dumps(model.requests)
     assert any(c["category"] == "secret" and c["severity"] == "critical" for c in out["comments"])
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--base-url", "notaurl"], {}, "--base-url notaurl: must be an http:// or https:// URL"),
+        ([], {"GROK_REVIEW_BASE_URL": "ftp://x"}, "GROK_REVIEW_BASE_URL: must be an http"),
+        (["--max-comments", "51"], {}, "--max-comments 51: must be at most 50"),
+        (["--concurrency", "0"], {}, "--concurrency 0: must be at least 1"),
+        ([], {"GROK_REVIEW_PRICES": "{bad"}, "GROK_REVIEW_PRICES: not valid JSON"),
+    ],
+)
+def test_bad_flag_or_setting_is_one_line_exit_2_before_any_request(
+    model, capsys, monkeypatch, args, env, message
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    model.queue([findings([BUG])])
+    assert main(["--diff", "x.diff", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"review-pr: error: {message}")
+    assert captured.err.count("\n") == 1 and captured.out == ""
+    assert model.requests == []

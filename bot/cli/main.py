@@ -18,7 +18,14 @@ from bot.cli.args import (
     flag_settings,
 )
 from bot.cli.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
-from bot.cli.report import ProgressDisplay, emit, emit_review, note, plan_output
+from bot.cli.report import (
+    ProgressDisplay,
+    check_output,
+    emit,
+    emit_empty,
+    emit_review,
+    plan_output,
+)
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
 from bot.errors import (
     ConfigError,
@@ -33,6 +40,8 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     pass
+
+EMPTY_DIFF = "Nothing to review: the diff is empty."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     check_flags(args)
+    if args.output:
+        check_output(args.output)  # before anything is paid for
     settings = load_settings(names=flag_names(args), **flag_settings(args))
     # Flags are checked here, before any git, GitHub or model call, and named as typed.
     with_overrides(RepoConfig(), flag_overrides(args), names=flag_names(args))
@@ -73,14 +84,16 @@ def review_and_report(
     """Plan, then either print the plan (dry run) or run the review and print it."""
     from bot.review.pipeline import ask_model, assemble_review, prepare_review
 
-    if not pr.files:
-        note("Nothing to review: the diff is empty.", args)
-        return 0
     prepared = prepare_review(pr, config, settings, agents_md=agents_md)
     if args.dry_run:
         emit(plan_output(prepared.plan, args.format), args)
+        if not pr.files:
+            print(EMPTY_DIFF, file=sys.stderr)
         return 0
-    if not settings.api_key:
+    if not pr.files:
+        emit_empty(EMPTY_DIFF, args, model=prepared.model)
+        return 0
+    if prepared.plan.chunks and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     with ProgressDisplay(args, total=len(prepared.chunk_texts)) as on_event:
         results = ask_model(prepared, settings, on_event=on_event)

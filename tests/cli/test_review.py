@@ -152,3 +152,67 @@ def test_bad_flag_or_setting_is_one_line_exit_2_before_any_request(
     assert captured.err.startswith(f"review-pr: error: {message}")
     assert captured.err.count("\n") == 1 and captured.out == ""
     assert model.requests == []
+
+
+@pytest.mark.parametrize("where", ["/nonexistent/dir/x.txt", "."])
+def test_bad_output_path_is_refused_before_any_request(model, capsys, where):
+    model.queue([findings([BUG])])
+    assert main(["--diff", "x.diff", "--output", where]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"review-pr: error: --output {where}: ") and err.count("\n") == 1
+    assert model.requests == []
+
+
+def _sarif_schema() -> dict:
+    return json.loads((DATA / "sarif" / "sarif-2.1.0-rtm.5.json").read_text())
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "markdown", "text"])
+@pytest.mark.parametrize("to_file", [True, False])
+def test_empty_diff_is_a_valid_empty_document_in_every_format(
+    model, capsys, tmp_path, fmt, to_file
+):
+    (tmp_path / "empty.diff").write_text("")
+    args = ["--diff", "empty.diff", "--format", fmt]
+    assert main([*args, "--output", "out"] if to_file else args) == 0
+    captured = capsys.readouterr()
+    document = (tmp_path / "out").read_text() if to_file else captured.out
+    assert "Nothing to review: the diff is empty." in captured.err
+    if fmt == "json":
+        doc = json.loads(document)
+        assert doc["comments"] == doc["unanchored"] == doc["overflow"] == doc["errors"] == []
+        assert doc["usage"]["requests"] == 0
+    elif fmt == "sarif":
+        doc = json.loads(document)
+        jsonschema.Draft4Validator(_sarif_schema()).validate(doc)
+        assert doc["runs"][0]["results"] == []
+    else:
+        assert "Nothing to review: the diff is empty." in document
+    if to_file:
+        assert captured.out == ""
+    assert model.requests == []
+
+
+def test_nothing_left_to_send_needs_no_key(model, capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("XAI_API_KEY")
+    (tmp_path / "lock.diff").write_text(
+        "--- a/package-lock.json\n+++ b/package-lock.json\n@@ -1 +1 @@\n-{}\n+{ }\n"
+    )
+    assert main(["--diff", "lock.diff", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["skipped_files"] == [{"path": "package-lock.json", "reason": "lockfile"}]
+    assert model.requests == []
+
+
+@pytest.mark.parametrize("to_file", [True, False])
+def test_errors_reach_stderr_when_the_review_goes_to_a_file_or_a_pipe(
+    model, capsys, tmp_path, to_file
+):
+    model.queue([error(500), error(500), error(500)])
+    args = ["--diff", "x.diff", "--quiet"]
+    assert main([*args, "--output", "r.txt"] if to_file else args) == 3
+    captured = capsys.readouterr()
+    errors = [ln for ln in captured.err.splitlines() if ln.startswith("review-pr: error: ")]
+    assert len(errors) == 1 and "500" in errors[0]
+    document = (tmp_path / "r.txt").read_text() if to_file else captured.out
+    assert errors[0].removeprefix("review-pr: error: ") in " ".join(document.split())

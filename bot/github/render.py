@@ -16,7 +16,13 @@ from bot.github.markers import (
     run_marker,
 )
 from bot.models import FileDiff, Finding, LineMap, Review, Severity, severity_rank
-from bot.output.formats import finding_markdown, severity_counts, usage_line
+from bot.output.formats import (
+    REPORTED_LABEL,
+    finding_markdown,
+    reported,
+    severity_counts,
+    usage_line,
+)
 from bot.output.markdown import (
     BODY_LIMIT,
     COMMENT_LIMIT,
@@ -150,11 +156,10 @@ def render_review_body(
     `moved` are anchored findings not sent inline (a 422 fallback, or over the inline cap);
     they carry their fingerprint markers, like unanchored ones, so later runs skip them.
     """
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     head = ["## grok-review"]
     if review.summary:
         head.append(neutralize(review.summary))
-    facts = [f"**Findings:** {severity_counts(listed)}"]
+    facts = [f"**{REPORTED_LABEL}:** {severity_counts(reported(review))}"]
     if review.reviewed_range:
         facts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     head.append("  \n".join(facts))
@@ -204,14 +209,14 @@ def check_conclusion(*, blocking: bool, reviewed: bool) -> Conclusion:
 
 def render_check_output(review: Review, *, conclusion: Conclusion) -> tuple[str, str]:
     """(title, summary) of the `grok-review` check run."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
+    listed = reported(review)
     titles = {
         "failure": "Blocking findings",
         "success": "No blocking findings",
         "neutral": "Nothing reviewed",
     }
     title = f"{titles[conclusion]}: {len(listed)} finding{'' if len(listed) == 1 else 's'}"
-    parts = [neutralize(review.summary), f"**Findings:** {severity_counts(listed)}"]
+    parts = [neutralize(review.summary), f"**{REPORTED_LABEL}:** {severity_counts(listed)}"]
     if review.reviewed_range:
         parts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     parts.append(usage_line(review.usage, model=review.model, served_model=review.served_model))

@@ -18,6 +18,7 @@ from bot.models import (
     ChunkResult,
     FileDiff,
     Finding,
+    LeftOut,
     Plan,
     ProgressEvent,
     PullRequest,
@@ -222,7 +223,12 @@ def assemble_review(
 
     selection = select(anchored, cap=cfg.max_comments)
     # Findings that could not be placed still face the same bar as inline ones, uncapped.
-    unplaced = select(unanchored, cap=len(unanchored)).comments
+    off_diff = select(unanchored, cap=len(unanchored))
+    left_out = LeftOut(
+        below_threshold=selection.dropped_below_threshold + off_diff.dropped_below_threshold,
+        already_posted=selection.already_posted + off_diff.already_posted,
+        duplicates=selection.duplicates + off_diff.duplicates,
+    )
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
@@ -231,18 +237,15 @@ def assemble_review(
         model=prepared.model,
         served_model=served if served and served != prepared.model else None,
         comments=selection.comments,
-        unanchored=unplaced,
+        unanchored=off_diff.comments,
         overflow=selection.overflow,
+        left_out=left_out,
         skipped_files=prepared.plan.skipped,
         usage=usage,
         errors=errors,
         head_sha=prepared.pr.head_sha,
         reviewed_range=reviewed_range,
     )
-    summary = build_summary(
-        review,
-        plan=prepared.plan,
-        dropped=selection.dropped_below_threshold,
-        already_posted=selection.already_posted,
-    )
+    failed = {i for i, r in enumerate(results) if r.error}
+    summary = build_summary(review, plan=prepared.plan, failed_chunks=failed)
     return review.model_copy(update={"summary": summary})

@@ -157,6 +157,19 @@ def test_opened_posts_one_review_at_the_payload_head_and_writes_outputs(
     assert gh.check_runs(REPO)[0]["head_sha"] == head
 
 
+def test_fail_on_counts_a_finding_not_on_a_changed_line(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel
+) -> None:
+    stray = finding("app.py", 40, severity="major", title="Leak", code="f = open(p)")
+    model.script(lambda request: [stray])
+    body = payload("pull_request.opened")
+    run = run_action(tmp_path, gh, model, "pull_request", body, fail_on="major", post="both")
+    assert run.code == 1, run.stdout + run.stderr
+    [annotation] = run.commands("error")
+    assert "file=app.py" in annotation and "line=" not in annotation and "Leak" in annotation
+    assert gh.check_runs(REPO)[0]["conclusion"] == "failure"
+
+
 def test_synchronize_reviews_only_the_new_commits(
     tmp_path: Path, gh: FakeGitHub, model: FakeModel
 ) -> None:

@@ -216,3 +216,22 @@ def test_errors_reach_stderr_when_the_review_goes_to_a_file_or_a_pipe(
     assert len(errors) == 1 and "500" in errors[0]
     document = (tmp_path / "r.txt").read_text() if to_file else captured.out
     assert errors[0].removeprefix("review-pr: error: ") in " ".join(document.split())
+
+
+def test_fail_on_counts_findings_not_tied_to_a_changed_line(model, capsys):
+    far = {**BUG, "line": 40, "code": "something else entirely"}
+    model.queue([findings([far])])
+    assert main(["--diff", "x.diff", "--fail-on", "major", "--no-color"]) == 1
+    out = capsys.readouterr().out
+    first, second = out.splitlines()[:3:2]
+    reported = "1 finding reported: 1 not tied to a changed line."
+    assert first == f"Reviewed 1 of 1 file (3 changed lines). {reported}"
+    assert second == "Reported by severity: 0 critical · 1 major · 0 minor · 0 nit"
+
+
+def test_model_unreachable_is_not_reviewed(model, capsys):
+    model.queue([error(500), error(500)])
+    assert main(["--diff", "x.diff", "--no-color", "--quiet"]) == 3
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("Reviewed 0 of 1 file (0 of 3 changed lines). No findings.")
+    assert "Incomplete: 1 request failed" in first

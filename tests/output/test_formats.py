@@ -91,7 +91,7 @@ def test_json_has_exactly_the_design_shape() -> None:
     out = json.loads(json.dumps(review_to_json(REVIEW)))  # must be plain JSON
     design = {"summary", "model", "served_model", "comments", "unanchored", "overflow"}
     design |= {"skipped_files", "usage", "errors"}
-    assert design <= set(out) and set(out) - design == {"head_sha", "reviewed_range"}
+    assert design <= set(out) and set(out) - design == {"head_sha", "reviewed_range", "left_out"}
     assert (out["summary"], out["model"], out["served_model"]) == (
         REVIEW.summary,
         "grok-code-fast-1",
@@ -253,7 +253,7 @@ def test_markdown_has_every_section_in_order() -> None:
     md = render_markdown(REVIEW)
     heads = [
         "Reviewed 3 of 4 files.",
-        "**Findings:** 1 critical · 4 major · 1 minor · 1 nit",
+        "**Reported by severity:** 1 critical · 4 major · 1 minor · 1 nit",
         "### Inline findings",
         "### Findings not tied to a changed line",
         "### Over the comment limit",

@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--base", metavar="REF", help="compare with REF (default: main/master)")
     src.add_argument("--staged", action="store_true", help="review staged changes")
     src.add_argument(
-        "--working-tree", action="store_true", help="review uncommitted changes against HEAD"
+        "--working-tree",
+        action="store_true",
+        help="review every uncommitted change against HEAD, untracked files too (not ignored ones)",
     )
     out = p.add_argument_group("output")
     out.add_argument("--dry-run", action="store_true", help="plan only; no model call, no key")

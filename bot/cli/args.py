@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--quiet", action="store_true", help="no progress display")
     out.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
     out.add_argument("--post", action="store_true", help="post the review to the pull request")
+    out.add_argument(
+        "--force",
+        action="store_true",
+        help="review even when the config says enabled: false, or (with --post) when the head "
+        "already has the bot's review; then only findings not on the pull request are posted",
+    )
     cfg = p.add_argument_group("settings (flags win over the environment and config file)")
     cfg.add_argument(
         "--config", metavar="PATH", help=f"config file (default {DEFAULT_CONFIG_PATH})"

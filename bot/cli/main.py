@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     pass
 
 EMPTY_DIFF = "Nothing to review: the diff is empty."
+DISABLED = "Not reviewed: the config sets enabled: false (--force reviews anyway)."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         return run_cli_pr(args, settings)
     pr, top = _local_source(args)
     config = with_overrides(load_local_config(args.config, top), flag_overrides(args))
+    if not config.enabled and not (args.force or args.dry_run):
+        # The repository switched its reviews off; a person may still ask (like /review).
+        emit_empty(DISABLED, args, model=settings.model)
+        return 0
     agents_md = _read_optional(top / "AGENTS.md") if top else None
     return review_and_report(pr, config, settings, args=args, agents_md=agents_md)
 

@@ -54,14 +54,15 @@ def emit_review(review: Review, args: argparse.Namespace) -> None:
         )
 
 
-def emit_empty(message: str, args: argparse.Namespace, *, model: str) -> None:
-    """Nothing to review: still a valid document in the chosen format (an empty SARIF run, a
-    JSON review with empty lists), so a later CI step that reads it does not fail."""
+def emit_empty(message: str, args: argparse.Namespace, *, model: str, tell: bool = True) -> None:
+    """Nothing reviewed: still a valid document in the chosen format (an empty SARIF run, a
+    JSON review with empty lists), so a later CI step that reads it does not fail; with
+    `tell`, the message on stderr too unless the text already went to the terminal."""
     if args.format == "text":
         emit(message, args)
     else:
         emit(render_review(Review(summary=message, model=model), args.format, color=False), args)
-    if not (args.format == "text" and _on_terminal(args)):
+    if tell and not (args.format == "text" and _on_terminal(args)):
         print(message, file=sys.stderr)
 
 

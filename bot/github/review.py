@@ -15,11 +15,12 @@ from bot.config import DEFAULT_CONFIG_PATH, with_overrides
 from bot.errors import BotError, ConfigError, ExitCode, review_exit_code
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
-from bot.github.markers import find_fingerprints
+from bot.github.markers import find_fingerprints, has_run_marker
 from bot.github.publish import publish_review
 from bot.github.run import (
     GitHubOutcome,
     Run,
+    RunSkip,
     Stopped,
     Trigger,
     all_heads,
@@ -80,11 +81,14 @@ def review_pull_request(
     checks: bool = True,
     dry_run: bool = False,
     run_key: str | None = None,
+    force: bool = False,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
 
     `run_key` names this run in the posted review (the app passes the webhook delivery id),
     so a retried or re-delivered run finds its own review instead of posting another.
+    Whether to review at all (exactly once per head, `enabled`) is decided before the model
+    is asked; `force` (review-pr --force) reviews anyway, like a person's `/review`.
     """
     fetched = client.fetch_pull_request(repo, number)
     pr = fetched.pr
@@ -98,22 +102,43 @@ def review_pull_request(
         return report_invalid_config(client, pr, exc, post=post, config_path=config_path)
     config = with_overrides(config, overrides)
     reviews = tuple(client.list_bot_reviews(repo, number))
-    reason = skip_reason(pr, config, trigger=trigger, heads=all_heads(reviews))
+    run_key = run_key or uuid.uuid4().hex
+    if any(has_run_marker(r.body, run_key) for r in reviews):
+        # A retried or re-run job whose review already landed: nothing to pay for again.
+        return GitHubOutcome(skipped_reason="already reviewed", head_sha=pr.head_sha)
+    heads = all_heads(reviews)
+    reason = skip_reason(pr, config, trigger=trigger, heads=heads, post=post, force=force)
     if reason is not None:
-        return GitHubOutcome(skipped_reason=reason, head_sha=pr.head_sha)
+        notes = _cli_skip_notes(reason, head=pr.head_sha or "") if trigger == "cli" else ()
+        return GitHubOutcome(skipped_reason=reason, head_sha=pr.head_sha, notes=notes)
     run = Run(
         settings=settings,
         client=client,
         fetched=fetched,
         config=config,
         trigger=trigger,
-        run_key=run_key or uuid.uuid4().hex,
+        run_key=run_key,
         checks=checks,
         reviews=reviews,
         stop=cancelled or (lambda: False),
     )
     outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event)
     return replace(outcome, fail_on=config.fail_on)
+
+
+def _cli_skip_notes(reason: RunSkip, *, head: str) -> tuple[str, ...]:
+    """What review-pr says when it sends nothing to the model, and how to override it."""
+    if reason == "already reviewed":
+        return (
+            f"already reviewed {head[:7]}; nothing sent to the model (--force pays for a fresh "
+            "look and posts only findings not on the pull request yet)",
+        )
+    if reason == "disabled by config":
+        return (
+            "not reviewed: the base branch's config sets enabled: false; nothing sent to the "
+            "model (--force reviews anyway)",
+        )
+    return ()
 
 
 def _review(

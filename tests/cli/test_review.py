@@ -235,3 +235,17 @@ def test_model_unreachable_is_not_reviewed(model, capsys):
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("Reviewed 0 of 1 file (0 of 3 changed lines). No findings.")
     assert "Incomplete: 1 request failed" in first
+
+
+def test_enabled_false_is_honoured_locally_unless_forced(model, capsys, tmp_path):
+    (tmp_path / "cfg.yml").write_text("enabled: false\n")
+    model.queue([findings([BUG])])
+    args = ["--diff", "x.diff", "--config", "cfg.yml", "--format", "json"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["comments"] == [] and model.requests == []
+    assert "enabled: false (--force reviews anyway)" in captured.err
+    assert main([*args, "--dry-run"]) == 0  # planning is free
+    assert json.loads(capsys.readouterr().out)["files"]["total"] == 1 and model.requests == []
+    assert main([*args, "--force"]) == 0
+    assert json.loads(capsys.readouterr().out)["comments"] and len(model.requests) == 1

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app import main as app_main
+from bot.app import pool as app_pool
 from bot.app.logs import configure_logging, scrub
 from bot.app.main import main
 from tests import ROOT
@@ -89,7 +91,10 @@ def test_worker_does_not_need_the_webhook_secret(
 
 @pytest.fixture
 def app_env(clean_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """Every credential `serve` needs, valid."""
+    """Every credential `serve` needs, valid. Should a start-up check let a bad one through,
+    the service would start and the test would hang: these stubs make it return instead."""
+    clean_env.setattr(app_main, "run_server", lambda settings, **kw: None)
+    clean_env.setattr(app_pool, "run_worker", lambda settings, **kw: None)
     clean_env.setenv("GITHUB_WEBHOOK_SECRET", "s3cret-value")
     clean_env.setenv("GITHUB_APP_ID", "1")
     clean_env.setenv("GITHUB_APP_PRIVATE_KEY", app_private_key())

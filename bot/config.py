@@ -20,6 +20,43 @@ class PathInstruction(Frozen):
     instructions: str
 
 
+# Context per request, at most. On real pull requests in six languages
+# (benchmarks/bench_context.py) a request's context took 2-4K tokens at the median and
+# 6-15K at the 90th percentile, and a 16K cap lost 3 of 738 called definitions. 20K leaves
+# room above that while bounding what context adds to a request (about $0.025 at grok-4.3's
+# input price).
+DEFAULT_CONTEXT_TOKENS = 20_000
+
+
+class ContextConfig(Frozen):
+    """Repository context beside each request (`context:` in the config file)."""
+
+    enabled: bool = True
+    max_tokens: int = Field(default=DEFAULT_CONTEXT_TOKENS, ge=0)
+
+
+# Tools the model may call before it answers (bot.context.tools). One call's result is cut at
+# TOOL_CALL_TOKENS; what one request's tool rounds add to its conversation (the calls and
+# their results) at TOOL_CHUNK_TOKENS, and always at what the input budget leaves.
+DEFAULT_TOOL_ROUNDS = 4
+TOOL_CALL_TOKENS = 8_000
+TOOL_CHUNK_TOKENS = 32_000
+
+
+class ToolsConfig(Frozen):
+    """Read-only repository tools the model may call before it answers (`tools:`)."""
+
+    enabled: bool = True
+    max_rounds: int = Field(default=DEFAULT_TOOL_ROUNDS, ge=1, le=10)
+
+
+class FeedbackConfig(Frozen):
+    """What the bot learns from reactions to its earlier comments in the repository."""
+
+    enabled: bool = True
+    days: int = Field(default=90, ge=1, le=365)  # how far back comments are read
+
+
 class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
 
@@ -41,6 +78,9 @@ class RepoConfig(Frozen):
     incremental: bool = True
     max_requests: int | None = Field(default=None, ge=1)
     max_cost_usd: float | None = Field(default=None, gt=0)
+    context: ContextConfig = ContextConfig()
+    tools: ToolsConfig = ToolsConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
 
     @field_validator("include", "exclude", "skip_labels", mode="before")
     @classmethod

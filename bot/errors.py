@@ -85,6 +85,10 @@ class GitHubAccessError(GitHubError):
     exit_code = 2
 
 
+class SnapshotError(BotError):
+    """The repository snapshot could not be made; the review goes on without it."""
+
+
 def exit_code_of(
     run: Callable[[], int],
     *,

@@ -11,6 +11,7 @@ Side = Literal["RIGHT", "LEFT"]
 Severity = Literal["critical", "major", "minor", "nit"]
 LineKind = Literal["added", "removed", "context"]
 FileStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
+ContextSource = Literal["git", "worktree", "github", "none"]
 SkipReason = Literal[
     "binary",
     "lockfile",
@@ -148,14 +149,28 @@ class SkippedFile(Frozen):
     reason: SkipReason
 
 
+class ContextPiece(Frozen):
+    """Lines of the repository shown beside a chunk to understand it; never commented on."""
+
+    path: str
+    start: int  # first line, 1-based
+    end: int  # last line
+    base: bool = False  # from the base version (code the PR removed), else the head
+    reasons: tuple[str, ...]  # "definition of X", "caller of Y", "enclosing function f"
+    text: str  # lines start..end joined by newlines, secrets redacted
+
+
 class Chunk(Frozen):
     """One model request's share of the diff. Files may carry only some hunks."""
 
     files: tuple[FileDiff, ...]
-    estimated_tokens: int  # whole request: prefix + chunk
+    estimated_tokens: int  # whole request: prefix + context + chunk
     changed_lines: int
     # Aligned with `files`: "part k/n" for a piece of a file split across requests, else "".
     parts: tuple[str, ...]
+    # Repository context sent before the diff, and its share of estimated_tokens.
+    context: tuple[ContextPiece, ...] = ()
+    context_tokens: int = 0
 
 
 class Plan(Frozen):
@@ -170,11 +185,22 @@ class Plan(Frozen):
     changed_lines_total: int
     changed_lines_in_chunks: int
     estimated_cost_usd: float
+    # False: the model has no price (a local or unlisted model) and the estimate assumes
+    # pricing.FALLBACK_PRICE; the report says so instead of passing it off as the model's.
+    price_known: bool = True
+    context_source: ContextSource = "none"  # where the chunks' context came from
+    context_note: str | None = None  # why there is no (or less) context, for the summary
+    # Repository tools: the rounds of calls each request may take (0: tools not offered,
+    # `tools_note` says why), and the review's upper estimate with every round used.
+    tool_rounds: int = 0
+    estimated_cost_with_tools_usd: float = 0.0
+    tools_note: str | None = None
 
 
 def requests_lower_bound(plan: Plan) -> int:
-    """The fewest requests any plan could use: ceil(sum of chunk estimates / input budget)."""
-    total = sum(c.estimated_tokens for c in plan.chunks)
+    """The fewest requests any plan could use: ceil(sum of chunk estimates / input budget).
+    Context is left out: it only fills room the diff leaves, so it never adds a request."""
+    total = sum(c.estimated_tokens - c.context_tokens for c in plan.chunks)
     return -(-total // plan.input_budget_tokens) if plan.input_budget_tokens > 0 else 0
 
 
@@ -197,24 +223,40 @@ class Finding(Frozen):
 
 
 class Usage(Frozen):
-    requests: int = 0
+    requests: int = 0  # every request sent, answered or not
+    failed_requests: int = 0  # of those, the ones that got an error or no answer (unbilled)
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
     reasoning_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # of the answered requests whose cost is known
+    # Answered requests with neither a billed cost nor a price for the model: while any are
+    # counted, the total cost is unknown and is shown as such, never as $0.
+    unpriced_requests: int = 0
     # Our own estimate of those requests' prompts, to set beside the billed prompt_tokens.
     estimated_prompt_tokens: int = 0
+    # Read-only repository tools the model called, and the rounds (requests answered with
+    # calls) they took; those requests are counted above like any other.
+    tool_calls: int = 0
+    tool_rounds: int = 0
+
+    @property
+    def cost_known(self) -> bool:
+        return self.unpriced_requests == 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             requests=self.requests + other.requests,
+            failed_requests=self.failed_requests + other.failed_requests,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cost_usd=round(self.cost_usd + other.cost_usd, 10),
+            unpriced_requests=self.unpriced_requests + other.unpriced_requests,
             estimated_prompt_tokens=self.estimated_prompt_tokens + other.estimated_prompt_tokens,
+            tool_calls=self.tool_calls + other.tool_calls,
+            tool_rounds=self.tool_rounds + other.tool_rounds,
         )
 
 
@@ -228,10 +270,18 @@ class LeftOut(Frozen):
     below_threshold: int = 0  # severity/confidence under the config's bar, or a style nit
     already_posted: int = 0  # its fingerprint is on the PR already
     duplicates: int = 0  # the same problem reported again (e.g. by two requests)
+    muted: int = 0  # like a comment maintainers voted down earlier (feedback)
+    malformed: int = 0  # no title or no body: dropped as the reply was read
 
     @property
     def total(self) -> int:
-        return self.below_threshold + self.already_posted + self.duplicates
+        return (
+            self.below_threshold
+            + self.already_posted
+            + self.duplicates
+            + self.muted
+            + self.malformed
+        )
 
 
 class Review(Frozen):
@@ -247,6 +297,25 @@ class Review(Frozen):
     errors: tuple[str, ...] = ()
     head_sha: str | None = None
     reviewed_range: str | None = None  # "base..head" actually reviewed (incremental runs)
+    # The rung of the structured-output ladder the answers came in (bot.model.ladder.Mode):
+    # json_schema, json_object or text; None when the model was not asked.
+    structured_output: str | None = None
+    # What the run learned about the model server and did about it, one sentence each.
+    notes: tuple[str, ...] = ()
+
+
+class MutedKind(Frozen):
+    """A kind of finding maintainers voted down on one of the bot's earlier comments.
+
+    Findings with its fingerprint, or like it (bot.review.findings.is_like), are not posted
+    again in the repository, and the prompt names the kind as unwanted.
+    """
+
+    fingerprint: str
+    path: str
+    category: Category | None  # None: the comment's headline could not be read back
+    title: str
+    created_at: str = ""  # when the voted-down comment was posted (ISO 8601)
 
 
 # --- model answers, as the pipeline passes them on ---------------------------------------
@@ -264,10 +333,23 @@ class ProgressEvent:
 
 
 @dataclass(frozen=True)
+class ContextOverflow:
+    """What a server said when it refused a request as longer than its context."""
+
+    n_ctx: int | None = None  # its context window in tokens, when the message states it
+    prompt_tokens: int | None = None  # its count of the refused prompt, when stated
+
+
+@dataclass(frozen=True)
 class ChunkResult:
     index: int  # 0-based position in chunk_texts
     findings: tuple[Finding, ...]
-    usage: Usage  # every billed request of this chunk, repairs included
+    usage: Usage  # every request sent for this chunk, repairs and failures included
     served_model: str | None
     error: str | None = None  # set when the chunk failed; findings are then empty
     too_long: bool = False  # the server said the request exceeds the model's context
+    overflow: ContextOverflow | None = None  # what it said about its context, with too_long
+    mode: str | None = None  # the structured-output mode of the answer used
+    dropped: int = 0  # findings dropped as malformed (no title or no body)
+    # What the run learned about the server while asking about this chunk, said once.
+    notes: tuple[str, ...] = ()

@@ -24,16 +24,26 @@ DEFAULT_PRICES: dict[str, Price] = {
     "grok-4.3": _GROK_43,
     "grok-build-0.1": Price(input=1.00, cached=0.20, output=2.00),
 }
-# An unknown model is priced high rather than free, so estimates never under-warn.
+# What plans and caps assume for a model without a price: high rather than free, so an
+# estimate never under-warns and a `max_cost_usd` cap still cuts. A billed review of such a
+# model shows "cost unknown" instead (bot.output.formats.usage_line).
 FALLBACK_PRICE = Price(input=3.00, cached=0.75, output=15.00)
 
 
-def price_for(model: str, overrides: Mapping[str, Mapping[str, float]] | None = None) -> Price:
-    """The price of `model`: a user override, else the built-in table, else the fallback."""
+def known_price(
+    model: str, overrides: Mapping[str, Mapping[str, float]] | None = None
+) -> Price | None:
+    """The price of `model` from a user override or the built-in table; None when neither
+    names it (a local or unlisted model: its cost is unknown, not zero)."""
     if overrides and model in overrides:
         base = DEFAULT_PRICES.get(model, FALLBACK_PRICE).model_dump()
         return Price(**{**base, **overrides[model]})
-    return DEFAULT_PRICES.get(model, FALLBACK_PRICE)
+    return DEFAULT_PRICES.get(model)
+
+
+def price_for(model: str, overrides: Mapping[str, Mapping[str, float]] | None = None) -> Price:
+    """The price of `model` for estimates: its known price, else the high fallback."""
+    return known_price(model, overrides) or FALLBACK_PRICE
 
 
 def cost_from_tokens(

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from bot.config import describe_key_errors
 from bot.errors import ConfigError
 
+DEFAULT_BASE_URL = "https://api.x.ai/v1"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("GROK_REVIEW_API_KEY", "XAI_API_KEY")
     )
-    base_url: str = "https://api.x.ai/v1"
+    base_url: str = DEFAULT_BASE_URL
     model: str = "grok-code-fast-1"
     context_tokens: int = Field(default=256_000, ge=4_000)
     max_output_tokens: int = Field(default=10_000, ge=256)
@@ -34,6 +36,11 @@ class Settings(BaseSettings):
     rpm: int = Field(default=480, ge=1)
     tpm: int = Field(default=2_000_000, ge=1)
     timeout_s: float = Field(default=300.0, gt=0)
+    # A server that does not accept the connection within this is down or unreachable.
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    # While a request is in flight, check this often that the server still listens; one that
+    # went away is noticed in two checks instead of after timeout_s. 0 turns checks off.
+    probe_s: float = Field(default=5.0, ge=0)
     # NoDecode: the JSON is parsed by _parse_prices, so a typo is an error naming the variable.
     prices: Annotated[dict[str, dict[str, float]], NoDecode] = Field(default_factory=dict)
     model_retries: int = Field(default=4, ge=0)
@@ -66,6 +73,14 @@ class Settings(BaseSettings):
     github_secondary_wait_s: float = Field(default=60.0, ge=0)
     github_retry_base_s: float = Field(default=1.0, ge=0)
 
+    # Repository snapshot on GitHub: one archive download when the head's files total at
+    # most snapshot_archive_mb; past it, at most snapshot_blob_files files near the change,
+    # one request each. The App keeps snapshots under data_dir up to snapshot_cache_mb.
+    snapshot_archive_mb: int = Field(default=100, ge=1)
+    snapshot_blob_files: int = Field(default=50, ge=0)
+    snapshot_timeout_s: float = Field(default=60.0, gt=0)
+    snapshot_cache_mb: int = Field(default=1024, ge=0)
+
     # Service
     redis_url: str | None = None
     data_dir: Path = Path("~/.local/share/grok-review").expanduser()
@@ -83,6 +98,9 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     # `review-bot worker` serves /metrics and /healthz on this port; unset: no server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The App refreshes a repository's feedback figures (metrics) after a job in it, at most
+    # this often per worker process: the figures cost GitHub requests, a scrape costs none.
+    feedback_refresh_s: float = Field(default=3600.0, ge=0)
 
     @field_validator("prices", mode="before")
     @classmethod
@@ -116,6 +134,11 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @property
+    def key_required(self) -> bool:
+        """xAI's API needs a key; a server named with a base URL of one's own may not."""
+        return self.base_url.rstrip("/") == DEFAULT_BASE_URL
 
     @property
     def private_key_pem(self) -> str | None:

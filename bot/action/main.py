@@ -102,6 +102,8 @@ def review_and_report(
         checks=post,
         # Stable across re-runs of one workflow run: a re-run finds the review it posted.
         run_key=f"action-{env['GITHUB_RUN_ID']}" if env.get("GITHUB_RUN_ID") else None,
+        # Read for context only when it holds the PR's head commit (bot.github.snapshot).
+        workspace=Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_WORKSPACE") else None,
     )
     code = conclude(out, outcome, post=post, notes=notes)
     if outcome.review is not None and (not outcome.posted or options.post != "review"):

@@ -38,8 +38,10 @@ class RunContext:
         interval_s: float,
         lock_ttl_s: float,
         timeout_s: float,
+        budget_left_usd: float | None = None,
     ) -> None:
         self.owner = owner
+        self.budget_left_usd = budget_left_usd
         self._store = store
         self._id = delivery_id
         self._interval = interval_s

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app.jobs import ReviewJob
-from bot.github.triggers import REVIEW_ACTIONS, Refused, comment_command
+from bot.github.triggers import REVIEW_ACTIONS, Refused, comment_command, rerun_request
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
 
@@ -64,6 +64,8 @@ def decide(
         return _pull_request(payload, delivery_id=delivery_id)
     if event == "issue_comment":
         return _issue_comment(payload, delivery_id=delivery_id, app_id=app_id)
+    if event == "check_run":
+        return _check_run(payload, delivery_id=delivery_id, app_id=app_id)
     return Ignore(f"event {event!r} is not handled")
 
 
@@ -113,9 +115,34 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
     return Enqueue(job)
 
 
-def _refusal(refused: Refused) -> str:
+def _check_run(payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None) -> Decision:
+    verdict = rerun_request(payload, app_id=app_id)
+    if isinstance(verdict, Refused):
+        return Ignore(_refusal(verdict, event="check_run"))
+    repo = _repo(payload)
+    if repo is None:
+        return Invalid("check_run payload without repository.full_name")
+    # No head SHA: like /review, a re-run reviews the PR's current head. Pinning the check
+    # run's commit would let a re-run of an old commit supersede the newest head's review.
+    job = ReviewJob(
+        delivery_id=delivery_id,
+        installation_id=_installation_id(payload),
+        repo=repo,
+        number=verdict.number,
+        head_sha=None,
+        trigger="rerun",
+        requested_by=verdict.login,
+    )
+    return Enqueue(job)
+
+
+def _refusal(refused: Refused, *, event: str = "issue_comment") -> str:
     if refused.why == "action":
-        return f"issue_comment.{refused.action} is not handled"
+        return f"{event}.{refused.action} is not handled"
+    if refused.why == "other_check":
+        return "check run of another app or name"
+    if refused.why == "no_pull_request":
+        return "check run names no pull request"
     if refused.why == "issue":
         return "comment on an issue, not a pull request"
     if refused.why == "not_command":
@@ -124,7 +151,7 @@ def _refusal(refused: Refused) -> str:
         return "comment by this app"
     if refused.why == "untrusted":
         return f"/review from author_association {refused.association} is not allowed"
-    return "comment by a bot"
+    return "comment by a bot" if event == "issue_comment" else "re-run by a bot"
 
 
 def _repo(payload: Mapping[str, Any]) -> str | None:

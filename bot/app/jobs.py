@@ -17,8 +17,8 @@ class ReviewJob:
     installation_id: int | None
     repo: str  # "owner/name"
     number: int
-    head_sha: str | None  # from the payload; None for issue_comment (the reviewer fetches the PR)
-    trigger: Trigger  # pull_request event / "/review" / "/review full"
+    head_sha: str | None  # from the payload; None for issue_comment and check_run (current head)
+    trigger: Trigger  # pull_request event / "/review" / "/review full" / a check run's Re-run
     requested_by: str | None = None
 
 
@@ -30,9 +30,13 @@ class JobResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     review_url: str | None = None
+    feedback: str | None = None  # the repository's feedback figures (JSON), when refreshed
 
 
 class JobContext(Protocol):
+    # What the job may spend: the installation's daily budget left (None: no daily budget).
+    budget_left_usd: float | None
+
     def heartbeat(self) -> None: ...  # the reviewer calls this between stages
 
     def cancelled(self) -> bool: ...  # True once a newer head or a close superseded this job

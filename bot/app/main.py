@@ -86,7 +86,8 @@ def require_app_settings(settings: Settings, *, serve: bool) -> None:
         ("GITHUB_WEBHOOK_SECRET", settings.github_webhook_secret if serve else "-"),
         ("GITHUB_APP_ID", settings.github_app_id),
         ("GITHUB_APP_PRIVATE_KEY", settings.github_app_private_key),
-        ("XAI_API_KEY (or GROK_REVIEW_API_KEY)", settings.api_key),
+        # A server of one's own (GROK_REVIEW_BASE_URL) may take no key; xAI's API needs one.
+        ("XAI_API_KEY (or GROK_REVIEW_API_KEY)", settings.api_key or not settings.key_required),
     ]
     missing = [name for name, value in wanted if not value]
     if missing:

@@ -11,6 +11,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from bot.app.feedback_metrics import FeedbackCollector
 from bot.app.jobs import JobResult
 from bot.app.store import JOB_STATES, StoreError
 
@@ -66,6 +67,8 @@ class Metrics:
         )
         if store is not None or queue is not None:
             self.registry.register(_StateCollector(store=store, queue=queue, errors=self.errors))
+        if store is not None:
+            self.registry.register(FeedbackCollector(store))
 
     def observe_result(self, result: JobResult, *, seconds: float) -> None:
         self.jobs_finished.labels(result.status).inc()
@@ -83,6 +86,8 @@ class Metrics:
 
 class _CountsSource(Protocol):
     def counts(self) -> dict[str, int]: ...
+
+    def load_feedback(self, *, newer_than_s: float) -> dict[str, tuple[str, float]]: ...
 
 
 class _DepthSource(Protocol):

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.app.jobs import JobContext, JobResult, ResultStatus, ReviewJob
+from bot.config import FeedbackConfig
+from bot.context.cache import SnapshotCache
 from bot.errors import BotError
 from bot.github.api import GitHubClient
 from bot.github.render import render_notice
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome, outcome_status
+from bot.github.stats import collect_stats
+from bot.model.ladder import ServerMemory
+from bot.review.feedback import can_write
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 INSTALLATION_CLIENT_TTL_S = 50 * 60  # installation tokens live an hour
 
@@ -31,7 +40,13 @@ class AppReviewer:
         self._client_for = client_for or self._new_client
         self._clock = clock
         self._clients: dict[int | None, tuple[GitHubClient, float]] = {}
+        self._figures_at: dict[str, float] = {}  # repo -> when its figures were last read
         self._lock = threading.Lock()
+        self._snapshots = SnapshotCache(
+            settings.data_dir / "snapshots", max_bytes=settings.snapshot_cache_mb << 20
+        )
+        # How the model server takes structured output, learned once for every job here.
+        self.servers = ServerMemory()
 
     def _new_client(self, installation_id: int | None) -> GitHubClient:
         if installation_id is None:
@@ -53,10 +68,14 @@ class AppReviewer:
             ctx.heartbeat()
             return ctx.cancelled()
 
+        client = self.client(job.installation_id)
         try:
+            refusal = self._rerun_refusal(client, job)
+            if refusal is not None:
+                return JobResult(status="skipped", detail=refusal)
             outcome = review_pull_request(
                 self._settings,
-                self.client(job.installation_id),
+                client,
                 repo=job.repo,
                 number=job.number,
                 trigger=job.trigger,
@@ -65,10 +84,44 @@ class AppReviewer:
                 on_event=lambda event: ctx.heartbeat(),
                 cancelled=cancelled,
                 run_key=job.delivery_id,
+                snapshot_cache=self._snapshots,
+                servers=self.servers,
+                budget_usd=ctx.budget_left_usd,
             )
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)
-        return job_result(outcome)
+        return replace(job_result(outcome), feedback=self._feedback_figures(client, job.repo))
+
+    def _rerun_refusal(self, client: GitHubClient, job: ReviewJob) -> str | None:
+        """Why a check run's Re-run may not start a review (None: it may).
+
+        check_run payloads carry no author_association, so the `/review` gate (OWNER, MEMBER,
+        COLLABORATOR) cannot apply; the person's repository permission says directly whether
+        they may push, which is what that gate stands for.
+        """
+        if job.trigger != "rerun":
+            return None
+        who = job.requested_by or ""
+        permission = client.repository_permission(job.repo, who) if who else "none"
+        if can_write(permission):
+            return None
+        return f"re-run by {who or 'unknown'} ({permission} access): only writers may re-run"
+
+    def _feedback_figures(self, client: GitHubClient, repo: str) -> str | None:
+        """The repository's feedback figures when due (at most every feedback_refresh_s per
+        repository in this process), as JSON for the metrics; None when not due or failed."""
+        now = self._clock()
+        with self._lock:
+            last = self._figures_at.get(repo)
+            if last is not None and now - last < self._settings.feedback_refresh_s:
+                return None
+            self._figures_at[repo] = now
+        try:
+            stats = collect_stats(client, repo, days=FeedbackConfig().days)
+        except BotError as exc:
+            log.warning("feedback figures not read", extra={"repo": repo, "error": exc.message})
+            return None
+        return stats.model_dump_json()
 
     def post_notice(self, job: ReviewJob, text: str) -> None:
         client = self.client(job.installation_id)

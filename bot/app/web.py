@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 MAX_BODY = 25 * 1024 * 1024  # GitHub never delivers more; anything bigger is not from GitHub
 # Metric label values for events; anything else is "other" so labels stay few.
 _KNOWN_EVENTS = frozenset(
-    {"ping", "pull_request", "issue_comment", "installation", "installation_repositories"}
+    {
+        "ping",
+        "pull_request",
+        "issue_comment",
+        "check_run",
+        "installation",
+        "installation_repositories",
+    }
 )
 
 

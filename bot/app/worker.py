@@ -78,16 +78,19 @@ class JobRunner:
             state = claim.record.state if claim.record else "unknown"
             log.info("job skipped", extra={"delivery": delivery_id, "state": state})
             return
-        if not self._over_budget(claim.record.job, owner=owner):
-            self._review(claim.record, owner=owner)
+        left = self._budget_left(claim.record.job, owner=owner)
+        if left is None or left > 0:
+            self._review(claim.record, owner=owner, budget_left_usd=left)
 
-    def _over_budget(self, job: ReviewJob, *, owner: str) -> bool:
+    def _budget_left(self, job: ReviewJob, *, owner: str) -> float | None:
+        """The installation's daily budget left (None: no budget); 0 once it is used up,
+        after the notice and the job's record."""
         cap = self._settings.daily_budget_usd
         if cap is None:
-            return False
+            return None
         spent = self._store.spent_today(job.installation_id)
         if spent < cap:
-            return False
+            return cap - spent
         if self._store.claim_notice(repo=job.repo, number=job.number):
             try:
                 self._reviewer.post_notice(job, budget_notice(cap=cap, spent=spent))
@@ -98,9 +101,9 @@ class JobRunner:
         self._store.finish(job.delivery_id, owner=owner, state="done", result=result)
         self._metrics.jobs_finished.labels("skipped").inc()
         log.warning("daily budget reached", extra=_fields(job, spent_usd=round(spent, 4)))
-        return True
+        return 0.0
 
-    def _review(self, record: JobRecord, *, owner: str) -> None:
+    def _review(self, record: JobRecord, *, owner: str, budget_left_usd: float | None) -> None:
         s = self._settings
         job = record.job
         ctx = RunContext(
@@ -110,6 +113,7 @@ class JobRunner:
             interval_s=s.heartbeat_s,
             lock_ttl_s=s.stale_after_s,
             timeout_s=s.job_timeout_s,
+            budget_left_usd=budget_left_usd,
         )
         attempt = Attempt(lambda: self._reviewer.review(job, ctx), name=f"review-{job.delivery_id}")
         with self._lock:
@@ -142,6 +146,12 @@ class JobRunner:
             fields["detail"] = scrub(result.detail)
         level = logging.WARNING if result.status == "failed" else logging.INFO
         log.log(level, "review finished", extra=fields)
+        if result.feedback is not None:
+            try:
+                self._store.save_feedback(job.repo, result.feedback)
+            except StoreError as exc:  # the figures wait for the next refresh
+                self._metrics.errors.labels("feedback").inc()
+                log.warning("cannot save feedback figures", extra=_fields(job, error=str(exc)))
 
     def _time_out(self, record: JobRecord, *, owner: str) -> None:
         """Record the abandoned attempt as failed (not retried) and free the PR for newer heads."""

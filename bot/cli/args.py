@@ -12,7 +12,7 @@ from bot.errors import UsageError
 FORMATS = ("text", "markdown", "json", "sarif")
 NO_KEY = (
     "no model API key: set XAI_API_KEY (or GROK_REVIEW_API_KEY) to your xAI key; "
-    "--dry-run plans a review without one"
+    "--dry-run plans a review without one, and a server of your own (--base-url) needs none"
 )
 
 
@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="review-pr",
         description="Review a pull request, a diff or local git changes with an xAI Grok model.",
+        epilog="review-pr stats OWNER/REPO: how the bot's comments in a repository are "
+        "received (review-pr stats -h).",
     )
     p.add_argument(
         "target",

@@ -26,7 +26,9 @@ from bot.cli.report import (
     emit_review,
     plan_output,
 )
+from bot.cli.snapshot import local_snapshot
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
+from bot.context.snapshot import Snapshot, close_snapshot
 from bot.errors import (
     ConfigError,
     ExitCode,
@@ -49,6 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A large diff becomes hundreds of thousands of small immutable objects, none cyclic;
     # the default GC thresholds rescan them over and over (half the parse time).
     gc.set_threshold(100_000, 50, 100)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["stats"]:  # a subcommand only in first place (see bot.cli.stats)
+        from bot.cli.stats import run_stats
+
+        return exit_code_of(
+            lambda: run_stats(argv[1:]),
+            on_error=lambda exc: print(f"review-pr stats: error: {exc}", file=sys.stderr),
+            on_interrupt=lambda: print("review-pr: interrupted", file=sys.stderr),
+        )
     args = build_parser().parse_args(argv)
     return exit_code_of(
         lambda: run(args),
@@ -75,7 +86,19 @@ def run(args: argparse.Namespace) -> int:
         emit_empty(DISABLED, args, model=settings.model)
         return 0
     agents_md = _read_optional(top / "AGENTS.md") if top else None
-    return review_and_report(pr, config, settings, args=args, agents_md=agents_md)
+    snapshot, note = local_snapshot(args, pr, top) if pr.files else (None, None)
+    try:
+        return review_and_report(
+            pr,
+            config,
+            settings,
+            args=args,
+            agents_md=agents_md,
+            snapshot=snapshot,
+            context_note=note,
+        )
+    finally:
+        close_snapshot(snapshot)
 
 
 def review_and_report(
@@ -85,11 +108,15 @@ def review_and_report(
     *,
     args: argparse.Namespace,
     agents_md: str | None,
+    snapshot: Snapshot | None = None,
+    context_note: str | None = None,
 ) -> int:
     """Plan, then either print the plan (dry run) or run the review and print it."""
     from bot.review.pipeline import ask_model, assemble_review, prepare_review
 
-    prepared = prepare_review(pr, config, settings, agents_md=agents_md)
+    prepared = prepare_review(
+        pr, config, settings, agents_md=agents_md, snapshot=snapshot, context_note=context_note
+    )
     if args.dry_run:
         emit(plan_output(prepared.plan, args.format), args)
         if not pr.files:
@@ -98,7 +125,7 @@ def review_and_report(
     if not pr.files:
         emit_empty(EMPTY_DIFF, args, model=prepared.model)
         return 0
-    if prepared.plan.chunks and not settings.api_key:
+    if prepared.plan.chunks and settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     with ProgressDisplay(args, total=len(prepared.chunk_texts)) as on_event:
         results = ask_model(prepared, settings, on_event=on_event)

@@ -29,9 +29,10 @@ def parse_pr_ref(text: str) -> tuple[str, int]:
     text = text.strip()
     match = _REF.fullmatch(text) or _URL.fullmatch(text)
     if match is None or any(p in (".", "..") for p in match["repo"].split("/")):
+        hint = "; for statistics: review-pr stats OWNER/REPO" if text == "stats" else ""
         raise UsageError(
             f"not a pull request: {text!r} (use OWNER/REPO#N or "
-            "https://github.com/OWNER/REPO/pull/N)"
+            f"https://github.com/OWNER/REPO/pull/N{hint})"
         )
     number = int(match["number"])
     if number < 1:
@@ -66,7 +67,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--dry-run plans only; it cannot go with --post")
     if args.post and not settings.github_token:
         raise UsageError("--post needs GITHUB_TOKEN: a token that may write pull request reviews")
-    if not args.dry_run and not settings.api_key:
+    if not args.dry_run and settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     client = GitHubClient.from_token(settings)
     progress = _LazyProgress(args)
@@ -93,7 +94,7 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
 def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace, *, model: str) -> None:
     """The plan or the review on stdout (or --output); what happened on stderr."""
     if outcome.plan is not None:
-        emit(plan_output(outcome.plan, args.format), args)
+        emit(plan_output(outcome.plan, args.format, feedback=outcome.feedback), args)
     if outcome.review is not None:
         emit_review(outcome.review, args)
     elif _wants_document(outcome, args):

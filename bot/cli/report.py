@@ -8,21 +8,30 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.errors import UsageError
 from bot.models import Plan, ProgressEvent, Review
 
+if TYPE_CHECKING:
+    from bot.github.feedback import ReviewFeedback
 
-def plan_output(plan: Plan, fmt: str) -> str:
-    """The `--dry-run` report: JSON or plain text."""
+
+def plan_output(plan: Plan, fmt: str, *, feedback: ReviewFeedback | None = None) -> str:
+    """The `--dry-run` report: JSON or plain text; `feedback` None: a local review's."""
+    from bot.output.feedback import LOCAL_NOTE, feedback_json, render_feedback_text
     from bot.output.plan import plan_to_json, render_plan_text
 
+    muted = feedback.muted if feedback else ()
+    read, note = (feedback.read, feedback.note) if feedback else (False, LOCAL_NOTE)
+    days = feedback.days if feedback else None
     if fmt == "json":
-        return json.dumps(plan_to_json(plan), indent=2)
+        entry = feedback_json(muted, read=read, days=days, note=note)
+        return json.dumps({**plan_to_json(plan), "feedback": entry}, indent=2)
     if fmt == "text":
-        return render_plan_text(plan)
+        more = render_feedback_text(muted, read=read, days=days, note=note)
+        return render_plan_text(plan) + "\n" + more
     raise UsageError("--dry-run prints text or json")
 
 

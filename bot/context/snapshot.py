@@ -4,7 +4,7 @@ or an archive from GitHub, and the rules that keep every read inside it."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, Protocol
 
 # Nothing from the PR is ever executed; a snapshot only hands out text. Every path it
@@ -62,23 +62,41 @@ class MemorySnapshot:
         *,
         source: SnapshotSource = "github",
         base: Mapping[str, bytes] | None = None,
+        listed: Iterable[str] = (),
     ) -> None:
+        """`listed`: more files that exist at the head but whose content was not kept (too
+        large, past the total cap, not fetched); they are listed and read as None."""
         self._files = {p: d for p, d in files.items() if safe_path(p) == p}
         self._base = dict(base or {})
         self._source: SnapshotSource = source
+        self._paths = sorted(self._files.keys() | {p for p in listed if safe_path(p) == p})
 
     @property
     def source(self) -> SnapshotSource:
         return self._source
 
     def paths(self) -> Sequence[str]:
-        return sorted(self._files)
+        return self._paths
 
     def read(self, path: str) -> str | None:
         return _read(self._files, path)
 
     def read_base(self, path: str) -> str | None:
         return _read(self._base, path)
+
+
+def failure_note(exc: BaseException) -> str:
+    """The one-line context note for a snapshot that could not be made."""
+    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    text = " ".join(f"no repository context: {message}".split())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def close_snapshot(snapshot: Snapshot | None) -> None:
+    """Release what a snapshot holds (a git process, an open file); any snapshot, or None."""
+    close = getattr(snapshot, "close", None)
+    if callable(close):
+        close()
 
 
 def _read(files: Mapping[str, bytes], path: str) -> str | None:

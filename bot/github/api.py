@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,9 +20,12 @@ from bot.github.data import (
     Comparison,
     Event,
     FetchedPull,
+    GitTree,
+    Reaction,
     file_from_github,
     item_from_github,
     pull_from_github,
+    tree_from_github,
 )
 from bot.github.transport import GitHubTransport
 from bot.settings import Settings
@@ -106,6 +109,36 @@ class GitHubClient:
             truncated=len(files) >= COMPARE_FILES_LIMIT,
         )
 
+    def fetch_tree(self, repo: str, sha: str) -> GitTree:
+        """Every regular file of commit `sha`, with sizes: one request (`recursive=1`)."""
+        access = Access("read the repository's files", "contents: read", f"{sha[:7]} in {repo}")
+        path = f"/repos/{repo}/git/trees/{quote(sha, safe='')}"
+        _, data = self._http.request("GET", path, access, params={"recursive": "1"})
+        return tree_from_github(data if isinstance(data, dict) else {})
+
+    def fetch_blob(self, repo: str, sha: str) -> bytes:
+        """One file's bytes by blob SHA (`GET /git/blobs/{sha}`, base64 in JSON)."""
+        access = Access(
+            "read the repository's files", "contents: read", f"blob {sha[:7]} in {repo}"
+        )
+        _, data = self._http.request(
+            "GET", f"/repos/{repo}/git/blobs/{quote(sha, safe='')}", access
+        )
+        if not isinstance(data, dict) or data.get("encoding") != "base64":
+            raise GitHubError(f"blob {sha[:7]} in {repo}: GitHub sent no base64 content")
+        return base64.b64decode(data.get("content") or "")
+
+    def archive_url(self, repo: str, sha: str) -> str:
+        """Where to download the tarball of commit `sha`: GitHub answers `GET /tarball/{sha}`
+        with a 302 to a short-lived URL that needs no token (codeload)."""
+        access = Access("download the repository", "contents: read", f"{sha[:7]} in {repo}")
+        path = f"/repos/{repo}/tarball/{quote(sha, safe='')}"
+        headers, _ = self._http.request("GET", path, access)
+        location = {k.lower(): v for k, v in headers.items()}.get("location")
+        if not location:
+            raise GitHubError(f"GitHub gave no download address for {repo} at {sha[:7]}")
+        return str(location)
+
     def list_bot_reviews(self, repo: str, number: int) -> list[BotItem]:
         """Our reviews on the PR, oldest first."""
         access = Access("read pull request reviews", "pull-requests: read", f"{repo}#{number}")
@@ -122,6 +155,59 @@ class GitHubClient:
         access = Access("read issue comments", "issues: read", f"{repo}#{number}")
         items = self._http.pages(f"/repos/{repo}/issues/{number}/comments", access)
         return [item_from_github(c) for c in items if self._http.is_ours(c)]
+
+    # --- feedback on earlier comments (bot.github.feedback) --------------------------------
+
+    def review_comments_since(
+        self, repo: str, *, since: str, max_pages: int
+    ) -> Iterator[dict[str, Any]]:
+        """Every PR's review comments, newest first, updated since `since` (ISO 8601): raw
+        JSON, lazily, at most `max_pages` requests."""
+        access = Access("read review comments", "pull-requests: read", repo)
+        params = {"sort": "created", "direction": "desc", "since": since}
+        path = f"/repos/{repo}/pulls/comments"
+        return self._http.pages(path, access, params=params, max_pages=max_pages)
+
+    def is_ours(self, item: Mapping[str, Any]) -> bool:
+        """A comment the bot wrote (our marker, by a Bot or the token's own user)."""
+        return self._http.is_ours(item)
+
+    def comment_reactions(self, repo: str, comment_id: int) -> list[Reaction]:
+        """Who reacted how to one review comment (the first 100 reactions: one request)."""
+        access = Access("read reactions", "pull-requests: read", f"comment {comment_id} in {repo}")
+        path = f"/repos/{repo}/pulls/comments/{comment_id}/reactions"
+        return [
+            Reaction(
+                login=str((r.get("user") or {}).get("login") or ""),
+                is_bot=(r.get("user") or {}).get("type") == "Bot",
+                content=str(r.get("content") or ""),
+            )
+            for r in self._http.pages(path, access, max_pages=1)
+        ]
+
+    def repository_permission(self, repo: str, login: str) -> str:
+        """`admin`, `write`, `read` or `none` (GitHub maps maintain to write, triage to read);
+        someone who is not a collaborator (GitHub answers 404) has `none`."""
+        access = Access("read collaborator permissions", "metadata: read", f"{login} in {repo}")
+        path = f"/repos/{repo}/collaborators/{quote(login, safe='')}/permission"
+        try:
+            _, data = self._http.request("GET", path, access)
+        except GitHubAccessError as exc:
+            if exc.status == 404:
+                return "none"
+            raise
+        return str(data.get("permission") or "none") if isinstance(data, dict) else "none"
+
+    def head_sha(self, repo: str, number: int) -> str:
+        """The PR's current head commit (one request; no files)."""
+        access = Access("read the pull request", "pull-requests: read", f"{repo}#{number}")
+        _, data = self._http.request("GET", f"/repos/{repo}/pulls/{number}", access)
+        return str(data["head"]["sha"])
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests this client sent so far (retries included)."""
+        return self._http.requests_sent
 
     # --- writes --------------------------------------------------------------------------
 
@@ -159,6 +245,29 @@ class GitHubClient:
         path = f"/repos/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
         self._http.request("PUT", path, access, body={"message": message, "event": "DISMISS"})
 
+    def start_check_run(
+        self,
+        repo: str,
+        *,
+        name: str,
+        head_sha: str,
+        title: str,
+        summary: str,
+        external_id: str | None = None,
+    ) -> int:
+        """An `in_progress` check run (completed later by create_check_run with `run_id`)."""
+        access = Access("write check runs", "checks: write", repo)
+        payload: dict[str, Any] = {
+            "name": name,
+            "head_sha": head_sha,
+            "status": "in_progress",
+            "output": {"title": title, "summary": summary},
+        }
+        if external_id is not None:
+            payload["external_id"] = external_id
+        _, data = self._http.request("POST", f"/repos/{repo}/check-runs", access, body=payload)
+        return int(data["id"])
+
     def create_check_run(
         self,
         repo: str,
@@ -169,22 +278,30 @@ class GitHubClient:
         title: str,
         summary: str,
         annotations: Sequence[Mapping[str, Any]],
+        run_id: int | None = None,
+        external_id: str | None = None,
     ) -> str | None:
-        """A completed check run; annotations go 50 per request (POST, then PATCHes)."""
+        """A completed check run: a new one, or `run_id` (started earlier) completed.
+        Annotations go 50 per request (the first with the conclusion, then PATCHes)."""
         access = Access("write check runs", "checks: write", repo)
         batches = [
             list(annotations[i : i + ANNOTATIONS_PER_REQUEST])
             for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
         ] or [[]]
         output = {"title": title, "summary": summary, "annotations": batches[0]}
-        payload = {
-            "name": name,
-            "head_sha": head_sha,
+        payload: dict[str, Any] = {
             "status": "completed",
             "conclusion": conclusion,
             "output": output,
         }
-        _, data = self._http.request("POST", f"/repos/{repo}/check-runs", access, body=payload)
+        if run_id is None:
+            payload = {"name": name, "head_sha": head_sha, **payload}
+            if external_id is not None:
+                payload["external_id"] = external_id
+            _, data = self._http.request("POST", f"/repos/{repo}/check-runs", access, body=payload)
+        else:
+            path = f"/repos/{repo}/check-runs/{run_id}"
+            _, data = self._http.request("PATCH", path, access, body=payload)
         for batch in batches[1:]:
             more = {"output": {"title": title, "summary": summary, "annotations": batch}}
             self._http.request("PATCH", f"/repos/{repo}/check-runs/{data['id']}", access, body=more)

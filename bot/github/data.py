@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.context.snapshot import safe_path
 from bot.diff.parse import parse_file_patch
 from bot.errors import DiffError, GitHubError
 from bot.models import FileDiff, FileStatus, PullRequest
@@ -51,6 +52,23 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class GitTree:
+    """A commit's regular files (path -> blob SHA and size) from the git trees API."""
+
+    files: dict[str, tuple[str, int]]
+    truncated: bool  # GitHub lists at most 100,000 entries (7 MB) of a recursive tree
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One reaction to a comment: who (and whether a bot) and which one (`+1`, `-1`, ...)."""
+
+    login: str
+    is_bot: bool
+    content: str
+
+
+@dataclass(frozen=True)
 class BotItem:
     """One of our reviews or comments: id, body, review state and links."""
 
@@ -78,6 +96,19 @@ def file_from_github(item: Mapping[str, Any]) -> FileDiff:
         # the same way), or a pure rename with nothing to read.
         return FileDiff(path=path, old_path=old, status=status, binary=status != "renamed")
     return FileDiff(path=path, old_path=old, status=status, patch_missing=True)
+
+
+def tree_from_github(data: Mapping[str, Any]) -> GitTree:
+    """`GET /git/trees/{sha}?recursive=1` as regular files; links, submodules, directories
+    and paths that could leave the repository are left out."""
+    files: dict[str, tuple[str, int]] = {}
+    for item in data.get("tree") or ():
+        path, mode = str(item.get("path") or ""), item.get("mode")
+        if item.get("type") != "blob" or mode not in ("100644", "100755"):
+            continue
+        if safe_path(path) == path and isinstance(item.get("size"), int):
+            files[path] = (str(item.get("sha")), int(item["size"]))
+    return GitTree(files=files, truncated=bool(data.get("truncated")))
 
 
 def item_from_github(data: Mapping[str, Any]) -> BotItem:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from bot.errors import ExitCode, GitHubAccessError, GitHubError
 from bot.github.data import BotItem, Event, GitHubRateLimited
 from bot.github.markers import has_run_marker, reviewed_heads
+from bot.github.progress import complete_check_run
 from bot.github.render import (
-    CHECK_NAME,
     Conclusion,
     build_annotations,
     check_conclusion,
@@ -36,8 +36,10 @@ def publish_review(
     """Post the review unless it is there already, then dismiss stale requests and add checks."""
     inline, moved = split_postable(review.comments, run.pr.files)
     nothing_new = not (inline or moved or review.unanchored or review.overflow)
+    conclusion = check_conclusion(blocking=blocks, reviewed=bool(prepared.plan.chunks))
     if nothing_new and run.head in all_heads(run.reviews):
         # A repeated command on a reviewed head found nothing that is not on the PR yet.
+        _check_run(run, review, inline, conclusion=conclusion, only_started=True, nothing_new=True)
         return GitHubOutcome(
             review=review,
             skipped_reason="already reviewed",
@@ -48,6 +50,7 @@ def publish_review(
     event: Event = "REQUEST_CHANGES" if run.config.request_changes and blocks else "COMMENT"
     posted, landed = _post_once(run, review, inline=inline, moved=moved, event=event)
     if not landed:
+        _check_run(run, review, inline, conclusion=conclusion, only_started=True)
         return GitHubOutcome(
             review=review,
             skipped_reason="already reviewed",
@@ -57,11 +60,7 @@ def publish_review(
         )
     if not blocks:
         _dismiss_stale(run, keep=posted.id)
-    if run.checks:
-        reviewed = bool(prepared.plan.chunks)
-        _check_run(
-            run, review, inline, conclusion=check_conclusion(blocking=blocks, reviewed=reviewed)
-        )
+    _check_run(run, review, inline, conclusion=conclusion)
     return GitHubOutcome(
         review=review,
         posted=True,
@@ -161,23 +160,20 @@ def _dismiss_stale(run: Run, *, keep: int) -> None:
 
 
 def _check_run(
-    run: Run, review: Review, inline: Sequence[Finding], *, conclusion: Conclusion
+    run: Run,
+    review: Review,
+    inline: Sequence[Finding],
+    *,
+    conclusion: Conclusion,
+    only_started: bool = False,
+    nothing_new: bool = False,
 ) -> None:
-    title, summary = render_check_output(review, conclusion=conclusion)
-    try:
-        run.client.create_check_run(
-            run.repo,
-            name=CHECK_NAME,
-            head_sha=run.head,
-            conclusion=conclusion,
-            title=title,
-            summary=summary,
-            annotations=build_annotations(inline),
-        )
-    except GitHubAccessError as exc:
-        if exc.status == 403:
-            run.notes.append("token cannot write checks: check run skipped")
-        else:
-            run.notes.append(f"check run skipped: {exc.message}")
-    except GitHubError as exc:
-        run.notes.append(f"check run failed: {exc.message}")
+    title, summary = render_check_output(review, conclusion=conclusion, nothing_new=nothing_new)
+    complete_check_run(
+        run,
+        conclusion=conclusion,
+        title=title,
+        summary=summary,
+        annotations=build_annotations(inline),
+        only_started=only_started,
+    )

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
 from bot.diff.parse import build_line_map
 from bot.github.markers import (
     CONFIG_ERROR_MARKER,
     NOTICE_MARKER,
+    PREFIX,
     base_marker,
     fingerprint_marker,
     head_marker,
     run_marker,
 )
-from bot.models import FileDiff, Finding, LineMap, Review, Severity, severity_rank
+from bot.models import (
+    SEVERITIES,
+    Category,
+    FileDiff,
+    Finding,
+    LineMap,
+    Review,
+    Severity,
+    severity_rank,
+)
 from bot.output.formats import (
     REPORTED_LABEL,
     finding_markdown,
@@ -51,7 +62,9 @@ _LEVELS: dict[Severity, str] = {
     "minor": "warning",
     "nit": "notice",
 }
-Conclusion = Literal["success", "failure", "neutral"]
+Conclusion = Literal["success", "failure", "neutral", "cancelled"]
+_HEADLINE = re.compile(r"\*\*\S+ (?P<severity>[a-z]+) · (?P<category>[a-z-]+)\*\* — (?P<title>.*)")
+_SUGGESTION_OPEN = re.compile(r"(`{3,})suggestion")
 
 
 # --- inline comments -------------------------------------------------------------------
@@ -68,6 +81,49 @@ def render_comment_body(f: Finding) -> str:
     if f.fingerprint:
         parts.append(fingerprint_marker(f.fingerprint))
     return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class PostedComment:
+    """What render_comment_body wrote, read back from a posted comment."""
+
+    severity: Severity | None
+    category: Category | None
+    title: str
+    suggestion: str | None  # the suggested lines, None when it offered none
+
+
+def read_comment_body(body: str) -> PostedComment:
+    """Severity, category and title from the headline; the one-click suggestion, if any.
+
+    Our suggestion is the last block before the fingerprint marker (model text before it is
+    neutralised), so it is read from the end. Unreadable parts come back as None / "".
+    """
+    lines = body.replace("\r\n", "\n").split("\n")
+    head = _HEADLINE.fullmatch(lines[0].strip()) if lines else None
+    severity = category = None
+    title = ""
+    if head is not None:
+        title = head["title"].strip()
+        if head["severity"] in SEVERITIES:
+            severity = next(s for s in SEVERITIES if s == head["severity"])
+        categories: tuple[Category, ...] = get_args(Category)
+        category = next((c for c in categories if c == head["category"]), None)
+    return PostedComment(severity, category, title, _suggestion(lines))
+
+
+def _suggestion(lines: list[str]) -> str | None:
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or lines[end - 1].startswith(PREFIX)):
+        end -= 1  # the fingerprint marker and blank lines after the block
+    if not end or not re.fullmatch(r"`{3,}", lines[end - 1]):
+        return None
+    fence = lines[end - 1]
+    for start in range(end - 2, -1, -1):
+        opened = _SUGGESTION_OPEN.fullmatch(lines[start])
+        if opened and opened.group(1) == fence:
+            return "\n".join(lines[start + 1 : end - 1])
+    return None
 
 
 def comment_payload(f: Finding) -> dict[str, Any]:
@@ -207,15 +263,20 @@ def check_conclusion(*, blocking: bool, reviewed: bool) -> Conclusion:
     return "success" if reviewed else "neutral"
 
 
-def render_check_output(review: Review, *, conclusion: Conclusion) -> tuple[str, str]:
-    """(title, summary) of the `grok-review` check run."""
+def render_check_output(
+    review: Review, *, conclusion: Conclusion, nothing_new: bool = False
+) -> tuple[str, str]:
+    """(title, summary) of the `grok-review` check run; `nothing_new`: every finding of this
+    run was on the pull request already (the conclusion still counts them)."""
     listed = reported(review)
     titles = {
         "failure": "Blocking findings",
         "success": "No blocking findings",
         "neutral": "Nothing reviewed",
+        "cancelled": "Review stopped",
     }
-    title = f"{titles[conclusion]}: {len(listed)} finding{'' if len(listed) == 1 else 's'}"
+    count = f"{len(listed)} finding{'' if len(listed) == 1 else 's'}"
+    title = f"{titles[conclusion]}: {'no new findings' if nothing_new else count}"
     parts = [neutralize(review.summary), f"**{REPORTED_LABEL}:** {severity_counts(listed)}"]
     if review.reviewed_range:
         parts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")

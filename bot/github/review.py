@@ -9,13 +9,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import DEFAULT_CONFIG_PATH, with_overrides
+from bot.context.cache import SnapshotCache
+from bot.context.snapshot import Snapshot, close_snapshot
+from bot.diff.filters import filter_files
 from bot.errors import BotError, ConfigError, ExitCode, review_exit_code
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
+from bot.github.feedback import ReviewFeedback, feedback_for_review
 from bot.github.markers import find_fingerprints, has_run_marker
+from bot.github.progress import abandon_check_run, start_check_run
 from bot.github.publish import publish_review
 from bot.github.run import (
     GitHubOutcome,
@@ -28,10 +34,14 @@ from bot.github.run import (
     skip_reason,
     split_unreviewable,
 )
-from bot.models import FileDiff, ProgressEvent
+from bot.github.snapshot import Outcome, fetch_snapshot
+from bot.models import FileDiff, ProgressEvent, SkippedFile
+from bot.review.feedback import for_prompt
 from bot.review.findings import review_blocks
 
 if TYPE_CHECKING:
+    from bot.model.ladder import ServerMemory
+    from bot.review.pipeline import Prepared
     from bot.settings import Settings
 
 
@@ -81,12 +91,21 @@ def review_pull_request(
     checks: bool = True,
     dry_run: bool = False,
     run_key: str | None = None,
+    workspace: Path | None = None,
+    snapshot_cache: SnapshotCache | None = None,
+    servers: ServerMemory | None = None,
+    budget_usd: float | None = None,
     force: bool = False,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
 
     `run_key` names this run in the posted review (the app passes the webhook delivery id),
     so a retried or re-delivered run finds its own review instead of posting another.
+    `workspace` (the Action's checkout) and `snapshot_cache` (the App's) are where the
+    repository snapshot may come from before the API (bot.github.snapshot).
+    `servers`: what earlier runs learned about the model server (the App keeps one).
+    `budget_usd`: the most the run may spend besides the config's `max_cost_usd` (the App's
+    daily budget left); the model's tool rounds stop before either is crossed.
     Whether to review at all (exactly once per head, `enabled`) is decided before the model
     is asked; `force` (review-pr --force) reviews anyway, like a person's `/review`.
     """
@@ -121,8 +140,12 @@ def review_pull_request(
         checks=checks,
         reviews=reviews,
         stop=cancelled or (lambda: False),
+        budget_usd=budget_usd,
     )
-    outcome = _review(run, post=post, dry_run=dry_run, on_event=on_event)
+    sources = _SnapshotSources(workspace, snapshot_cache)
+    outcome = _review(
+        run, post=post, dry_run=dry_run, on_event=on_event, sources=sources, servers=servers
+    )
     return replace(outcome, fail_on=config.fail_on)
 
 
@@ -141,31 +164,129 @@ def _cli_skip_notes(reason: RunSkip, *, head: str) -> tuple[str, ...]:
     return ()
 
 
+@dataclass(frozen=True)
+class _SnapshotSources:
+    workspace: Path | None
+    cache: SnapshotCache | None
+
+
+def _snapshot(run: Run, files: tuple[FileDiff, ...], sources: _SnapshotSources) -> Outcome:
+    """The head's snapshot for context, when anything is left to review (else no request)."""
+    kept, _ = filter_files(files, run.config)
+    if not any(f.hunks for f in kept):
+        return None, None
+    return fetch_snapshot(
+        run.client,
+        run.pr,
+        files,
+        settings=run.settings,
+        workspace=sources.workspace,
+        cache=sources.cache,
+    )
+
+
 def _review(
     run: Run,
     *,
     post: bool,
     dry_run: bool,
     on_event: Callable[[ProgressEvent], None] | None,
+    sources: _SnapshotSources,
+    servers: ServerMemory | None = None,
 ) -> GitHubOutcome:
-    from bot.review.pipeline import ask_model, assemble_review, prepare_review
-
-    superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
     scope = _choose_scope(run)
     files, extra = split_unreviewable(scope.files)
+    snapshot, note = _snapshot(run, files, sources)
+    work = _Work(scope, files, extra, snapshot, note)
+    try:
+        return _review_work(
+            run, work, post=post, dry_run=dry_run, on_event=on_event, servers=servers
+        )
+    finally:
+        close_snapshot(snapshot)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What this run reviews: the scope, its files, and the repository snapshot for context."""
+
+    scope: _Scope
+    files: tuple[FileDiff, ...]
+    extra: tuple[SkippedFile, ...]  # set aside before the filters (GitHub sent no patch)
+    snapshot: Snapshot | None
+    context_note: str | None
+
+
+def _review_work(
+    run: Run,
+    work: _Work,
+    *,
+    post: bool,
+    dry_run: bool,
+    on_event: Callable[[ProgressEvent], None] | None,
+    servers: ServerMemory | None,
+) -> GitHubOutcome:
+    from bot.review.pipeline import prepare_review
+
     agents_md = run.client.fetch_file(run.repo, "AGENTS.md", ref=run.pr.base_sha or "")
-    reviewed_pr = run.pr.model_copy(update={"files": files})
+    feedback = feedback_for_review(run.client, run.repo, run.config.feedback)
+    if run.config.feedback.enabled and not feedback.read and feedback.note:
+        run.notes.append(feedback.note)
+    reviewed_pr = run.pr.model_copy(update={"files": work.files})
     prepared = prepare_review(
-        reviewed_pr, run.config, run.settings, agents_md=agents_md, extra_skipped=extra
+        reviewed_pr,
+        run.config,
+        run.settings,
+        agents_md=agents_md,
+        extra_skipped=work.extra,
+        snapshot=work.snapshot,
+        context_note=work.context_note,
+        unwanted=for_prompt(feedback.muted),
     )
     if dry_run:
-        return GitHubOutcome(plan=prepared.plan, head_sha=run.head)
-    if scope.incremental and not prepared.plan.chunks:
+        return GitHubOutcome(plan=prepared.plan, head_sha=run.head, feedback=feedback)
+    if work.scope.incremental and not prepared.plan.chunks:
         return GitHubOutcome(skipped_reason="nothing new to review", head_sha=run.head)
     posted = _posted_fingerprints(run)
     if run.stop():
-        return superseded
-    results = ask_model(prepared, run.settings, on_event=on_event)
+        return GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
+    if post:
+        start_check_run(run)
+    try:
+        outcome = _ask_and_post(
+            run,
+            prepared,
+            work.scope,
+            feedback,
+            posted=posted,
+            post=post,
+            on_event=on_event,
+            servers=servers,
+        )
+    except BaseException:
+        abandon_check_run(run, None)
+        raise
+    abandon_check_run(run, outcome)  # a no-op unless the run stopped or failed
+    return outcome
+
+
+def _ask_and_post(
+    run: Run,
+    prepared: Prepared,
+    scope: _Scope,
+    feedback: ReviewFeedback,
+    *,
+    posted: set[str],
+    post: bool,
+    on_event: Callable[[ProgressEvent], None] | None,
+    servers: ServerMemory | None,
+) -> GitHubOutcome:
+    from bot.review.pipeline import ask_model, assemble_review
+
+    superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
+    results = ask_model(
+        prepared, run.settings, on_event=on_event, servers=servers, budget_usd=run.budget_usd
+    )
     if run.stop():
         return superseded
     anchor, rng = run.pr.files, scope.reviewed_range
@@ -175,14 +296,20 @@ def _review(
         anchor_files=anchor,
         posted_fingerprints=sorted(posted),
         reviewed_range=rng,
+        muted=feedback.muted,
     )
     # Blocking is judged on every finding, posted before or not: a problem that is still
-    # there still fails the check and keeps a request for changes in force.
-    everything = assemble_review(prepared, results, anchor_files=anchor, reviewed_range=rng)
+    # there still fails the check and keeps a request for changes in force. A muted kind
+    # never blocks: maintainers said they do not want it.
+    everything = assemble_review(
+        prepared, results, anchor_files=anchor, reviewed_range=rng, muted=feedback.muted
+    )
     blocks = review_blocks(everything, run.config.fail_on)
     code = review_exit_code(blocking=blocks, incomplete=bool(review.errors))
     if not post:
-        return GitHubOutcome(review=review, exit_code=code, head_sha=run.head)
+        return GitHubOutcome(
+            review=review, exit_code=code, notes=tuple(run.notes), head_sha=run.head
+        )
     try:
         return publish_review(run, prepared, review, blocks=blocks, code=code)
     except Stopped:

@@ -16,6 +16,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.github.api import GitHubClient
     from bot.github.data import BotItem, FetchedPull
+    from bot.github.feedback import ReviewFeedback
 
 Trigger = Literal["cli", EventTrigger]  # review-pr, or what a GitHub event asked for
 # Why a run reviewed nothing (or posted nothing); shown to people as it is.
@@ -46,6 +47,7 @@ class GitHubOutcome:
     plan: Plan | None = None  # set by dry runs
     head_sha: str | None = None
     fail_on: FailOn = "none"  # as the review applied it: the base config with overrides
+    feedback: ReviewFeedback | None = None  # set by dry runs: the kinds muted by feedback
 
 
 OutcomeStatus = Literal["posted", "skipped", "superseded", "failed"]
@@ -80,6 +82,19 @@ def outcome_lines(outcome: GitHubOutcome) -> list[OutcomeLine]:
     return lines
 
 
+@dataclass
+class CheckRunState:
+    """The `grok-review` check run this run started (bot.github.progress), if any."""
+
+    id: int | None = None
+    completed: bool = False
+    refused: bool = False  # the token may not write checks: not asked again this run
+
+    @property
+    def open(self) -> bool:
+        return self.id is not None and not self.completed
+
+
 class Stopped(Exception):
     """The run was cancelled between deciding to post and the POST itself."""
 
@@ -98,6 +113,8 @@ class Run:
     reviews: tuple[BotItem, ...]
     notes: list[str] = field(default_factory=list)
     stop: Callable[[], bool] = field(default=lambda: False)  # asked again before every POST
+    check: CheckRunState = field(default_factory=CheckRunState)
+    budget_usd: float | None = None  # what the run may spend (the App's daily budget left)
 
     @property
     def pr(self) -> PullRequest:

@@ -75,6 +75,8 @@ class GitHubTransport:
         self._last_write: float | None = None
         self._login: str | None = None
         self._login_known = credential != "token"
+        self._sent = 0
+        self._sent_lock = threading.Lock()
 
     def request(
         self,
@@ -94,6 +96,7 @@ class GitHubTransport:
                 self._space_writes()
             try:
                 requester = self._gh.requester
+                self._count()
                 return requester.requestJsonAndCheck(verb, path, parameters=params, input=body)
             except GithubException as exc:
                 error = self._translate(exc, access)
@@ -110,13 +113,23 @@ class GitHubTransport:
             failures += 1
 
     def pages(
-        self, path: str, access: Access, *, limit: int | None = None
+        self,
+        path: str,
+        access: Access,
+        *,
+        limit: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        max_pages: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every item of a listing, 100 a page, following GitHub's `Link: rel="next"`."""
+        """Every item of a listing, 100 a page, following GitHub's `Link: rel="next"`.
+
+        Lazy: a caller that stops iterating sends no further request. `max_pages` bounds
+        the cost of a listing that can be long (a busy repository's comments).
+        """
         count, page = 0, 1
         while True:
-            params = {"per_page": PER_PAGE, "page": page}
-            headers, data = self.request("GET", path, access, params=params)
+            query = {**(params or {}), "per_page": PER_PAGE, "page": page}
+            headers, data = self.request("GET", path, access, params=query)
             items = data if isinstance(data, list) else []
             for item in items:
                 if limit is not None and count >= limit:
@@ -125,7 +138,18 @@ class GitHubTransport:
                 yield item
             if not items or 'rel="next"' not in str(headers.get("link", "")):
                 return
+            if max_pages is not None and page >= max_pages:
+                return
             page += 1
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far, retries included: what a task cost."""
+        return self._sent
+
+    def _count(self) -> None:
+        with self._sent_lock:
+            self._sent += 1
 
     def is_ours(self, item: Mapping[str, Any]) -> bool:
         """A review or comment the bot wrote: our marker, by a Bot or the token's own user."""
@@ -179,6 +203,7 @@ class GitHubTransport:
         if not self._login_known:
             self._login_known = True
             try:
+                self._count()
                 _, data = self._gh.requester.requestJsonAndCheck("GET", "/user")
                 self._login = str(data.get("login")) if isinstance(data, dict) else None
             except (GithubException, requests.RequestException):

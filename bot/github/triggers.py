@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.github.markers import PREFIX, is_ours
+from bot.github.render import CHECK_NAME
 
-Trigger = Literal["auto", "command", "command_full"]
+# "rerun": someone pressed Re-run on the bot's check run; it reviews like "command".
+Trigger = Literal["auto", "command", "command_full", "rerun"]
 
 REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
 # Only people who can already push may spend the model budget on demand.
@@ -29,7 +31,16 @@ def parse_command(body: str) -> Trigger | None:
 class Refused:
     """Why an issue_comment does not start a review; each entry point words it itself."""
 
-    why: Literal["action", "issue", "not_command", "bot", "this_app", "untrusted"]
+    why: Literal[
+        "action",
+        "issue",
+        "not_command",
+        "bot",
+        "this_app",
+        "untrusted",
+        "other_check",
+        "no_pull_request",
+    ]
     action: str = ""
     login: str = ""
     association: str = ""
@@ -60,6 +71,49 @@ def comment_command(payload: Mapping[str, Any], *, app_id: int | None = None) ->
     if association not in TRUSTED_ASSOCIATIONS:
         return Refused("untrusted", login=login, association=association)
     return trigger
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """A Re-run of the bot's check run: the pull request it names and who asked."""
+
+    number: int
+    login: str
+
+
+def rerun_request(payload: Mapping[str, Any], *, app_id: int | None = None) -> Rerun | Refused:
+    """The review a `check_run` payload asks for, or why it asks for none.
+
+    Only `rerequested` on our own check run (name `grok-review`, created by this App when its
+    id is known) counts, never from a bot. The payload has no author_association, so
+    whether the person may push is checked by the worker (their repository permission, one
+    request the webhook handler must not wait for) instead of trusting who could click.
+    The pull request is the one GitHub lists, else the one our check run's `external_id`
+    names (GitHub lists none for a PR from a fork).
+    """
+    check = _mapping(payload.get("check_run"))
+    sender = _mapping(payload.get("sender"))
+    login = str(sender.get("login") or "")
+    if payload.get("action") != "rerequested":
+        return Refused("action", action=str(payload.get("action")))
+    app = _mapping(check.get("app")).get("id")
+    if check.get("name") != CHECK_NAME or (app_id is not None and app != app_id):
+        return Refused("other_check", login=login)
+    if sender.get("type") == "Bot":
+        return Refused("bot", login=login)
+    number = _pull_number(check)
+    if number is None or not login:
+        return Refused("no_pull_request", login=login)
+    return Rerun(number=number, login=login)
+
+
+def _pull_number(check: Mapping[str, Any]) -> int | None:
+    for pull in check.get("pull_requests") or ():
+        number = _mapping(pull).get("number")
+        if isinstance(number, int) and number > 0:
+            return number
+    external = str(check.get("external_id") or "")
+    return int(external) if external.isdigit() and int(external) > 0 else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.models import Category, Finding, Severity, Side, Usage
-from bot.pricing import DEFAULT_PRICES, cost_from_ticks, cost_from_tokens, price_for
+from bot.pricing import cost_from_ticks, cost_from_tokens, known_price
 
 Message = dict[str, Any]
 
@@ -70,29 +71,75 @@ REPAIR_PROMPT = (
 )
 
 
-def with_schema_note(messages: Sequence[Message], *, index: int) -> list[Message]:
-    """Messages for json_object mode: the schema appended to the chunk message at `index`.
+def schema_note() -> str:
+    """The schema as the model reads it where the server cannot enforce one."""
+    return SCHEMA_NOTE + json.dumps(response_schema(), separators=(",", ":"))
 
-    Never to the prefix before it, which must stay byte-identical for the prompt cache.
+
+def with_schema_in_system(messages: Sequence[Message]) -> list[Message]:
+    """`messages` with the schema appended to the system message (one is added if missing).
+
+    The system message opens every request, so in this mode it is the same bytes for every
+    chunk and the provider's prompt cache still serves the whole prefix.
     """
-    note = SCHEMA_NOTE + json.dumps(response_schema(), separators=(",", ":"))
-    chunk = messages[index]
-    return [
-        *messages[:index],
-        {**chunk, "content": str(chunk.get("content", "")) + note},
-        *messages[index + 1 :],
-    ]
+    if messages and messages[0].get("role") == "system":
+        first = messages[0]
+        content = str(first.get("content", "")) + schema_note()
+        return [{**first, "content": content}, *messages[1:]]
+    return [{"role": "system", "content": schema_note().lstrip()}, *messages]
 
 
 def build_repair_messages(
-    messages: Sequence[Message], *, reply: str, problem: str
+    messages: Sequence[Message], *, reply: str | None, problem: str
 ) -> list[Message]:
-    """The conversation so far plus the unusable reply and what was wrong with it."""
-    return [
-        *messages,
-        {"role": "assistant", "content": reply},
-        {"role": "user", "content": REPAIR_PROMPT.format(problem=problem)},
-    ]
+    """The conversation so far, the unusable reply (None: left out), and what was wrong."""
+    shown = [{"role": "assistant", "content": reply}] if reply is not None else []
+    return [*messages, *shown, {"role": "user", "content": REPAIR_PROMPT.format(problem=problem)}]
+
+
+# --- reading a reply into findings -------------------------------------------------------------
+
+# Some JSON grammars (llama.cpp's among them) let a model write half of a surrogate pair
+# ("\uDdAa"): json.loads keeps it as a lone surrogate, which pydantic then refuses.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def parse_review(content: str) -> tuple[ModelReview | None, str | None]:
+    """(the review, None) from a reply's text, or (None, why it is unusable).
+
+    Lenient about the wrapping (a code fence, prose around the object in plain-text mode,
+    lone surrogates), strict about the shape.
+    """
+    try:
+        data = _load_json(content)
+    except json.JSONDecodeError as exc:
+        return None, f"it was not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    try:
+        return ModelReview.model_validate(_clean_strings(data)), None
+    except ValidationError as exc:
+        return None, describe_reply_problem(exc)
+
+
+def _load_json(content: str) -> Any:
+    text = unfence_json(content)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        start, end = text.find("{"), text.rfind("}")
+        if 0 <= start < end and (start, end) != (0, len(text) - 1):
+            return json.loads(text[start : end + 1])  # the object inside a sentence or two
+        raise
+
+
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_clean_strings(k): _clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    return value
 
 
 def unfence_json(content: str) -> str:
@@ -101,6 +148,15 @@ def unfence_json(content: str) -> str:
     if text.startswith("```") and text.endswith("```") and "\n" in text:
         text = text.split("\n", 1)[1].rsplit("```", 1)[0]
     return text
+
+
+def to_findings(review: ModelReview) -> tuple[tuple[Finding, ...], int]:
+    """Our findings from the model's, and how many were dropped as malformed: a finding
+    with no title, or a body with no text (blank, or nothing but HTML tags), says nothing."""
+    kept = tuple(
+        to_finding(m) for m in review.findings if m.title.strip() and _TAGS.sub("", m.body).strip()
+    )
+    return kept, len(review.findings) - len(kept)
 
 
 def to_finding(m: ModelFinding) -> Finding:
@@ -170,7 +226,8 @@ def parse_usage(
     include reasoning in completion_tokens; older ones left it out (their total_tokens is
     prompt + completion + reasoning) and are normalised here, so reasoning is billed as
     output exactly once. Cost: xAI's billed `cost_in_usd_ticks` when present, else the price
-    table (the requested model's price, or the served model's when only that one is known).
+    table; a model the table does not name, or an answer without token counts, counts as an
+    unpriced request (its cost is unknown, not zero).
     """
     u = _dict(raw)
     prompt, completion = _int(u.get("prompt_tokens")), _int(u.get("completion_tokens"))
@@ -180,14 +237,24 @@ def parse_usage(
     if reasoning and isinstance(total, int) and total >= prompt + completion + reasoning:
         completion += reasoning
     ticks = u.get("cost_in_usd_ticks")
+    cost, unpriced = 0.0, 0
     if isinstance(ticks, int | float) and not isinstance(ticks, bool):
         cost = cost_from_ticks(ticks)
     else:
-        known = model in prices or model in DEFAULT_PRICES
-        price = price_for(model if known or not served_model else served_model, prices)
-        cost = cost_from_tokens(
-            price, prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion
+        # The requested model's price, else the served model's (xAI serves a retired name
+        # under a listed one); a model in neither table has an unknown cost, not a zero one.
+        price = known_price(model, prices) or (
+            known_price(served_model, prices) if served_model else None
         )
+        counted = isinstance(u.get("prompt_tokens"), int) or isinstance(
+            u.get("completion_tokens"), int
+        )
+        if price is None or not counted:
+            unpriced = 1
+        else:
+            cost = cost_from_tokens(
+                price, prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion
+            )
     return Usage(
         requests=1,
         prompt_tokens=prompt,
@@ -195,6 +262,7 @@ def parse_usage(
         completion_tokens=completion,
         reasoning_tokens=reasoning,
         cost_usd=cost,
+        unpriced_requests=unpriced,
     )
 
 

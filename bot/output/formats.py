@@ -49,10 +49,13 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "overflow": [finding_to_json(f) for f in review.overflow],
         "left_out": review.left_out.model_dump(mode="json"),
         "skipped_files": [{"path": s.path, "reason": s.reason} for s in review.skipped_files],
-        "usage": review.usage.model_dump(mode="json"),
+        # cost_usd stays a float (the known part); cost_known says whether it is the whole.
+        "usage": {**review.usage.model_dump(mode="json"), "cost_known": review.usage.cost_known},
         "errors": list(review.errors),
         "head_sha": review.head_sha,
         "reviewed_range": review.reviewed_range,
+        "structured_output": review.structured_output,
+        "notes": list(review.notes),
     }
 
 
@@ -60,7 +63,8 @@ def review_to_json(review: Review) -> dict[str, Any]:
 
 
 def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
-    """'3 requests · 41,200 prompt (30,000 cached, estimated 48,900) · 2,100 completion …'."""
+    """'3 requests · 41,200 prompt (30,000 cached, estimated 48,900) · 2,100 completion …';
+    with tools: '5 requests · 4 tool calls in 2 rounds · …'."""
     prompt = f"{usage.prompt_tokens:,} prompt"
     notes = [f"{usage.cached_tokens:,} cached"] if usage.cached_tokens else []
     if usage.estimated_prompt_tokens:
@@ -71,10 +75,25 @@ def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
     if usage.reasoning_tokens:
         completion += f" ({usage.reasoning_tokens:,} reasoning)"
     requests = f"{usage.requests:,} request{'' if usage.requests == 1 else 's'}"
+    if usage.failed_requests:
+        requests += f" ({usage.failed_requests:,} failed)"
+    if usage.tool_rounds:
+        # Rounds are requests answered with tool calls, already among the requests.
+        calls = f"{usage.tool_calls:,} tool call{'' if usage.tool_calls == 1 else 's'}"
+        rounds = f"{usage.tool_rounds:,} round{'' if usage.tool_rounds == 1 else 's'}"
+        requests += f" · {calls} in {rounds}"
     who = f"model {model}"
     if served_model and served_model != model:
         who += f" (served by {served_model})"
-    return f"{requests} · {prompt} · {completion} tokens · ${usage.cost_usd:.4f} · {who}"
+    return f"{requests} · {prompt} · {completion} tokens · {cost_text(usage)} · {who}"
+
+
+def cost_text(usage: Usage) -> str:
+    """'$0.0123'; never $0 for a cost nobody knows (a model with no price, e.g. a local one)."""
+    if usage.cost_known:
+        return f"${usage.cost_usd:.4f}"
+    known = f"${usage.cost_usd:.4f} + " if usage.cost_usd else ""
+    return f"{known}cost unknown (no price for this model; GROK_REVIEW_PRICES sets one)"
 
 
 def _by_severity(findings: Iterable[Finding]) -> list[Finding]:

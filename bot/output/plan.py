@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Chunk, Plan, requests_lower_bound
-from bot.pricing import OUTPUT_TOKENS_PER_REQUEST
+from bot.pricing import FALLBACK_PRICE, OUTPUT_TOKENS_PER_REQUEST
 
 
 def _chunk_json(chunk: Chunk) -> dict[str, Any]:
     return {
         "files": [f.path for f in chunk.files],
         "parts": list(chunk.parts),  # aligned with files: "part k/n" or ""
-        "estimated_tokens": chunk.estimated_tokens,
+        "estimated_tokens": chunk.estimated_tokens,  # the whole request, context included
         "changed_lines": chunk.changed_lines,
+        "context_tokens": chunk.context_tokens,
     }
 
 
@@ -34,14 +35,40 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "in_chunks": plan.changed_lines_in_chunks,
         },
         "chunks": [_chunk_json(c) for c in plan.chunks],
+        "context": {
+            "source": plan.context_source,
+            "tokens": sum(c.context_tokens for c in plan.chunks),
+            "items": sum(len(c.context) for c in plan.chunks),
+            "note": plan.context_note,
+        },
         "requests_lower_bound": requests_lower_bound(plan),
         "estimated_cost_usd": round(plan.estimated_cost_usd, 6),
+        "price_known": plan.price_known,
+        # The upper estimate with every tool round used (max_cost_usd bounds it).
+        "tools": {
+            "max_rounds": plan.tool_rounds,
+            "requests": len(plan.chunks) * (plan.tool_rounds + 1),
+            "estimated_cost_usd": round(
+                max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd), 6
+            ),
+            "note": plan.tools_note,
+        },
     }
 
 
 def _count(n: int, word: str) -> str:
     """'1 changed line', '3,185 changed lines'."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def price_assumed(model: str) -> str:
+    """What an estimate for a model without a price rests on, said instead of implied."""
+    p = FALLBACK_PRICE
+    return (
+        f"Price unknown: {model} is not in the price table, so the estimate (and a "
+        f"max_cost_usd cap) assumes ${p.input:.2f} in / ${p.cached:.2f} cached / "
+        f"${p.output:.2f} out per 1M tokens; GROK_REVIEW_PRICES sets its price"
+    )
 
 
 def render_plan_text(plan: Plan) -> str:
@@ -62,13 +89,18 @@ def render_plan_text(plan: Plan) -> str:
         f"{len(plan.skipped):,} skipped",
         f"Changed lines: {lines_note}",
         f"Requests: {len(plan.chunks):,} (lower bound {requests_lower_bound(plan):,})",
+        _context_line(plan),
         f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
         f"{OUTPUT_TOKENS_PER_REQUEST:,} output tokens per request)",
+        _tools_line(plan),
     ]
+    if not plan.price_known:
+        lines.append(price_assumed(plan.model))
     for number, chunk in enumerate(plan.chunks, start=1):
+        context = f" ({chunk.context_tokens:,} of them context)" if chunk.context_tokens else ""
         lines += [
             "",
-            f"Chunk {number}: {chunk.estimated_tokens:,} tokens, "
+            f"Chunk {number}: {chunk.estimated_tokens:,} tokens{context}, "
             f"{_count(chunk.changed_lines, 'changed line')}, {_count(len(chunk.files), 'file')}",
         ]
         lines += [
@@ -80,3 +112,26 @@ def render_plan_text(plan: Plan) -> str:
         lines += ["", "Skipped:"]
         lines += [f"  {s.path:<{width}}  {s.reason}" for s in plan.skipped]
     return "\n".join(lines) + "\n"
+
+
+def _context_line(plan: Plan) -> str:
+    tokens = sum(c.context_tokens for c in plan.chunks)
+    items = sum(len(c.context) for c in plan.chunks)
+    why = f" ({plan.context_note})" if plan.context_note else ""
+    if plan.context_source == "none" or not items:
+        return f"Repository context: none{why}"
+    return (
+        f"Repository context: {tokens:,} tokens, {items:,} pieces from the {plan.context_source} "
+        f"snapshot{why}"
+    )
+
+
+def _tools_line(plan: Plan) -> str:
+    if not plan.tool_rounds:
+        return f"Repository tools: {plan.tools_note or 'not offered'}"
+    requests = len(plan.chunks) * (plan.tool_rounds + 1)
+    cost = max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd)
+    return (
+        f"Repository tools: up to {plan.tool_rounds} rounds of calls per request; with every "
+        f"round used {requests:,} requests, ${cost:.4f} (upper estimate; max_cost_usd bounds it)"
+    )

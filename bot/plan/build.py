@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+from bot.config import TOOL_CHUNK_TOKENS
 from bot.errors import ConfigError
 from bot.models import Chunk, FileDiff, Plan, SkippedFile
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, pack_pieces, split_into_pieces
@@ -161,4 +162,22 @@ def estimate_cost(chunks: Sequence[Chunk], *, price: Price) -> float:
         prompt_tokens=sum(c.estimated_tokens for c in chunks),
         cached_tokens=0,
         completion_tokens=OUTPUT_TOKENS_PER_REQUEST * len(chunks),
+    )
+
+
+def estimate_tools_cost(
+    chunks: Sequence[Chunk], *, rounds: int, input_budget_tokens: int, price: Price
+) -> float:
+    """Upper estimate in USD of a review whose every request uses every tool round: each
+    chunk's request, then `rounds` more, each its request plus the most its tool calls and
+    results may add (never over the input budget); every prompt token uncached and 2,000
+    output tokens per request, like `estimate_cost`."""
+    extra = sum(
+        rounds * min(c.estimated_tokens + TOOL_CHUNK_TOKENS, input_budget_tokens) for c in chunks
+    )
+    return estimate_cost(chunks, price=price) + cost_from_tokens(
+        price,
+        prompt_tokens=extra,
+        cached_tokens=0,
+        completion_tokens=OUTPUT_TOKENS_PER_REQUEST * rounds * len(chunks),
     )

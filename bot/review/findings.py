@@ -8,11 +8,24 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.config import FailOn
-from bot.models import FileDiff, Finding, Review, Severity, at_least, severity_rank
+from bot.models import (
+    FileDiff,
+    Finding,
+    MutedKind,
+    Review,
+    Severity,
+    at_least,
+    severity_rank,
+)
 from bot.review.anchor import FileLines, find_file, index_files, line_matches, quote_lines
 
 _NOT_WORD = re.compile(r"[\W\d_]+")
 _SEP = "\x1f"  # cannot occur in a path or a title, so fields cannot run into each other
+# Two normalised titles are "near-identical" when their word sets overlap this much
+# (Jaccard: shared words / all words). "Possible off-by-one" is like "Off-by-one" (3/4);
+# "Missing null check" is not like "Missing null check on user" (3/5), nor "SQL injection
+# via input" like "SQL injection through input" (3/5).
+LIKE_TITLE_OVERLAP = 0.75
 
 
 def _collapse(text: str) -> str:
@@ -65,6 +78,28 @@ def with_fingerprints(
     )
 
 
+def similar_titles(a: str, b: str) -> bool:
+    """Near-identical once normalised: equal, or word sets overlapping LIKE_TITLE_OVERLAP."""
+    na, nb = normalize_title(a), normalize_title(b)
+    if na == nb:
+        return True
+    wa, wb = set(na.split()), set(nb.split())
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= LIKE_TITLE_OVERLAP
+
+
+def is_like(f: Finding, kind: MutedKind) -> bool:
+    """`f` is the muted kind: the same fingerprint, or the same path and category with a
+    near-identical title. A leaked secret matches only by fingerprint: a new secret in a
+    file is never dropped because an old one there was voted down."""
+    if f.fingerprint and f.fingerprint == kind.fingerprint:
+        return True
+    if f.category == "secret":
+        return False
+    return (
+        f.path == kind.path and f.category == kind.category and similar_titles(f.title, kind.title)
+    )
+
+
 @dataclass(frozen=True)
 class Selection:
     """What goes inline, what is only listed, and how many were left out and why."""
@@ -74,6 +109,7 @@ class Selection:
     dropped_below_threshold: int  # severity/confidence too low, or a style nit
     already_posted: int  # fingerprint already on the PR
     duplicates: int = 0  # the same problem reported twice (e.g. by two chunks)
+    muted: int = 0  # like a comment maintainers voted down earlier in the repository
 
 
 def _rank(f: Finding) -> tuple[int, float, str, int, str, str, str]:
@@ -117,8 +153,9 @@ def select_findings(
     max_comments: int,
     posted_fingerprints: Collection[str] = (),
     style_nits: bool = False,
+    muted: Sequence[MutedKind] = (),
 ) -> Selection:
-    """Dedupe, then threshold, then skip already-posted ones, then cap (most severe first)."""
+    """Dedupe, threshold, drop muted kinds, skip already-posted ones, cap (most severe first)."""
     unique = dedupe(findings)
     passing = [
         f
@@ -127,15 +164,17 @@ def select_findings(
             f, min_severity=min_severity, min_confidence=min_confidence, style_nits=style_nits
         )
     ]
+    wanted = [f for f in passing if not any(is_like(f, kind) for kind in muted)]
     posted = set(posted_fingerprints)
-    fresh = [f for f in passing if not (f.fingerprint and f.fingerprint in posted)]
+    fresh = [f for f in wanted if not (f.fingerprint and f.fingerprint in posted)]
     limit = max(0, max_comments)
     return Selection(
         comments=tuple(fresh[:limit]),
         overflow=tuple(fresh[limit:]),
         dropped_below_threshold=len(unique) - len(passing),
-        already_posted=len(passing) - len(fresh),
+        already_posted=len(wanted) - len(fresh),
         duplicates=len(findings) - len(unique),
+        muted=len(passing) - len(wanted),
     )
 
 

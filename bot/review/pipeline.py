@@ -9,16 +9,19 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from bot.config import RepoConfig
+from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP
+from bot.model.ladder import LADDER, ServerMemory, describe_mode
 from bot.model.prompt import build_prefix_messages, chunk_text, prefix_tokens
-from bot.model.ratelimit import RateLimiter
+from bot.model.toolcalls import TOOLS_TOKENS, tools_help
 from bot.models import (
     ChunkResult,
     FileDiff,
     Finding,
     LeftOut,
+    MutedKind,
     Plan,
     ProgressEvent,
     PullRequest,
@@ -27,11 +30,13 @@ from bot.models import (
     Usage,
 )
 from bot.plan.build import build_plan, input_budget
-from bot.pricing import price_for
+from bot.pricing import known_price, price_for
 from bot.review.anchor import anchor_findings
+from bot.review.context import add_context
 from bot.review.findings import Selection, select_findings, with_fingerprints
-from bot.review.resplit import ask_with_splits
+from bot.review.resplit import Window, ask_with_splits
 from bot.review.summary import build_summary
+from bot.review.tools import plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files
 from bot.settings import Settings
 
@@ -48,10 +53,12 @@ class Prepared:
     prefix_messages: list[dict[str, str]]
     secret_findings: tuple[Finding, ...]
     conv_id: str
-    # The repository at the head, for context; None = a diff-only review, and `context_note`
-    # says why in one line for the summary (e.g. "no repository: reviewing a diff file").
+    # The repository at the head, for context; None = a diff-only review. `context_note` says
+    # in one line why the review has no (or less) context, for the summary (e.g. "no
+    # repository: reviewing a diff file"); None when context went as planned.
     snapshot: Snapshot | None = None
     context_note: str | None = None
+    index: SymbolIndex | None = None  # the snapshot's symbols, shared by context and tools
 
     @cached_property
     def chunk_texts(self) -> tuple[str, ...]:
@@ -76,16 +83,21 @@ def prepare_review(
     extra_skipped: Sequence[SkippedFile] = (),
     snapshot: Snapshot | None = None,
     context_note: str | None = None,
+    unwanted: Sequence[MutedKind] = (),
 ) -> Prepared:
-    """Filter, redact, build the prompt prefix and plan the chunks. Pure.
+    """Filter, redact, build the prompt prefix, plan the chunks and give each its context.
+    Pure but for reading `snapshot`.
 
     `extra_skipped`: files the source already set aside (GitHub sent no patch), listed with
-    the filter's skips and counted in the plan's total.
+    the filter's skips and counted in the plan's total. `context_note`: why there is no
+    snapshot, when there is none. `unwanted`: kinds of findings maintainers voted down, named
+    in the prompt prefix (bot.review.feedback.for_prompt).
     """
     model = model or settings.model
     kept, skipped = filter_files(pr.files, config)
     files, secret_findings = redact_files(kept)
     budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    offered = tools_offered(config.tools, snapshot)
     prefix = build_prefix_messages(
         title=pr.title,  # build_prefix_messages redacts every text it is given
         body=pr.body,
@@ -95,23 +107,43 @@ def prepare_review(
         style_nits=config.style_nits,
         format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
+        unwanted=unwanted,
+        tools_help=tools_help(config.tools.max_rounds) if offered else "",
     )
     extra = tuple(extra_skipped)
     if pr.github_file_limit_hit:
         extra += (
             SkippedFile(path="(files past the first 3,000)", reason="beyond_github_file_limit"),
         )
+    price = price_for(model, settings.prices)
     plan = build_plan(
         files,
         (*skipped, *extra),
         model=model,
         context_tokens=settings.context_tokens,
         max_output_tokens=settings.max_output_tokens,
-        prefix_tokens=prefix_tokens(prefix),
+        # The tools' definitions ride with every request that offers them, like the prefix.
+        prefix_tokens=prefix_tokens(prefix) + (TOOLS_TOKENS if offered else 0),
         max_requests=config.max_requests,
         max_cost_usd=config.max_cost_usd,
-        price=price_for(model, settings.prices),
+        price=price,
         files_total=len(pr.files) + len(extra_skipped),
+    )
+    if known_price(model, settings.prices) is None:
+        plan = plan.model_copy(update={"price_known": False})
+    index = SymbolIndex(snapshot, changed=files) if snapshot is not None else None
+    plan = add_context(
+        plan,
+        files,
+        snapshot,
+        config.context,
+        price=price,
+        max_cost_usd=config.max_cost_usd,
+        note=context_note,
+        index=index,
+    )
+    plan = plan_tools(
+        plan, config.tools, offered=offered, price=price, max_cost_usd=config.max_cost_usd
     )
     return Prepared(
         pr=pr,
@@ -123,7 +155,8 @@ def prepare_review(
         secret_findings=secret_findings,
         conv_id=conversation_id(pr),
         snapshot=snapshot,
-        context_note=context_note,
+        context_note=plan.context_note,
+        index=index,
     )
 
 
@@ -132,8 +165,16 @@ def ask_model(
     settings: Settings,
     *,
     on_event: Callable[[ProgressEvent], None] | None = None,
+    servers: ServerMemory | None = None,
+    budget_usd: float | None = None,
 ) -> list[ChunkResult]:
-    """Send every chunk to the model (concurrently) and return results in chunk order."""
+    """Send every chunk to the model (concurrently) and return results in chunk order.
+
+    `servers` remembers how each model server takes structured output (and function
+    calling) beyond this run (the App keeps one); without it the run learns for itself.
+    `budget_usd`: what the run may spend at most besides `max_cost_usd` (the App's daily
+    budget left); tool rounds stop before either could be crossed.
+    """
     from bot.model import client as llm  # the openai import is slow; dry runs never pay for it
 
     chunks = prepared.plan.chunks
@@ -142,7 +183,17 @@ def ask_model(
 
     async def run() -> list[ChunkResult]:
         client = llm.make_client(settings)
-        limiter = RateLimiter(settings.rpm, settings.tpm)  # shared by the re-sends of halves
+        tools = tool_options(
+            prepared.plan,
+            prepared.snapshot,
+            prepared.index,
+            price=price_for(prepared.model, settings.prices),
+            caps=(prepared.config.max_cost_usd, budget_usd),
+        )
+        # One state for every round of re-sent pieces: the rate limits, the concurrency, the
+        # structured-output rung the server settled on and the tools' allowance hold for the
+        # whole run.
+        state = llm.new_run_state(settings, servers=servers, tools=tools)
         progress = _Rounds(on_event)
 
         async def ask(texts: Sequence[str], labels: Sequence[str]) -> list[ChunkResult]:
@@ -155,14 +206,19 @@ def ask_model(
                 conv_id=prepared.conv_id,
                 on_event=progress.event if on_event else None,
                 chunk_labels=labels,
-                limiter=limiter,
+                state=state,
             )
             progress.next_round()
             return results
 
+        window = Window(settings.context_tokens, settings.max_output_tokens)
         try:
             return await ask_with_splits(
-                chunks, prepared.chunk_texts, prefix_tokens=prepared.plan.prefix_tokens, ask=ask
+                chunks,
+                prepared.chunk_texts,
+                prefix_tokens=prepared.plan.prefix_tokens,
+                window=window,
+                ask=ask,
             )
         finally:
             await client.close()
@@ -204,8 +260,12 @@ def assemble_review(
     anchor_files: Sequence[FileDiff] | None = None,
     posted_fingerprints: Sequence[str] = (),
     reviewed_range: str | None = None,
+    muted: Sequence[MutedKind] = (),
 ) -> Review:
-    """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure."""
+    """Anchor, fingerprint, dedupe, threshold and cap the findings into a Review. Pure.
+
+    `muted`: kinds maintainers voted down earlier; findings like them are dropped and counted.
+    """
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
     anchored, unanchored = anchor_findings(raw, files)
@@ -219,6 +279,7 @@ def assemble_review(
             max_comments=cap,
             posted_fingerprints=posted_fingerprints,
             style_nits=cfg.style_nits,
+            muted=muted,
         )
 
     selection = select(anchored, cap=cfg.max_comments)
@@ -228,10 +289,13 @@ def assemble_review(
         below_threshold=selection.dropped_below_threshold + off_diff.dropped_below_threshold,
         already_posted=selection.already_posted + off_diff.already_posted,
         duplicates=selection.duplicates + off_diff.duplicates,
+        muted=selection.muted + off_diff.muted,
+        malformed=sum(r.dropped for r in results),
     )
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
+    mode, notes = server_notes(results)
     review = Review(
         summary="",
         model=prepared.model,
@@ -245,7 +309,24 @@ def assemble_review(
         errors=errors,
         head_sha=prepared.pr.head_sha,
         reviewed_range=reviewed_range,
+        structured_output=mode,
+        notes=notes,
     )
     failed = {i for i, r in enumerate(results) if r.error}
-    summary = build_summary(review, plan=prepared.plan, failed_chunks=failed)
+    summary = build_summary(
+        review, plan=prepared.plan, failed_chunks=failed, context_note=prepared.context_note
+    )
     return review.model_copy(update={"summary": summary})
+
+
+def server_notes(results: Sequence[ChunkResult]) -> tuple[str | None, tuple[str, ...]]:
+    """The structured-output rung the answers came in (the lowest, if the run stepped down)
+    and what the run learned about the server, each said once."""
+    modes = [r.mode for r in results if r.mode]
+    mode = max(modes, key=LADDER.index) if modes else None
+    notes = list(dict.fromkeys(n for r in results for n in r.notes))
+    if mode is not None and mode != LADDER[0]:
+        asked = describe_mode(mode)
+        notes.insert(0, f"The model server takes no JSON schema: the model was asked for {asked}.")
+    # Findings dropped as malformed are counted with the others (Review.left_out), not here.
+    return mode, tuple(notes)

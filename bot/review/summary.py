@@ -39,6 +39,8 @@ def findings_tally(review: Review) -> str:
         (left.below_threshold, "below the severity/confidence threshold"),
         (left.already_posted, "already posted"),
         (left.duplicates, "duplicate" if left.duplicates == 1 else "duplicates"),
+        (left.muted, "muted by earlier feedback"),
+        (left.malformed, "malformed (no title or no body)"),
     ]
     total = sum(n for n, _ in reported)
     if total:
@@ -51,11 +53,18 @@ def findings_tally(review: Review) -> str:
     return text
 
 
-def build_summary(review: Review, *, plan: Plan, failed_chunks: Collection[int] = ()) -> str:
+def build_summary(
+    review: Review,
+    *,
+    plan: Plan,
+    failed_chunks: Collection[int] = (),
+    context_note: str | None = None,
+) -> str:
     """One short paragraph a person reads first. Pure.
 
     `failed_chunks`: indices of the plan's chunks the model gave no usable answer for; what
-    they carried is not counted as reviewed.
+    they carried is not counted as reviewed. `context_note`: why the model saw no (or only
+    part of the) repository beyond the diff.
     """
     lines = [_coverage(plan, failed_chunks), findings_tally(review)]
     cut = [s for s in plan.skipped if s.reason in ("budget", "beyond_github_file_limit")]
@@ -68,4 +77,7 @@ def build_summary(review: Review, *, plan: Plan, failed_chunks: Collection[int] 
     if failed_chunks or review.errors:
         failed = _plural(len(failed_chunks) or len(review.errors), "request")
         lines.append(f"Incomplete: {failed} failed (see errors).")
+    if context_note:
+        lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")
+    lines.extend(review.notes)  # what the run learned about the model server
     return " ".join(lines)

@@ -78,6 +78,7 @@ def run_action(
     model: FakeModel,
     event: str,
     body: dict[str, Any],
+    extra_env: dict[str, str] | None = None,
     **inputs: str,
 ) -> Run:
     """Run `python -m bot.action` with the variables the runner and action.yml set."""
@@ -110,6 +111,7 @@ def run_action(
         "INPUT_GITHUB_TOKEN": "tok-write",
     }
     env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    env.update(extra_env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "bot.action"],
         env=env,
@@ -557,3 +559,49 @@ def test_actionlint_accepts_the_workflows() -> None:
         ["actionlint", *map(str, WORKFLOWS)], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- repository context ---------------------------------------------------------------------
+
+
+def test_workspace_at_the_pr_head_is_the_snapshot_and_costs_no_request(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel
+) -> None:
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / "app.py").write_text("def last(xs):\n    for i in range(len(xs) - 1):\n")
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "head"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=ws,
+            check=True,
+            capture_output=True,
+        )
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ws, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    body = copy.deepcopy(payload("pull_request.opened"))
+    body["pull_request"]["head"]["sha"] = head  # the PR's head is the workspace's commit
+    gh.add_pr(REPO, 2, head_sha=head, base_sha=body["pull_request"]["base"]["sha"], files=FILES)
+    run = run_action(tmp_path, gh, model, "pull_request", body, {"GITHUB_WORKSPACE": str(ws)})
+    assert run.code == 0, run.stdout + run.stderr
+    assert not gh.calls("GET", "/git/trees/") and not gh.calls("GET", "/tarball/")
+    [review] = posted_reviews(gh)
+    assert "Context:" not in review["body"]
+
+
+def test_workspace_on_the_merge_commit_is_not_used_and_a_failed_fetch_is_not_fatal(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel
+) -> None:
+    # The workspace is a checkout of some other commit (the merge commit actions/checkout
+    # makes on pull_request); the fake has no tree for the head, so the fetch fails (404).
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=ws, check=True)
+    body = payload("pull_request.opened")
+    run = run_action(tmp_path, gh, model, "pull_request", body, {"GITHUB_WORKSPACE": str(ws)})
+    assert run.code == 0, run.stdout + run.stderr
+    assert gh.calls("GET", "/git/trees/")
+    [review] = posted_reviews(gh)
+    assert "Context: no repository context: " in review["body"]
+    assert "Context: no repository context: " in run.summary

@@ -104,13 +104,18 @@ def app_env(clean_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 @pytest.mark.parametrize("command", ["serve", "worker"])
 def test_no_model_key_is_refused_at_start(
-    app_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+    app_env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+    command: str,
 ) -> None:
     app_env.delenv("XAI_API_KEY")
     assert main([command]) == 2
     err = capsys.readouterr().err
     missing = "missing XAI_API_KEY (or GROK_REVIEW_API_KEY) (set in the environment)"
     assert err == f"review-bot: {missing}\n"
+    app_env.setenv("GROK_REVIEW_BASE_URL", "http://127.0.0.1:8080/v1")  # a server of one's own
+    assert main([command]) == 0
 
 
 @pytest.mark.parametrize("command", ["serve", "worker"])

@@ -235,6 +235,8 @@ class _Recording:
 
 
 class _CancelledWhen:
+    budget_left_usd = None
+
     def __init__(self, predicate: Callable[[], bool]) -> None:
         self.predicate = predicate
 

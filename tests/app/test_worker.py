@@ -252,6 +252,20 @@ def test_daily_budget_stops_reviews_with_one_notice_per_pr(
     assert all("$1.00" in n["text"] and "`/review`" in n["text"] for n in notices)
 
 
+def test_each_review_is_told_the_daily_budget_left(make: Factory, reviewer_db: Path) -> None:
+    reviewer = FakeReviewer(reviewer_db, cost_usd=0.5)
+    with web(make(daily_budget_usd=2.0), reviewer) as (client, queue):
+        for head in ("a", "b"):
+            delivery = push(client, head * 40, installation=7)
+            wait_for(partial(finished, queue, delivery), what="review")
+    assert [c["budget"] for c in reviewer.calls()] == [2.0, 1.5]
+    unbudgeted = FakeReviewer(reviewer_db.with_name("other.sqlite3"))
+    with web(make(), unbudgeted) as (client, queue):
+        delivery = push(client, "c" * 40)
+        wait_for(partial(finished, queue, delivery), what="review")
+    assert [c["budget"] for c in unbudgeted.calls()] == [None]
+
+
 def test_one_pr_is_never_reviewed_by_two_workers_at_once(make: Factory, reviewer_db: Path) -> None:
     reviewer = FakeReviewer(reviewer_db, hold_s=0.15)
     with web(make(), reviewer, workers=3) as (client, queue):

@@ -110,6 +110,20 @@ def test_diff_file_and_stdin_agree(repo: Path, tmp_path: Path) -> None:
     assert from_file["files"]["total"] == 3
 
 
+def test_a_diff_file_alone_has_no_context_and_the_plan_says_so(repo: Path, tmp_path: Path) -> None:
+    diff = subprocess.run(
+        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
+    ).stdout
+    (tmp_path / "x.diff").write_bytes(diff)
+    plan = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
+    assert plan["context"]["source"] == "none"
+    assert plan["context"]["tokens"] == plan["context"]["items"] == 0
+    assert plan["context"]["note"]  # why, in one line
+    assert [c["context_tokens"] for c in plan["chunks"]] == [0] * len(plan["chunks"])
+    text = run_cli("--dry-run", "--diff", "x.diff", cwd=tmp_path).stdout.decode()
+    assert "Repository context: none (" in text
+
+
 def test_text_output_lists_kept_skipped_and_cost(repo: Path) -> None:
     proc = run_cli("--dry-run", cwd=repo)
     out = proc.stdout.decode()
@@ -286,3 +300,53 @@ def test_no_commit_yet_branch_review_says_so_in_one_line(fresh: Path) -> None:
     err = proc.stderr.decode()
     assert err.count("\n") == 1 and "no commit yet" in err and "--staged" in err
     assert "rev-parse" not in err
+
+
+def test_a_model_without_a_price_says_what_the_estimate_assumes(repo: Path) -> None:
+    text = run_cli("--dry-run", "--model", "my-local-model", cwd=repo)
+    assert text.returncode == 0, text.stderr.decode()
+    out = text.stdout.decode()
+    assert "Price unknown: my-local-model is not in the price table" in out
+    assert "GROK_REVIEW_PRICES" in out
+    assert (
+        plan_of(run_cli("--dry-run", "--model", "x", "--format", "json", cwd=repo))["price_known"]
+        is False
+    )
+    prices = {"GROK_REVIEW_PRICES": '{"x": {"input": 0.1, "cached": 0.0, "output": 0.2}}'}
+    priced = run_cli("--dry-run", "--model", "x", "--format", "json", cwd=repo, env=prices)
+    assert plan_of(priced)["price_known"] is True
+    default = run_cli("--dry-run", cwd=repo)
+    assert "Price unknown" not in default.stdout.decode()
+
+
+def test_the_dry_run_shows_the_upper_bound_with_every_tool_round(repo: Path) -> None:
+    plan = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
+    tools = plan["tools"]
+    assert tools["max_rounds"] == 4 and tools["note"] is None
+    assert tools["requests"] == 5 * len(plan["chunks"])
+    assert tools["estimated_cost_usd"] > 2 * plan["estimated_cost_usd"]
+    text = run_cli("--dry-run", cwd=repo).stdout.decode()
+    assert "Repository tools: up to 4 rounds of calls per request" in text
+    (repo / ".github").mkdir()
+    config = repo / ".github" / "grok-review.yml"
+    config.write_text("tools: {max_rounds: 2}\nmax_cost_usd: 0.05\n")
+    capped = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))["tools"]
+    assert capped["max_rounds"] == 2 and capped["requests"] == 3 * len(plan["chunks"])
+    assert plan["estimated_cost_usd"] <= capped["estimated_cost_usd"] <= 0.05
+
+
+def test_tools_off_or_without_a_repository_are_said_in_the_plan(repo: Path, tmp_path: Path) -> None:
+    (repo / ".github").mkdir()
+    (repo / ".github" / "grok-review.yml").write_text("tools: {enabled: false}\n")
+    off = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
+    assert off["tools"]["max_rounds"] == 0 and "tools.enabled: false" in off["tools"]["note"]
+    assert off["tools"]["estimated_cost_usd"] == off["estimated_cost_usd"]
+    diff = subprocess.run(
+        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
+    ).stdout
+    (tmp_path / "x.diff").write_bytes(diff)
+    alone = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
+    assert alone["tools"]["max_rounds"] == 0 and "no repository" in alone["tools"]["note"]
+    (repo / ".github" / "grok-review.yml").write_text("tools: {max_rounds: 0}\n")
+    refused = run_cli("--dry-run", cwd=repo)
+    assert refused.returncode == 2 and b"tools.max_rounds" in refused.stderr

@@ -225,7 +225,7 @@ def test_fail_on_counts_findings_not_tied_to_a_changed_line(model, capsys):
     out = capsys.readouterr().out
     first, second = out.splitlines()[:3:2]
     reported = "1 finding reported: 1 not tied to a changed line."
-    assert first == f"Reviewed 1 of 1 file (3 changed lines). {reported}"
+    assert first.startswith(f"Reviewed 1 of 1 file (3 changed lines). {reported} ")
     assert second == "Reported by severity: 0 critical · 1 major · 0 minor · 0 nit"
 
 
@@ -249,3 +249,27 @@ def test_enabled_false_is_honoured_locally_unless_forced(model, capsys, tmp_path
     assert json.loads(capsys.readouterr().out)["files"]["total"] == 1 and model.requests == []
     assert main([*args, "--force"]) == 0
     assert json.loads(capsys.readouterr().out)["comments"] and len(model.requests) == 1
+
+
+def test_a_local_server_needs_no_key_and_its_cost_is_unknown(model, capsys, monkeypatch):
+    monkeypatch.delenv("XAI_API_KEY")
+    model.script(lambda request: findings([BUG], model="local"))
+    args = ["--diff", "x.diff", "--format", "json", "--base-url", model.url, "--model", "local"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert "authorization" not in model.requests[0]["headers"]
+    assert out["usage"]["requests"] == 1
+    assert (out["usage"]["cost_usd"], out["usage"]["cost_known"]) == (0.0, False)
+    assert "cost unknown" in captured.err and "$0.0000" not in captured.err
+
+
+def test_a_rejected_key_stops_at_once_with_one_line_and_exit_2(model, capsys):
+    model.script(lambda request: error(401, {"error": "Incorrect API key provided"}))
+    assert main(["--diff", "x.diff", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("review-pr: error: the model server at " + model.url)
+    assert "rejected the key" in line and "Incorrect API key provided" in line
+    assert len(model.requests) == 1  # not retried, not once per chunk

@@ -25,7 +25,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import github_reviews
-from .github_routes import APP_ONLY, RecordedRequest, Reply, find_route
+from .github_git import GitStore
+from .github_http import RecordedRequest, Reply
+from .github_routes import APP_ONLY, NO_AUTH, find_route
 from .github_state import DOCS, ApiError, GitHubState, Pull, Repo
 
 __all__ = ["FakeGitHub", "RecordedRequest", "Reply"]
@@ -64,6 +66,7 @@ class FakeGitHub:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.state = GitHubState(self.url, bot_login)
+        self.git = GitStore()  # commit trees, blobs and archives (github_git)
         self._thread: threading.Thread | None = None
 
     @property
@@ -158,6 +161,18 @@ class FakeGitHub:
         data = text.encode() if isinstance(text, str) else text
         self.state.repo(full_name).contents[(ref, path)] = data
 
+    def add_commit_files(self, full_name: str, sha: str, files: dict[str, Any]) -> None:
+        """The files of commit `sha` (path -> bytes or str, or (mode, bytes)): served as a
+        git tree, blobs and a tarball of the commit."""
+        if full_name not in self.state.repos:
+            self.add_repo(full_name)
+        self.state.repos[full_name].commits.setdefault(sha, [])
+        self.git.add_commit(full_name, sha, files)
+
+    def set_archive(self, full_name: str, sha: str, data: bytes) -> None:
+        """Serve these bytes as the tarball of `sha` instead of one built from its files."""
+        self.git.archives[(full_name, sha)] = data
+
     def add_compare(
         self,
         full_name: str,
@@ -236,14 +251,16 @@ class FakeGitHub:
         times: int = 1,
         *,
         apply_then_fail: bool = False,
+        delay_s: float = 0.0,
     ) -> None:
         """The next `times` requests matching (`re.search` on the path) get this answer instead.
 
         With apply_then_fail the request is carried out first (e.g. the review is stored), then
-        answered with `status`: a write whose response was lost.
+        answered with `status`: a write whose response was lost. `delay_s` holds the answer
+        back that long (a client timeout).
         """
         body = body if body is not None else {"message": HTTPStatus(status).phrase}
-        reply = Reply(status, body, dict(headers or {}))
+        reply = Reply(status, body, dict(headers or {}), delay_s=delay_s)
         pattern = re.compile(path_regex)
         self._injections.append(Injection(method.upper(), pattern, reply, times, apply_then_fail))
 
@@ -312,6 +329,8 @@ class FakeGitHub:
 
     def _authenticate(self, request: RecordedRequest) -> str:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+        if NO_AUTH.search(request.path):
+            return "download"
         if APP_ONLY.search(request.path):
             if scheme.lower() != "bearer" or not self._valid_jwt(credential):
                 raise ApiError(401, dict(BAD_JWT))
@@ -373,7 +392,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(self.fake.handle(request, raw))
 
     def _write(self, reply: Reply) -> None:
-        if isinstance(reply.body, str):
+        if reply.delay_s:
+            time.sleep(reply.delay_s)
+        if isinstance(reply.body, bytes):
+            data, kind = reply.body, "application/octet-stream"
+        elif isinstance(reply.body, str):
             data, kind = reply.body.encode(), "text/plain; charset=utf-8"
         else:
             data, kind = json.dumps(reply.body).encode(), "application/json; charset=utf-8"
@@ -385,12 +408,15 @@ class _Handler(BaseHTTPRequestHandler):
             "X-GitHub-Request-Id": "FAKE",
             **(reply.headers or {}),
         }
-        self.send_response(reply.status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(reply.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a delayed reply)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

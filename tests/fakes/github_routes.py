@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from . import github_checks, github_reviews
+from . import github_checks, github_feedback, github_git, github_reviews
 from .github_diff import render_file_diff
+from .github_http import RecordedRequest, Reply
 from .github_state import DOCS, ApiError, not_found
 
 if TYPE_CHECKING:
@@ -24,23 +24,6 @@ if TYPE_CHECKING:
 FILES_CAP = 3000  # GET /pulls/{n}/files never lists more
 DIFF_MAX_FILES, DIFF_MAX_LINES = 300, 20000
 INSTALLATION_PERMISSIONS = {"pull_requests": "write", "contents": "read", "checks": "write"}
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    json: Any
-    status: int = 0
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None  # dict or list -> JSON, str -> text
-    headers: dict[str, str] | None = None
 
 
 Endpoint = Callable[..., Reply]
@@ -246,6 +229,13 @@ _TABLE: list[tuple[str, str, Endpoint]] = [
     ("DELETE", _PULL + r"/reviews/(?P<rid>\d+)", delete_review),
     ("PUT", _PULL + r"/reviews/(?P<rid>\d+)/dismissals", dismiss_review),
     ("GET", _PULL + r"/comments", list_review_comments),
+    ("GET", _REPO + r"/pulls/comments", github_feedback.list_repo_review_comments),
+    (
+        "GET",
+        _REPO + r"/pulls/comments/(?P<cid>\d+)/reactions",
+        github_feedback.list_comment_reactions,
+    ),
+    ("GET", _REPO + r"/collaborators/(?P<login>[^/]+)/permission", github_feedback.get_permission),
     ("GET", _REPO + r"/issues/(?P<number>\d+)/comments", list_issue_comments),
     ("POST", _REPO + r"/issues/(?P<number>\d+)/comments", create_issue_comment),
     ("PATCH", _REPO + r"/issues/comments/(?P<cid>\d+)", edit_issue_comment),
@@ -255,12 +245,18 @@ _TABLE: list[tuple[str, str, Endpoint]] = [
     ("GET", _REPO + r"/contents/(?P<path>.+)", get_content),
     ("GET", _REPO + r"/compare/(?P<base>.+?)\.\.\.(?P<head>.+)", compare),
     ("GET", _REPO + r"/commits/(?P<sha>[^/]+)", get_commit),
+    ("GET", _REPO + r"/git/trees/(?P<sha>[^/]+)", github_git.get_tree),
+    ("GET", _REPO + r"/git/blobs/(?P<sha>[^/]+)", github_git.get_blob),
+    ("GET", _REPO + r"/tarball/(?P<ref>.+)", github_git.get_tarball),
+    ("GET", r"/codeload/(?P<repo>[^/]+/[^/]+)/legacy\.tar\.gz/(?P<ref>.+)", github_git.codeload),
 ]
 ROUTES: list[tuple[str, re.Pattern[str], Endpoint]] = [
     (method, re.compile(pattern + "$"), endpoint) for method, pattern, endpoint in _TABLE
 ]
 # These authenticate as the App itself (a JWT), not with a token.
 APP_ONLY = re.compile(r"^/app(/|$)|^/repos/[^/]+/[^/]+/installation$")
+# Archive downloads carry their own short-lived token in the URL, like codeload's.
+NO_AUTH = re.compile(r"^/codeload/")
 
 
 def find_route(method: str, path: str) -> tuple[Endpoint, dict[str, str]]:

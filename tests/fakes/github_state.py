@@ -78,6 +78,8 @@ class Repo:
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     review_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issue_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by comment id
+    roles: dict[str, str] = field(default_factory=dict)  # collaborator login -> role
 
 
 class GitHubState:

@@ -7,6 +7,19 @@
 Every request is recorded (`fake.requests`: headers in lower case + parsed JSON). Replies come
 from the queue first, then from the script function (default: no findings). Like xAI, it
 rejects parameters reasoning models refuse and answers errors in xAI's `{code, error}` shape.
+
+Function calling: `calls(tool_call("read_file", {"path": "a.py"}))` is a reply that calls
+tools (`tool_calls` in the assistant message, finish_reason "tool_calls"); like OpenAI's API,
+the fake refuses (400) a conversation whose assistant tool calls are not each answered by a
+`tool` message with the call's id. `FakeModel(tools=False)` refuses any request offering
+`tools` the way vLLM without --enable-auto-tool-choice does.
+
+It can also act like other servers: `FakeModel(formats=("json_object", "text"))` refuses any
+other `response_format` the way llama-cpp-python does (a 500 with its validation error);
+`api_key="k"` answers 401 to any other bearer; `shared_context=True` answers llama-server's
+"Context size has been exceeded" 500 to a request that arrives while another is in flight.
+`stall()` is a reply that never comes (until the fake stops), `stop_listening()` closes the
+listening socket while requests stay in flight, like a server that stops gracefully.
 """
 
 from __future__ import annotations
@@ -20,7 +33,34 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.openai_shapes import (
+    CONTEXT_FULL,
+    LLAMA_CPP_PYTHON_REFUSAL,
+    LLAMA_SERVER_NO_JINJA,
+    OLLAMA_NO_TOOLS,
+    VLLM_NO_TOOLS,
+    HttpError,
+    exceeds_context,
+    format_refusal,
+    messages_of,
+    tool_call,
+    unanswered_calls,
+)
+
+__all__ = [  # the shapes are used from here too
+    "CONTEXT_FULL",
+    "LLAMA_CPP_PYTHON_REFUSAL",
+    "LLAMA_SERVER_NO_JINJA",
+    "OLLAMA_NO_TOOLS",
+    "VLLM_NO_TOOLS",
+    "exceeds_context",
+    "format_refusal",
+    "messages_of",
+    "tool_call",
+]
+
 REJECTED_PARAMS = ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
+FORMATS = ("json_schema", "json_object", "text")
 
 
 @dataclass(frozen=True)
@@ -38,17 +78,17 @@ class Completion:
     finish_reason: str = "stop"
     refusal: str | None = None
     delay: float = 0.0
+    tool_calls: tuple[dict[str, Any], ...] = ()  # function calls (see `calls`)
 
 
 @dataclass(frozen=True)
-class HttpError:
-    status: int
-    body: Any = None  # dict -> JSON, str -> text; default xAI's shape
-    headers: tuple[tuple[str, str], ...] = ()
+class Stall:
+    """A reply that never comes: the connection stays open until the fake stops."""
+
     delay: float = 0.0
 
 
-Reply = Completion | HttpError
+Reply = Completion | HttpError | Stall
 ReplyFn = Callable[[dict[str, Any]], "Reply | list[dict[str, Any]]"]
 
 
@@ -62,8 +102,22 @@ def raw(text: str, **usage: Any) -> Completion:
     return Completion(content=text, **usage)
 
 
+def calls(*items: dict[str, Any], **usage: Any) -> Completion:
+    """A reply calling tools: each item from `tool_call`, given ids call_1, call_2, … (per
+    reply) unless it has one."""
+    numbered = tuple(
+        {**item, "id": item["id"] or f"call_{n}"} for n, item in enumerate(items, start=1)
+    )
+    usage.setdefault("finish_reason", "tool_calls")
+    return Completion(content="", tool_calls=numbered, **usage)
+
+
 def error(status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> HttpError:
     return HttpError(status=status, body=body, headers=tuple((headers or {}).items()))
+
+
+def stall() -> Stall:
+    return Stall()
 
 
 def delayed(seconds: float, reply: Reply) -> Reply:
@@ -105,7 +159,13 @@ def _completion_json(reply: Completion, counter: int) -> dict[str, Any]:
     }
     if reply.cost_ticks is not None:
         usage["cost_in_usd_ticks"] = reply.cost_ticks
-    message = {"role": "assistant", "content": reply.content, "refusal": reply.refusal}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": reply.content or (None if reply.tool_calls else reply.content),
+        "refusal": reply.refusal,
+    }
+    if reply.tool_calls:
+        message["tool_calls"] = list(reply.tool_calls)
     return {
         "id": f"fake-{counter}",
         "object": "chat.completion",
@@ -126,10 +186,22 @@ class _Server(ThreadingHTTPServer):
 class FakeModel:
     """The server; use as a context manager. `.url` ends in /v1 like a real base_url."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        formats: Iterable[str] = FORMATS,
+        api_key: str | None = None,
+        shared_context: bool = False,
+        tools: bool = True,
+    ) -> None:
+        self.formats = tuple(formats)
+        self.tools = tools
+        self.api_key = api_key
+        self.shared_context = shared_context
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.stopped = threading.Event()  # set on exit: stalled replies give up
         self._queue: deque[Reply] = deque()
         self._reply_fn: ReplyFn = lambda request: findings()
         self._lock = threading.Lock()
@@ -158,7 +230,13 @@ class FakeModel:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
+        self.stopped.set()
+        self.stop_listening()
+
+    def stop_listening(self) -> None:
+        """Close the listening socket; requests in flight stay open (a graceful stop)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
 
     def _next_reply(self, request: dict[str, Any]) -> Reply:
@@ -166,10 +244,40 @@ class FakeModel:
             self.requests.append(request)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            queued = self._queue.popleft() if self._queue else None
+            crowded = self.shared_context and self.in_flight > 1
+            refused = self._refusal(request)
+            queued = None if refused or crowded else self._queue.popleft() if self._queue else None
+        if refused is not None:
+            return refused
+        if crowded:
+            return HttpError(status=500, body=CONTEXT_FULL)
         if queued is not None:
             return queued
         return _as_reply(self._reply_fn(request))
+
+    def _refusal(self, request: dict[str, Any]) -> HttpError | None:
+        """What this server says before looking at the queue: a wrong key, a format."""
+        if self.api_key is not None:
+            sent = request["headers"].get("authorization")
+            if sent != f"Bearer {self.api_key}":
+                body = {"error": {"message": "Invalid API Key", "type": "unauthorized"}}
+                return HttpError(status=401, body=body)
+        fmt = request["json"].get("response_format") or {"type": "text"}
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        if kind not in self.formats:
+            return format_refusal(str(kind), self.formats)
+        if not self.tools and ("tools" in request["json"] or "tool_choice" in request["json"]):
+            return HttpError(status=400, body=VLLM_NO_TOOLS)
+        unanswered = unanswered_calls(request["json"].get("messages") or [])
+        if unanswered:
+            message = (
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {', '.join(unanswered)}"
+            )
+            body = {"error": {"message": message, "type": "invalid_request_error"}}
+            return HttpError(status=400, body=body)
+        return None
 
     def _done(self) -> None:
         with self._lock:
@@ -191,6 +299,9 @@ class FakeModel:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = fake._next_reply({"headers": headers, "json": body})
                 try:
+                    if isinstance(reply, Stall):
+                        fake.stopped.wait()
+                        return
                     time.sleep(reply.delay)
                     self._answer(reply, body, counter=len(fake.requests))
                 except (BrokenPipeError, ConnectionResetError):
@@ -198,7 +309,9 @@ class FakeModel:
                 finally:
                     fake._done()
 
-            def _answer(self, reply: Reply, body: dict[str, Any], *, counter: int) -> None:
+            def _answer(
+                self, reply: Completion | HttpError, body: dict[str, Any], *, counter: int
+            ) -> None:
                 rejected = [p for p in REJECTED_PARAMS if p in body]
                 if rejected:
                     msg = f"Argument not supported on this model: {rejected[0]}"

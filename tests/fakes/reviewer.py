@@ -35,7 +35,8 @@ class FakeReviewer:
         with self._conn() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS calls (n INTEGER PRIMARY KEY, delivery TEXT, "
-                "repo TEXT, number INT, head TEXT, trigger TEXT, pid INT, start REAL, end REAL)"
+                "repo TEXT, number INT, head TEXT, trigger TEXT, pid INT, start REAL, end REAL, "
+                "budget REAL)"
             )
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, delivery TEXT, head TEXT)"
@@ -47,8 +48,8 @@ class FakeReviewer:
     def review(self, job: ReviewJob, ctx: JobContext) -> JobResult:
         with self._conn() as conn:
             n = conn.execute(
-                "INSERT INTO calls (delivery, repo, number, head, trigger, pid, start) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO calls (delivery, repo, number, head, trigger, pid, start, budget) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.delivery_id,
                     job.repo,
@@ -57,6 +58,7 @@ class FakeReviewer:
                     job.trigger,
                     os.getpid(),
                     time.time(),
+                    ctx.budget_left_usd,
                 ),
             ).lastrowid
         try:

@@ -352,3 +352,27 @@ def test_app_installation_token_flow(fake):
     with pytest.raises(GithubException) as caught:
         client(fake).requester.requestJsonAndCheck("POST", "/app/installations/1/access_tokens")
     assert caught.value.status == 401
+
+
+# --- git data: trees, blobs, archives ---------------------------------------------------
+
+
+def test_git_tree_blob_and_archive_link_parse_in_pygithub(fake):
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": "x = 1\n", "run": ("100755", b"#!")})
+    repo = client(fake).get_repo(REPO)
+    tree = repo.get_git_tree(HEAD, recursive=True)
+    assert not tree.raw_data["truncated"]
+    entries = {e.path: (e.type, e.mode, e.size) for e in tree.tree}
+    assert entries == {
+        "run": ("blob", "100755", 2),
+        "src": ("tree", "040000", None),
+        "src/app.py": ("blob", "100644", 6),
+    }
+    blob = repo.get_git_blob(next(e.sha for e in tree.tree if e.path == "src/app.py"))
+    assert (blob.encoding, blob.size) == ("base64", 6)
+    link = repo.get_archive_link("tarball", HEAD)
+    assert link.startswith(f"{fake.url}/codeload/{REPO}/legacy.tar.gz/{HEAD}?token=")
+    assert httpx.get(link).headers["content-type"] == "application/x-gzip"
+    assert httpx.get(link.split("?")[0]).status_code == 404  # the token is the credential
+    with pytest.raises(UnknownObjectException):
+        repo.get_archive_link("tarball", "f" * 40)

@@ -523,6 +523,8 @@ def test_parse_pr_ref_rejects_other_text(text):
 
 
 class Ctx:
+    budget_left_usd = None
+
     def __init__(self, *, cancel: bool = False) -> None:
         self.beats = 0
         self.cancel = cancel
@@ -551,6 +553,23 @@ def test_app_reviewer_posts_and_reports_cost(fake, model, settings):
     cancelled = reviewer.review(ReviewJob("d3", 1, REPO, NUMBER, None, "command"), Ctx(cancel=True))
     assert cancelled.status == "superseded"
     assert len(fake.reviews(REPO, NUMBER)) == 1
+
+
+def test_app_reviewer_remembers_how_the_model_server_takes_json_across_jobs(fake):
+    fake.add_pr(REPO, NUMBER + 1, base_sha=BASE, head_sha=HEAD2, files=V1, title="Other")
+    with FakeModel(formats=("json_object", "text")) as model:  # like llama-cpp-python
+        settings = make_settings(fake, model)
+        reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
+        first = reviewer.review(ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), Ctx())
+        sent = len(model.requests)
+        second = reviewer.review(ReviewJob("d2", 1, REPO, NUMBER + 1, HEAD2, "auto"), Ctx())
+    assert (first.status, second.status) == ("posted", "posted")
+    kinds = [r["json"]["response_format"]["type"] for r in model.requests]
+    assert kinds[0] == "json_schema" and set(kinds[1:]) == {"json_object"}
+    assert len(kinds) > sent  # the second job asked too, in JSON mode from the start
+    for number in (NUMBER, NUMBER + 1):
+        (posted,) = fake.reviews(REPO, number)
+        assert "The model server takes no JSON schema" in posted["body"]
 
 
 def test_app_reviewer_reports_failures_and_posts_notices(fake, model, settings):

@@ -185,10 +185,18 @@ def test_requests_share_the_prefix_header_and_schema_and_results_keep_order(
         assert request["headers"]["authorization"] == "Bearer test-key"
 
 
-def test_make_client_without_a_key_is_a_missing_key_error(fake: FakeModel) -> None:
+def test_make_client_without_a_key_is_a_missing_key_error_for_xai_only(fake: FakeModel) -> None:
     with pytest.raises(MissingKeyError) as exc:
-        llm.make_client(make_settings(fake, api_key=None))
+        llm.make_client(Settings(api_key=None))  # the default base URL: xAI's API
     assert exc.value.exit_code == 2
+
+
+def test_a_server_of_ones_own_needs_no_key_and_gets_no_authorization_header(
+    fake: FakeModel,
+) -> None:
+    (result,) = run_review(make_settings(fake, api_key=None), ["chunk"])
+    assert result.error is None
+    assert "authorization" not in fake.requests[0]["headers"]
 
 
 # --- retries -----------------------------------------------------------------------------------
@@ -202,7 +210,9 @@ def test_429_with_retry_after_is_honoured_then_succeeds(fake: FakeModel) -> None
     assert len(result.findings) == 1
     assert len(fake.requests) == 2
     assert waits.waits == [0.005]
-    assert result.usage.requests == 1  # only the answered request is billed
+    # Every request sent is counted; the refused one apart, with no tokens.
+    assert (result.usage.requests, result.usage.failed_requests) == (2, 1)
+    assert result.usage.prompt_tokens == 1000
 
 
 def test_retry_after_ms_wins_and_waits_are_capped(fake: FakeModel) -> None:
@@ -234,8 +244,9 @@ def test_500_twice_then_success_backs_off_with_jitter(fake: FakeModel) -> None:
 def test_retries_run_out_and_the_chunk_reports_why(fake: FakeModel) -> None:
     fake.script(lambda request: error(503, {"code": "Unavailable", "error": "overloaded"}))
     settings = make_settings(fake, model_retries=2)
-    (result,) = run_review(settings, ["chunk"], labels=["src/app.py, src/db.py"])
+    (result,) = run_review(settings, ["chunk"], labels=["chunk 1 (src/app.py, src/db.py)"])
     assert len(fake.requests) == 3
+    assert (result.usage.requests, result.usage.failed_requests) == (3, 3)
     assert result.findings == ()
     assert result.error is not None
     assert result.error.startswith("chunk 1 (src/app.py, src/db.py) failed: ")
@@ -333,27 +344,6 @@ def test_malformed_twice_fails_that_chunk_only(fake: FakeModel) -> None:
     assert "not valid JSON" in results[1].error
     assert results[1].usage.requests == 2
     assert len(fake.requests) == 4
-
-
-def test_refused_json_schema_falls_back_to_json_object(fake: FakeModel) -> None:
-    refusal = {
-        "code": "Client specified an invalid argument",
-        "error": "response_format json_schema not supported",
-    }
-    fake.queue([error(400, refusal)])
-    fake.script(by_file)
-    results = run_review(make_settings(fake, concurrency=1), ["one.py", "two.py"])
-
-    assert [r.findings[0].path for r in results] == ["one.py", "two.py"]
-    assert all(r.error is None for r in results)
-    kinds = [r["json"]["response_format"]["type"] for r in fake.requests]
-    assert kinds == ["json_schema", "json_object", "json_object"]
-    schema_text = json.dumps(response_schema(), separators=(",", ":"))
-    for request in fake.requests[1:]:
-        messages = request["json"]["messages"]
-        assert messages[:-1] == PREFIX  # the prefix stays byte-identical
-        assert schema_text in messages[-1]["content"]
-    assert fake.requests[1]["json"]["messages"][-1]["content"].startswith("one.py")
 
 
 def test_json_object_replies_are_validated_locally(fake: FakeModel) -> None:

@@ -91,7 +91,8 @@ def test_json_has_exactly_the_design_shape() -> None:
     out = json.loads(json.dumps(review_to_json(REVIEW)))  # must be plain JSON
     design = {"summary", "model", "served_model", "comments", "unanchored", "overflow"}
     design |= {"skipped_files", "usage", "errors"}
-    assert design <= set(out) and set(out) - design == {"head_sha", "reviewed_range", "left_out"}
+    extra = {"head_sha", "reviewed_range", "structured_output", "notes", "left_out"}
+    assert design <= set(out) and set(out) - design == extra
     assert (out["summary"], out["model"], out["served_model"]) == (
         REVIEW.summary,
         "grok-code-fast-1",
@@ -113,7 +114,13 @@ def test_json_has_exactly_the_design_shape() -> None:
         "completion_tokens": 2_100,
         "reasoning_tokens": 900,
         "cost_usd": 0.0512,
-        "estimated_prompt_tokens": 0,  # beyond the README's list: fields may be added
+        # Beyond the README's list: fields may be added.
+        "estimated_prompt_tokens": 0,
+        "failed_requests": 0,
+        "unpriced_requests": 0,
+        "tool_calls": 0,
+        "tool_rounds": 0,
+        "cost_known": True,
     }
     assert out["errors"] == list(REVIEW.errors)
 
@@ -123,6 +130,19 @@ def test_usage_line_sets_the_estimate_beside_the_billed_prompt() -> None:
     line = usage_line(usage, model="grok-code-fast-1", served_model=None)
     assert "41,200 prompt (30,000 cached, estimated 48,900)" in line
     assert "estimated" not in usage_line(REVIEW.usage, model="grok-code-fast-1", served_model=None)
+
+
+def test_usage_shows_failed_requests_apart_and_never_prices_the_unknown_at_zero() -> None:
+    local = Usage(requests=4, failed_requests=1, prompt_tokens=900, unpriced_requests=3)
+    line = usage_line(local, model="smollm2", served_model=None)
+    assert line.startswith("4 requests (1 failed) · 900 prompt")
+    assert "cost unknown" in line and "GROK_REVIEW_PRICES" in line and "$" not in line
+    part = local.model_copy(update={"cost_usd": 0.25})
+    assert "$0.2500 + cost unknown" in usage_line(part, model="m", served_model=None)
+    assert "$0.0512 ·" in usage_line(REVIEW.usage, model="m", served_model=None)
+    out = review_to_json(REVIEW.model_copy(update={"usage": part}))
+    assert (out["usage"]["cost_usd"], out["usage"]["cost_known"]) == (0.25, False)
+    assert out["usage"]["failed_requests"] == 1
 
 
 def test_json_keeps_model_text_raw() -> None:
@@ -148,6 +168,16 @@ def test_usage_line_without_cache_reasoning_or_other_server() -> None:
         served_model="m",
     )
     assert line == "1 request · 10 prompt · 2 completion tokens · $1.5000 · model m"
+
+
+def test_usage_line_counts_tool_calls_and_rounds_among_the_requests() -> None:
+    usage = Usage(requests=5, prompt_tokens=10, tool_calls=4, tool_rounds=2, cost_usd=0.5)
+    line = usage_line(usage, model="m", served_model=None)
+    assert line.startswith("5 requests · 4 tool calls in 2 rounds · 10 prompt ·")
+    one = usage.model_copy(update={"tool_calls": 1, "tool_rounds": 1})
+    assert "· 1 tool call in 1 round ·" in usage_line(one, model="m", served_model=None)
+    out = review_to_json(REVIEW.model_copy(update={"usage": usage}))
+    assert (out["usage"]["tool_calls"], out["usage"]["tool_rounds"]) == (4, 2)
 
 
 # --- neutralising ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.config import RepoConfig
@@ -156,6 +157,8 @@ def test_every_finding_is_counted_exactly_once() -> None:
         "below_threshold": 2,
         "already_posted": 1,
         "duplicates": 2,
+        "muted": 0,
+        "malformed": 0,
     }
     assert reported(review) + review.left_out.total == len(found)
     assert (
@@ -174,9 +177,33 @@ def test_what_the_model_did_not_answer_is_not_called_reviewed() -> None:
     prep = wide()
     failed = ChunkResult(0, (), Usage(), None, error="chunk 1 (app/db.py) failed: 500")
     review = assemble_review(prep, [failed])
-    assert review.summary == (
+    assert review.summary.startswith(
         "Reviewed 0 of 1 file (0 of 6 changed lines). No findings. "
         "Incomplete: 1 request failed (see errors)."
     )
     ok = assemble_review(prep, [result()])
-    assert ok.summary == "Reviewed 1 of 1 file (6 changed lines). No findings."
+    assert ok.summary.startswith("Reviewed 1 of 1 file (6 changed lines). No findings. ")
+
+
+def test_what_the_run_learned_about_the_server_is_said_once_in_the_summary() -> None:
+    prep = prepared()
+    note = "The model server ran out of its shared context."
+    first = ChunkResult(0, (finding(),), Usage(requests=2), None, mode="json_schema")
+    later = ChunkResult(1, (), Usage(requests=1), None, mode="json_object", dropped=2)
+    again = ChunkResult(2, (), Usage(requests=1), None, mode="json_object", notes=(note,))
+    review = assemble_review(prep, [first, later, again, replace(again, index=3)])
+    assert review.structured_output == "json_object"  # the lowest rung any answer came in
+    assert review.notes == (
+        "The model server takes no JSON schema: the model was asked for JSON mode with the "
+        "schema attached (response_format json_object).",
+        note,
+    )
+    assert review.left_out.malformed == 2  # counted with every other finding, not a note
+    assert "Left out: 2 malformed (no title or no body)." in review.summary
+    assert review.summary.endswith(" ".join(review.notes))
+    assert review.summary.count(note) == 1
+
+
+def test_a_server_taking_a_schema_adds_nothing_to_the_summary() -> None:
+    plain = assemble_review(prepared(), [replace(result(finding()), mode="json_schema")])
+    assert (plain.structured_output, plain.notes) == ("json_schema", ())

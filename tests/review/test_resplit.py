@@ -12,13 +12,14 @@ from bot.config import RepoConfig
 from bot.diff.parse import parse_diff
 from bot.diff.render import render_chunk
 from bot.model.errors import too_long
-from bot.models import PullRequest
+from bot.models import ContextOverflow, PullRequest
+from bot.plan.build import input_budget
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
 from bot.review.pipeline import ask_model, assemble_review, prepare_review
-from bot.review.resplit import halves
+from bot.review.resplit import Window, fitted, halves
 from bot.settings import Settings
 from bot.tokens import estimate_tokens
-from tests.fakes.openai_server import FakeModel, error, finding, findings
+from tests.fakes.openai_server import FakeModel, error, exceeds_context, finding, findings
 
 # The wording OpenAI's API uses; xAI's is not documented, so several are recognised.
 TOO_LONG = {
@@ -93,10 +94,15 @@ def test_a_refused_chunk_is_reviewed_in_halves_and_nothing_is_lost(fake: FakeMod
     assert sorted(f.path for f in result.comments) == [f"pkg{i}/mod.py" for i in range(4)]
     sizes = [len(files_in(r)) for r in fake.requests]
     assert sizes == [4, 2, 2]
-    # The halves are framed like the chunk they come from, under its number.
-    intros = {r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests}
-    assert intros == {"Review part 1 of 1 of the diff."}
-    assert result.usage.requests == 2  # the refused request is not billed
+    # The halves are framed under their chunk's number, each named as a slice of it.
+    intros = [r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests]
+    assert intros[0] == "Review part 1 of 1 of the diff."
+    assert sorted(intros[1:]) == [
+        "Review part 1 of 1 of the diff, slice 1 of 2.",
+        "Review part 1 of 1 of the diff, slice 2 of 2.",
+    ]
+    # Every request sent is counted; the refused one apart (it earned no tokens).
+    assert (result.usage.requests, result.usage.failed_requests) == (3, 1)
 
 
 def test_a_second_split_when_halves_are_still_too_long(fake: FakeModel) -> None:
@@ -174,3 +180,57 @@ def test_halves_of_a_split_file_keep_its_part_label() -> None:
     for chunk in again:  # the longer label is in the estimate
         sent = prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk))
         assert sent <= chunk.estimated_tokens <= sent + 8
+
+
+def test_a_server_stating_its_context_gets_slices_planned_for_it(fake: FakeModel) -> None:
+    # The run believes in 400,000 tokens; the server holds fewer and says how many (as
+    # llama-server does): the chunk is planned again for that, not merely halved.
+    settings = settings_for(fake)
+    pr = PullRequest(files=parse_diff(diff_of(files=4, lines=30)))
+    one = prepare_review(PullRequest(files=pr.files[:1]), RepoConfig(), settings)
+    fits_one = one.plan.chunks[0].estimated_tokens + 20  # one file, never two
+    n_ctx = next(c for c in range(fits_one, 10 * fits_one) if input_budget(c, 10_000) >= fits_one)
+
+    def reply(request: dict[str, Any]) -> Any:
+        paths = files_in(request)
+        if len(paths) > 1:
+            return exceeds_context(prompt_tokens=1_000, n_ctx=n_ctx)
+        return findings([finding(path=paths[0], line=1, code=_first(paths[0]))])
+
+    fake.script(reply)
+    prepared = prepare_review(pr, RepoConfig(min_severity="nit"), settings)
+    result = assemble_review(prepared, ask_model(prepared, settings))
+    assert result.errors == ()
+    assert len(result.comments) == 4
+    assert [len(files_in(r)) for r in fake.requests] == [4, 1, 1, 1, 1]
+    intros = sorted(r["json"]["messages"][-1]["content"].split("\n")[0] for r in fake.requests)
+    assert intros[:4] == [f"Review part 1 of 1 of the diff, slice {k} of 4." for k in range(1, 5)]
+
+
+def test_a_server_context_with_no_room_for_the_reply_says_what_to_change(fake: FakeModel) -> None:
+    fake.script(lambda request: exceeds_context(prompt_tokens=3_000, n_ctx=8_192))
+    _, result = review(fake, diff_of(files=2, lines=30))  # max_output_tokens 10,000 > 8,192
+    (message,) = result.errors
+    assert "the server's context of 8,192 tokens leaves no room" in message
+    assert "--max-output-tokens" in message
+    assert len(fake.requests) == 1
+
+
+def test_the_server_counting_more_than_we_estimated_shrinks_the_slices() -> None:
+    (file,) = parse_diff(diff_of(files=1, lines=400))
+    prefix = 1_000
+    (chunk,) = plan_chunks([file], budget_tokens=100_000, prefix_tokens=prefix)
+    window = Window(context_tokens=400_000, max_output_tokens=1_000)
+    n_ctx = chunk.estimated_tokens  # our estimate would fit in about one slice...
+    ours = fitted(chunk, ContextOverflow(n_ctx=n_ctx), prefix_tokens=prefix, window=window)
+    theirs = fitted(
+        chunk,
+        ContextOverflow(n_ctx=n_ctx, prompt_tokens=2 * chunk.estimated_tokens),
+        prefix_tokens=prefix,
+        window=window,
+    )
+    assert ours is not None and theirs is not None
+    assert len(theirs) > len(ours) >= 2  # ...but the server counts twice as many tokens
+    budget = input_budget(n_ctx, 1_000) // 2
+    assert all(c.estimated_tokens <= budget for c in theirs)
+    assert fitted(chunk, ContextOverflow(), prefix_tokens=prefix, window=window) is None

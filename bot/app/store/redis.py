@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -146,6 +147,22 @@ class RedisStore:
             finished = cast(dict[str, str], self._r.hgetall(f"{self._prefix}:finished"))
         counts.update({state: int(n) for state, n in finished.items()})
         return counts
+
+    def save_feedback(self, repo: str, stats: str) -> None:
+        entry = json.dumps({"saved": self._clock(), "stats": stats})
+        with self._errors():
+            self._r.hset(f"{self._prefix}:feedback", repo, entry)
+
+    def load_feedback(self, *, newer_than_s: float) -> dict[str, tuple[str, float]]:
+        with self._errors():
+            rows = cast(dict[str, str], self._r.hgetall(f"{self._prefix}:feedback"))
+        cutoff = self._clock() - newer_than_s
+        entries = {repo: json.loads(raw) for repo, raw in sorted(rows.items())}
+        return {
+            repo: (str(e["stats"]), float(e["saved"]))
+            for repo, e in entries.items()
+            if float(e["saved"]) >= cutoff
+        }
 
     def ping(self) -> None:
         with self._errors():

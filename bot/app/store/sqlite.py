@@ -208,6 +208,21 @@ class SqliteStore:
             rows = db.execute("SELECT state, count(*) FROM gr_job GROUP BY state").fetchall()
             return {state: int(n) for state, n in rows}
 
+    def save_feedback(self, repo: str, stats: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO gr_feedback (repo, stats, saved) VALUES (?, ?, ?)",
+                (repo, stats, self._clock()),
+            )
+
+    def load_feedback(self, *, newer_than_s: float) -> dict[str, tuple[str, float]]:
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT repo, stats, saved FROM gr_feedback WHERE saved >= ? ORDER BY repo",
+                (self._clock() - newer_than_s,),
+            ).fetchall()
+            return {repo: (stats, float(saved)) for repo, stats, saved in rows}
+
     def ping(self) -> None:
         with self._tx(write=False) as db:
             db.execute("SELECT 1").fetchone()

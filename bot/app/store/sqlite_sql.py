@@ -18,6 +18,8 @@ SCHEMA = (
     "usd REAL NOT NULL, PRIMARY KEY (installation, day))",
     "CREATE TABLE IF NOT EXISTS gr_notice (pr TEXT NOT NULL, day TEXT NOT NULL, "
     "PRIMARY KEY (pr, day))",
+    "CREATE TABLE IF NOT EXISTS gr_feedback (repo TEXT PRIMARY KEY, stats TEXT NOT NULL, "
+    "saved REAL NOT NULL)",
 )
 INSERT_JOB = (
     "INSERT INTO gr_job (id, installation_id, repo, number, head_sha, trigger, requested_by, "

@@ -1,0 +1,149 @@
+"""The snapshot in a whole GitHub review: handed to the pipeline, never fatal, cached by the
+App, and not fetched when nothing is left to review."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.app.jobs import ReviewJob
+from bot.app.reviewer import AppReviewer
+from bot.github.api import GitHubClient
+from bot.github.review import review_pull_request
+from bot.review import pipeline
+from bot.settings import Settings
+from tests.fakes.github import FakeGitHub
+from tests.fakes.openai_server import FakeModel, finding
+
+REPO, NUMBER = "octo/widgets", 7
+BASE, HEAD = "a" * 40, "b" * 40
+PATCH = "@@ -1,2 +1,3 @@\n import os\n+for i in range(len(xs) - 1):\n print('done')"
+FILES = [{"filename": "src/app.py", "status": "modified", "patch": PATCH}]
+APP = "import os\nfor i in range(len(xs) - 1):\nprint('done')\n"
+BUG = finding(path="src/app.py", line=2)
+
+
+class Ctx:
+    budget_left_usd: float | None = None
+
+    def heartbeat(self) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+
+@pytest.fixture
+def model() -> Iterator[FakeModel]:
+    with FakeModel() as server:
+        server.script(lambda request: [BUG])
+        yield server
+
+
+@pytest.fixture
+def fake(fake_github: FakeGitHub) -> FakeGitHub:
+    fake_github.add_pr(REPO, NUMBER, base_sha=BASE, head_sha=HEAD, files=FILES)
+    return fake_github
+
+
+@pytest.fixture
+def prepared(monkeypatch) -> list[dict[str, Any]]:
+    """The snapshot and note each prepare_review call was given (read while it is open)."""
+    calls: list[dict[str, Any]] = []
+    real = pipeline.prepare_review
+
+    def spy(*args: Any, **kwargs: Any):
+        snap = kwargs.get("snapshot")
+        calls.append(
+            {
+                "source": snap.source if snap else None,
+                "app": snap.read("src/app.py") if snap else None,
+                "base": snap.read_base("src/app.py") if snap else None,
+                "note": kwargs.get("context_note"),
+            }
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "prepare_review", spy)
+    return calls
+
+
+def settings_for(fake: FakeGitHub, model: FakeModel, **kw: Any) -> Settings:
+    values: dict[str, Any] = {
+        "api_key": "test-key",
+        "base_url": model.url,
+        "github_token": "tok-write",
+        "github_api_url": fake.url,
+        "github_write_spacing_s": 0,
+        "github_secondary_wait_s": 0,
+        "github_retry_base_s": 0,
+        "retry_base_s": 0,
+        **kw,
+    }
+    return Settings(**values)
+
+
+def review(settings: Settings, **kw: Any):
+    client = GitHubClient.from_token(settings)
+    kw.setdefault("trigger", "auto")
+    kw.setdefault("post", True)
+    return review_pull_request(settings, client, repo=REPO, number=NUMBER, **kw)
+
+
+def test_the_head_snapshot_reaches_the_pipeline(fake, model, prepared):
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": APP, "README.md": "# W\n"})
+    outcome = review(settings_for(fake, model))
+    assert outcome.posted and outcome.exit_code == 0
+    assert prepared == [
+        {
+            "source": "github",
+            "app": APP,
+            "base": "import os\nprint('done')\n",
+            "note": None,
+        }
+    ]
+    assert "Context:" not in fake.reviews(REPO, NUMBER)[0]["body"]
+
+
+def test_dry_run_gets_the_snapshot_too(fake, model, prepared):
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": APP})
+    outcome = review(settings_for(fake, model), post=False, dry_run=True)
+    assert outcome.plan is not None and prepared[0]["app"] == APP
+
+
+@pytest.mark.parametrize("status", [403, 404, 500])
+def test_snapshot_failure_is_a_diff_only_review_with_the_reason_in_the_summary(
+    fake, model, prepared, status
+):
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": APP})
+    fake.inject("GET", "/tarball/", status, times=10)
+    outcome = review(settings_for(fake, model, github_retries=1))
+    assert (outcome.posted, outcome.exit_code, outcome.error) == (True, 0, None)
+    assert prepared[0]["source"] is None
+    assert prepared[0]["note"].startswith("no repository context: ")
+    body = fake.reviews(REPO, NUMBER)[0]["body"]
+    assert "Context: no repository context: " in body
+    assert outcome.review.comments  # the review itself went on
+
+
+def test_nothing_left_to_review_fetches_no_snapshot(fake, model, prepared):
+    lock = {"filename": "poetry.lock", "status": "modified", "patch": "@@ -1 +1 @@\n-a\n+b"}
+    fake.add_pr(REPO, NUMBER, base_sha=BASE, head_sha=HEAD, files=[lock])
+    review(settings_for(fake, model))
+    assert not fake.calls("GET", "/git/trees/") and prepared[0]["note"] is None
+
+
+def test_app_caches_the_snapshot_by_head_under_its_data_dir(fake, model, prepared, tmp_path):
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": APP})
+    settings = settings_for(fake, model, data_dir=tmp_path)
+    reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
+    job = ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto")
+    assert reviewer.review(job, Ctx()).status == "posted"
+    (cached,) = (tmp_path / "snapshots").rglob("*.zip")
+    assert cached.name == f"{HEAD}.zip"
+    trees = len(fake.calls("GET", "/git/trees/"))
+    reviewer.review(ReviewJob("d2", 1, REPO, NUMBER, HEAD, "command"), Ctx())
+    assert len(fake.calls("GET", "/git/trees/")) == trees == 1  # the second came from disk
+    assert prepared[1] == prepared[0] and prepared[1]["app"] == APP

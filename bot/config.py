@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError, UsageError
 from bot.models import Frozen, Severity
 
 DEFAULT_CONFIG_PATH = ".github/grok-review.yml"
+TOO_DEEP = "values are nested too deeply"
+TOO_LONG_NUMBER = "a number has too many digits (at most 4,300)"
 FailOn = Literal["critical", "major", "minor", "nit", "none"]
 
 
@@ -60,6 +62,8 @@ class FeedbackConfig(Frozen):
 class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
     enabled: bool = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -97,6 +101,10 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:  # PyYAML builds nested values recursively
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
+    except ValueError:  # int() refuses numbers past 4,300 digits
+        raise ConfigError(f"{source}: {TOO_LONG_NUMBER}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -105,6 +113,8 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {describe_key_errors(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
 
 
 def describe_key_errors(exc: ValidationError, *, names: Mapping[str, str] | None = None) -> str:
@@ -139,6 +149,8 @@ def _reason(err: Any) -> str:
         "int_parsing": "a whole number",
         "int_type": "a whole number",
         "int_from_float": "a whole number",
+        "int_parsing_size": "a whole number of at most 4,300 digits",
+        "finite_number": "a finite number",
         "float_parsing": "a number",
         "float_type": "a number",
         "bool_parsing": "true or false",

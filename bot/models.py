@@ -101,6 +101,9 @@ class FileDiff(Frozen):
     new_mode: str | None = None
     submodule: bool = False
     patch_missing: bool = False  # GitHub omitted the patch (too large)
+    # Set by bot.secrets when a name holds a secret: what the model is shown instead.
+    shown_path: str | None = None
+    shown_old_path: str | None = None
 
     @property
     def added(self) -> int:

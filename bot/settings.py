@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
-from bot.config import describe_key_errors
+from bot.config import TOO_DEEP, describe_key_errors
 from bot.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
@@ -20,7 +20,11 @@ DEFAULT_BASE_URL = "https://api.x.ai/v1"
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="GROK_REVIEW_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="GROK_REVIEW_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        allow_inf_nan=False,  # `1e999` is no timeout, price or budget
     )
 
     # Model
@@ -101,6 +105,15 @@ class Settings(BaseSettings):
     # The App refreshes a repository's feedback figures (metrics) after a job in it, at most
     # this often per worker process: the figures cost GitHub requests, a scrape costs none.
     feedback_refresh_s: float = Field(default=3600.0, ge=0)
+    # `review-bot serve` under load or attack (docs/operations.md, "Limits"): webhook bodies
+    # held before their signature is checked, all requests together; the time a body may take
+    # to arrive and the time a request's headers may take; open connections (uvicorn's
+    # limit_concurrency: 503 beyond it); how long an idle keep-alive connection stays open.
+    webhook_buffer_mb: int = Field(default=100, ge=1, le=10_000)
+    webhook_body_timeout_s: float = Field(default=10.0, gt=0)
+    http_header_timeout_s: float = Field(default=10.0, gt=0)
+    http_max_connections: int = Field(default=200, ge=1)
+    http_keep_alive_s: int = Field(default=5, ge=1)
 
     @field_validator("prices", mode="before")
     @classmethod
@@ -108,6 +121,8 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             try:
                 return json.loads(value) if value.strip() else {}
+            except RecursionError:
+                raise ValueError(TOO_DEEP) from None
             except json.JSONDecodeError as exc:
                 raise ValueError(
                     f"not valid JSON ({exc.msg} at character {exc.pos}); expected "
@@ -187,5 +202,7 @@ def load_settings(*, names: Mapping[str, str] | None = None, **overrides: Any) -
                 labels[loc] = (names or {}).get(field, "") if field in clean else env_name(field)
         labels = {loc: label for loc, label in labels.items() if label}
         raise ConfigError(describe_key_errors(exc, names=labels)) from None
-    except SettingsError as exc:
+    except (SettingsError, ValueError) as exc:  # ValueError: JSON, or int() past 4,300 digits
         raise ConfigError(f"settings: {exc}") from None
+    except RecursionError:  # JSON nested thousands deep (GROK_REVIEW_PRICES)
+        raise ConfigError(f"settings: {TOO_DEEP}") from None

@@ -154,6 +154,7 @@ def run_server(
     import uvicorn
 
     from bot.app.queue import open_queue
+    from bot.app.serving import server_options
     from bot.app.web import create_app
 
     queue = open_queue(settings)
@@ -171,7 +172,7 @@ def run_server(
             # uvicorn re-raises SIGTERM after its graceful shutdown; make that a clean exit.
             signal.signal(signal.SIGTERM, _exit_cleanly)
         # log_config=None: uvicorn's loggers go through our JSON handler and scrubber.
-        uvicorn.run(app, host=host, port=port, log_config=None)
+        uvicorn.run(app, host=host, port=port, log_config=None, **server_options(settings))
     finally:
         queue.close()
 

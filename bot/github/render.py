@@ -39,8 +39,10 @@ from bot.output.markdown import (
     COMMENT_LIMIT,
     clip,
     code_span,
+    fit_markdown,
     headline,
     neutralize,
+    neutralize_inline,
     suggestion_block,
 )
 
@@ -65,22 +67,29 @@ _LEVELS: dict[Severity, str] = {
 Conclusion = Literal["success", "failure", "neutral", "cancelled"]
 _HEADLINE = re.compile(r"\*\*\S+ (?P<severity>[a-z]+) · (?P<category>[a-z-]+)\*\* — (?P<title>.*)")
 _SUGGESTION_OPEN = re.compile(r"(`{3,})suggestion")
+_NO_SUGGESTION = "_(suggestion omitted: it cannot be posted)_"
 
 
 # --- inline comments -------------------------------------------------------------------
 
 
 def render_comment_body(f: Finding) -> str:
-    """The body of one inline review comment, always under GitHub's 65,536 characters."""
+    """The body of one inline review comment, always under GitHub's 65,536 characters.
+
+    Defusing can lengthen model text (escapes, longer fences), so the body is fitted after
+    it: the marker at the end is never cut off.
+    """
+    block = suggestion_block(f.suggestion) if f.suggestion is not None else None
+    tail = [] if f.suggestion is None else [block or _NO_SUGGESTION]
+    tail += [fingerprint_marker(f.fingerprint)] if f.fingerprint else []
+    room = COMMENT_LIMIT - len(headline(f)) - sum(len(t) + 2 for t in tail) - 2
+    if room < 1_000 and block is not None:  # a long suggestion leaves no room: drop it
+        tail[0] = _NO_SUGGESTION
+        room = COMMENT_LIMIT - len(headline(f)) - sum(len(t) + 2 for t in tail) - 2
     parts = [headline(f)]
     if f.body.strip():
-        parts.append(neutralize(clip(f.body.strip(), BODY_LIMIT)))
-    if f.suggestion is not None:
-        block = suggestion_block(f.suggestion)
-        parts.append(block if block is not None else "_(suggestion omitted: it cannot be posted)_")
-    if f.fingerprint:
-        parts.append(fingerprint_marker(f.fingerprint))
-    return "\n\n".join(parts)
+        parts.append(fit_markdown(f.body.strip(), min(room, BODY_LIMIT)))
+    return "\n\n".join([*parts, *tail])
 
 
 @dataclass(frozen=True)
@@ -219,7 +228,7 @@ def render_review_body(
     if review.reviewed_range:
         facts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     head.append("  \n".join(facts))
-    blocks = [*head, *(f"> {neutralize(n)}" for n in notes)]
+    blocks = [*head, *(f"> {neutralize_inline(n)}" for n in notes)]
     blocks += _section("Findings on changed lines (not posted inline)", moved, markers=True)
     blocks += _section("Findings not tied to a changed line", review.unanchored, markers=True)
     blocks += _section("Over the comment limit", review.overflow, markers=False)
@@ -227,7 +236,7 @@ def render_review_body(
         skipped = [f"- {code_span(s.path)}: {s.reason}" for s in review.skipped_files]
         blocks.append("### Skipped files\n" + "\n".join(skipped))
     if review.errors:
-        errors = [f"- {neutralize(' '.join(e.split()))}" for e in review.errors]
+        errors = [f"- {neutralize_inline(e)}" for e in review.errors]
         blocks.append("### Errors\n" + "\n".join(errors))
     usage = usage_line(review.usage, model=review.model, served_model=review.served_model)
     tail = f"---\n_{usage}_\n\n{head_marker(head_sha)}\n{run_marker(run_key)}"
@@ -294,7 +303,7 @@ def render_config_error(message: str, *, base_sha: str, config_path: str) -> str
         "## grok-review: configuration error",
         f"{code_span(config_path)} on the base branch ({code_span(sha)}) is not valid, so "
         "this pull request was not reviewed:",
-        f"> {neutralize(clip(' '.join(message.split()), 8_000))}",
+        f"> {neutralize_inline(clip(' '.join(message.split()), 8_000))}",
         "Fix the file on the base branch; a pull request cannot change its own review settings.",
         f"{CONFIG_ERROR_MARKER}\n{base_marker(base_sha)}",
     ]
@@ -303,4 +312,5 @@ def render_config_error(message: str, *, base_sha: str, config_path: str) -> str
 
 def render_notice(text: str) -> str:
     """A notice from the service (e.g. the daily budget is used up), marked as the bot's."""
-    return clip(neutralize(text), COMMENT_LIMIT - len(NOTICE_MARKER) - 2) + "\n\n" + NOTICE_MARKER
+    room = COMMENT_LIMIT - len(NOTICE_MARKER) - 2
+    return fit_markdown(text, room) + "\n\n" + NOTICE_MARKER

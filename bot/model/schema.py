@@ -102,7 +102,8 @@ def build_repair_messages(
 # Some JSON grammars (llama.cpp's among them) let a model write half of a surrogate pair
 # ("\uDdAa"): json.loads keeps it as a lone surrogate, which pydantic then refuses.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_TAGS = re.compile(r"<[^>]*>")
+# `[^<>]`, not `[^>]`: with many `<` and no `>`, each `<` would rescan to the end (quadratic).
+_TAGS = re.compile(r"<[^<>]*>")
 
 
 def parse_review(content: str) -> tuple[ModelReview | None, str | None]:

@@ -12,7 +12,14 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.models import SEVERITIES, Finding, Review, Usage, severity_rank
-from bot.output.markdown import clip, code_span, headline, neutralize, suggestion_block
+from bot.output.markdown import (
+    clip,
+    code_span,
+    headline,
+    neutralize,
+    neutralize_inline,
+    suggestion_block,
+)
 
 # Keeps \t and \n; drops \r too, which moves a terminal's cursor (text could overwrite itself).
 _SCREEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -184,7 +191,7 @@ def render_markdown(review: Review) -> str:
         out.append("")
     if review.errors:
         out += ["### Errors", ""]
-        out += [f"- {neutralize(' '.join(e.split()))}" for e in review.errors]
+        out += [f"- {neutralize_inline(e)}" for e in review.errors]
         out.append("")
     out += [
         "---",

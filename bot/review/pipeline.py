@@ -31,7 +31,7 @@ from bot.models import (
 )
 from bot.plan.build import build_plan, input_budget
 from bot.pricing import known_price, price_for
-from bot.review.anchor import anchor_findings
+from bot.review.anchor import anchor_findings, restore_paths
 from bot.review.context import add_context
 from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.resplit import Window, ask_with_splits
@@ -267,8 +267,8 @@ def assemble_review(
     `muted`: kinds maintainers voted down earlier; findings like them are dropped and counted.
     """
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
-    raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
-    anchored, unanchored = anchor_findings(raw, files)
+    said = restore_paths([f for r in results for f in r.findings], prepared.files)
+    anchored, unanchored = anchor_findings([*prepared.secret_findings, *said], files)
     cfg = prepared.config
 
     def select(found: Sequence[Finding], *, cap: int) -> Selection:

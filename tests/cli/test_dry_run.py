@@ -161,6 +161,19 @@ def test_config_wrong_type_names_it(repo: Path) -> None:
     assert "max_requests" in proc.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["include: " + "[" * 20_000 + "]" * 20_000, "max_requests: " + "9" * 5_000],
+    ids=["deep", "huge-int"],
+)
+def test_hostile_config_exits_2_with_one_line(repo: Path, text: str) -> None:
+    (repo / "cfg.yml").write_text(text)
+    proc = run_cli("--dry-run", "--config", "cfg.yml", cwd=repo)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2
+    assert "cfg.yml" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_checkout_config_exclude_applies(repo: Path) -> None:
     (repo / ".github").mkdir()
     (repo / ".github" / "grok-review.yml").write_text("exclude: ['src/util.py']\n")

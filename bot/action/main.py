@@ -15,7 +15,7 @@ from bot.action.annotations import (
     review_annotations,
     workflow_command,
 )
-from bot.action.decide import Ignored, Options, Request, decide, read_options
+from bot.action.decide import Ignored, Options, Request, decide, input_names, read_options
 from bot.config import FailOn
 from bot.errors import ExitCode, UsageError, exit_code_of
 from bot.github.run import GitHubOutcome, outcome_lines
@@ -59,7 +59,7 @@ def run(env: Mapping[str, str], out: IO[str]) -> int:
         write_outputs(env, None, posted=False, url=None)
         return 0
     options = read_options(env)
-    settings = load_settings(**options.settings)
+    settings = load_settings(names=input_names("settings"), **options.settings)
     if not settings.api_key:
         print(workflow_command("notice", NO_KEY), file=out)
         write_summary(env, render_step_summary(None, notes=[NO_KEY]))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.cli.args import NO_KEY, flag_overrides
-from bot.cli.report import ProgressDisplay, emit, emit_review, plan_output
+from bot.cli.report import ProgressDisplay, emit, emit_empty, emit_review, plan_output
 from bot.config import DEFAULT_CONFIG_PATH
 from bot.errors import MissingKeyError, UsageError
 from bot.github.api import GitHubClient
@@ -87,19 +87,29 @@ def run_cli_pr(args: argparse.Namespace, settings: Settings) -> int:
             overrides=flag_overrides(args),
             on_event=progress,
             dry_run=args.dry_run,
+            force=args.force or args.dry_run,  # a dry run pays for nothing: always plan
         )
     finally:
         progress.close()
-    _print_outcome(outcome, args)
+    _print_outcome(outcome, args, model=settings.model)
     return outcome.exit_code
 
 
-def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace) -> None:
+def _print_outcome(outcome: GitHubOutcome, args: argparse.Namespace, *, model: str) -> None:
     """The plan or the review on stdout (or --output); what happened on stderr."""
     if outcome.plan is not None:
         emit(plan_output(outcome.plan, args.format, feedback=outcome.feedback), args)
     if outcome.review is not None:
         emit_review(outcome.review, args)
+    elif _wants_document(outcome, args):
+        # Still a document where one is expected (a file, a machine format), e.g. for a CI
+        # step that uploads it; the reason goes to stderr below.
+        emit_empty(f"Not reviewed: {outcome.skipped_reason}.", args, model=model, tell=False)
     for line in outcome_lines(outcome):
         kind = "error: " if line.kind == "error" else ""
         print(f"review-pr: {kind}{line.text}", file=sys.stderr)
+
+
+def _wants_document(outcome: GitHubOutcome, args: argparse.Namespace) -> bool:
+    skipped = outcome.plan is None and bool(outcome.skipped_reason) and not outcome.error
+    return skipped and (bool(args.output) or args.format != "text")

@@ -27,7 +27,13 @@ from bot.models import (
     Severity,
     severity_rank,
 )
-from bot.output.formats import finding_markdown, severity_counts, usage_line
+from bot.output.formats import (
+    REPORTED_LABEL,
+    finding_markdown,
+    reported,
+    severity_counts,
+    usage_line,
+)
 from bot.output.markdown import (
     BODY_LIMIT,
     COMMENT_LIMIT,
@@ -215,11 +221,10 @@ def render_review_body(
     `moved` are anchored findings not sent inline (a 422 fallback, or over the inline cap);
     they carry their fingerprint markers, like unanchored ones, so later runs skip them.
     """
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     head = ["## grok-review"]
     if review.summary:
         head.append(neutralize(review.summary))
-    facts = [f"**Findings:** {severity_counts(listed)}"]
+    facts = [f"**{REPORTED_LABEL}:** {severity_counts(reported(review))}"]
     if review.reviewed_range:
         facts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     head.append("  \n".join(facts))
@@ -272,7 +277,7 @@ def render_check_output(
 ) -> tuple[str, str]:
     """(title, summary) of the `grok-review` check run; `nothing_new`: every finding of this
     run was on the pull request already (the conclusion still counts them)."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
+    listed = reported(review)
     titles = {
         "failure": "Blocking findings",
         "success": "No blocking findings",
@@ -281,7 +286,7 @@ def render_check_output(
     }
     count = f"{len(listed)} finding{'' if len(listed) == 1 else 's'}"
     title = f"{titles[conclusion]}: {'no new findings' if nothing_new else count}"
-    parts = [neutralize(review.summary), f"**Findings:** {severity_counts(listed)}"]
+    parts = [neutralize(review.summary), f"**{REPORTED_LABEL}:** {severity_counts(listed)}"]
     if review.reviewed_range:
         parts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     parts.append(usage_line(review.usage, model=review.model, served_model=review.served_model))

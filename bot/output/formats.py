@@ -54,6 +54,7 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "comments": [finding_to_json(f) for f in review.comments],
         "unanchored": [finding_to_json(f) for f in review.unanchored],
         "overflow": [finding_to_json(f) for f in review.overflow],
+        "left_out": review.left_out.model_dump(mode="json"),
         "skipped_files": [{"path": s.path, "reason": s.reason} for s in review.skipped_files],
         # cost_usd stays a float (the known part); cost_known says whether it is the whole.
         "usage": {**review.usage.model_dump(mode="json"), "cost_known": review.usage.cost_known},
@@ -126,6 +127,16 @@ def severity_counts(findings: Iterable[Finding]) -> str:
     return " · ".join(f"{counts[s]} {s}" for s in SEVERITIES)
 
 
+# The severity line counts the findings a review reports (inline, over the comment limit, not
+# tied to a changed line): the same ones the summary's "N findings reported" counts.
+REPORTED_LABEL = "Reported by severity"
+
+
+def reported(review: Review) -> tuple[Finding, ...]:
+    """The findings a review reports, in the order its sections list them."""
+    return (*review.comments, *review.overflow, *review.unanchored)
+
+
 def finding_markdown(f: Finding, *, with_path: bool = True, body_limit: int | None = None) -> str:
     """A finding as a markdown list item: headline and place, then body and suggestion under it.
 
@@ -167,11 +178,10 @@ def _md_section(title: str, findings: Sequence[Finding], *, by_file: bool) -> li
 
 def render_markdown(review: Review) -> str:
     """The whole review as GitHub-flavoured markdown, model text neutralised."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     out = ["## grok-review", ""]
     if review.summary:
         out += [neutralize(review.summary), ""]
-    out += [f"**Findings:** {severity_counts(listed)}", ""]
+    out += [f"**{REPORTED_LABEL}:** {severity_counts(reported(review))}", ""]
     out += _md_section("Inline findings", review.comments, by_file=True)
     out += _md_section("Findings not tied to a changed line", review.unanchored, by_file=False)
     out += _md_section("Over the comment limit", review.overflow, by_file=False)
@@ -232,11 +242,10 @@ def _text_section(title: str, findings: Sequence[Finding]) -> list[Text]:
 
 def render_text(review: Review, *, color: bool) -> str:
     """A terminal report: `path:line` first so terminals make it clickable; ANSI if color."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     out: list[Text] = []
     if review.summary:
         out += [Text(_plain(review.summary)), Text()]
-    out.append(Text(f"Findings: {severity_counts(listed)}", style="bold"))
+    out.append(Text(f"{REPORTED_LABEL}: {severity_counts(reported(review))}", style="bold"))
     out.append(Text())
     out += _text_section("Inline findings", review.comments)
     out += _text_section("Findings not tied to a changed line", review.unanchored)

@@ -92,7 +92,7 @@ def test_json_has_exactly_the_design_shape() -> None:
     out = json.loads(json.dumps(review_to_json(REVIEW)))  # must be plain JSON
     design = {"summary", "model", "served_model", "comments", "unanchored", "overflow"}
     design |= {"skipped_files", "usage", "errors"}
-    extra = {"head_sha", "reviewed_range", "structured_output", "notes"}
+    extra = {"head_sha", "reviewed_range", "structured_output", "notes", "left_out"}
     assert design <= set(out) and set(out) - design == extra
     assert (out["summary"], out["model"], out["served_model"]) == (
         REVIEW.summary,
@@ -287,7 +287,7 @@ def test_markdown_has_every_section_in_order() -> None:
     md = render_markdown(REVIEW)
     heads = [
         "Reviewed 3 of 4 files.",
-        "**Findings:** 1 critical · 4 major · 1 minor · 1 nit",
+        "**Reported by severity:** 1 critical · 4 major · 1 minor · 1 nit",
         "### Inline findings",
         "### Findings not tied to a changed line",
         "### Over the comment limit",

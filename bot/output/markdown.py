@@ -8,7 +8,9 @@ import re
 from bot.models import Finding, Severity
 
 # Model text is untrusted: a PR can steer the model into writing things that act on GitHub
-# when posted: @mentions (notify people), a forged `<!-- grok-review:` marker (the bot finds
+# when posted: @mentions (notify people), references to issues and pull requests (`#12`,
+# `GH-12`, `owner/repo#12`, an issue URL: each puts a "mentioned this" event on the issue
+# it names), a forged `<!-- grok-review:` marker (the bot finds
 # its own work by it), slash commands at a line start (`/review`), raw HTML (`<details>`,
 # `<img>`, hidden comments) and images (tracking pixels).
 #
@@ -16,7 +18,8 @@ from bot.models import Finding, Severity
 # whose markdown meaning we choose. Fenced code blocks become our own fences (longer than any
 # backtick run inside, so nothing in them closes them early); code spans become our own code
 # spans; http(s) URLs become `<autolinks>`; a mention becomes a code span (`@name` shows, but
-# notifies nobody); everything else is text in which each character that can start HTML, an
+# notifies nobody), and so does an issue reference (a URL naming an issue or pull request
+# too, instead of an autolink); everything else is text in which each character that can start HTML, an
 # entity, an image, a link, a code span or a fence (\ ` < [ ] & ~) is backslash-escaped,
 # and a line cannot start with `/`. Emphasis, lists, headings and quotes stay as written:
 # they cannot do anything, and a reviewer's prose still reads as prose. A forged marker is
@@ -35,9 +38,11 @@ _FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _INFO = re.compile(r"[\w+#.-]{1,30}")  # a language name; any other info string is dropped
 _TICKS = re.compile(r"`+")
 # Where plain copying stops: an escape, a backtick, a URL, a mention or a character to escape.
-_SPECIAL = re.compile(r"[\\`<\[\]&~@]|https?://")
+_SPECIAL = re.compile(r"[\\`<\[\]&~@]|https?://|#(?=\d)|GH-(?=\d)")
 _URL_CHARS = re.compile(r"[^\s<>\"'`\\]*")
 _URL_TAIL = ".,:;!?*_~'\")"
+_REFERENCE = re.compile(r"(?:#|GH-)\d+")
+_ISSUE_URL = re.compile(r"/(?:issues|pull|pulls|discussions)/\d")
 _MENTION = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?")
 _ESCAPED = "\\`<[]&~"
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -149,6 +154,11 @@ class _Line:
             return self._url(at)
         if found == "@":
             return self._mention(at)
+        if found in ("#", "GH-"):
+            ref = _REFERENCE.match(self.line, at)
+            assert ref is not None  # _SPECIAL only stops here before a digit
+            self._code(ref.group())
+            return ref.end()
         self.out.append("\\" + found)
         return at + 1
 
@@ -185,7 +195,10 @@ class _Line:
         if end == scheme:
             self.out.append(line[at:scheme])
             return scheme
-        self.out.append(f"<{line[at:end]}>")
+        if _ISSUE_URL.search(line, at, end):
+            self._code(line[at:end])  # shown, but no "mentioned this" on the issue
+        else:
+            self.out.append(f"<{line[at:end]}>")
         return end
 
     def _mention(self, at: int) -> int:

@@ -147,6 +147,11 @@ def rendered(markdown: str) -> _Html:
     return html
 
 
+# GitHub turns these into cross-references: a "mentioned this" event on the issue named.
+_REFERENCE = re.compile(r"(?:^|[^\w`])(?:[\w.-]+/[\w.-]+)?(?:#|GH-)\d")
+_ISSUE_URL = re.compile(r"/(?:issues|pull|pulls|discussions)/\d")
+
+
 def assert_defused(markdown: str, *, comments: list[str]) -> None:
     """Rendered, `markdown` holds no image, no raw HTML element, no live mention, exactly our
     `comments`, links only to http(s), and no line of it starts a slash command."""
@@ -155,8 +160,9 @@ def assert_defused(markdown: str, *, comments: list[str]) -> None:
     assert set(html.tags) <= _MARKDOWN_TAGS, set(html.tags) - _MARKDOWN_TAGS
     assert [c.strip() for c in html.comments] == comments
     assert all(h.startswith(("https://", "http://")) for h in html.hrefs), html.hrefs
-    live = [t for t in html.live_text if _MENTION.search(t)]
+    live = [t for t in html.live_text if _MENTION.search(t) or _REFERENCE.search(t)]
     assert not live, live
+    assert not any(_ISSUE_URL.search(h) for h in html.hrefs), html.hrefs
     code = {n for t in _MD.parse(markdown) if t.type in ("fence", "code_block") and t.map
             for n in range(*t.map)}  # fmt: skip
     lines = [ln for n, ln in enumerate(markdown.splitlines()) if n not in code]
@@ -266,3 +272,18 @@ def test_a_suggestion_fence_in_model_text_is_not_a_one_click_change(opener: str)
     tokens = [t for t in _MD.parse(body) if t.type == "fence"]
     assert tokens and all(t.info.strip().lower() != "suggestion" for t in tokens)
     assert "rm -rf /" in body
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Same bug as #12.",
+        "See GH-34 and octo/repo#5 (fixed upstream).",
+        "Tracked in https://github.com/octo/repo/issues/9 and https://github.com/o/r/pull/3.",
+        "**#7**, _#8_, > #9",
+    ],
+)
+def test_issue_references_in_model_text_reference_nothing(text: str) -> None:
+    body = render_comment_body(_finding(text))
+    assert_defused(body, comments=[f"grok-review:fp={FP}"])
+    assert "#" in body or "GH-" in body or "/issues/" in body  # still shown, as code

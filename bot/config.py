@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError, UsageError
 from bot.models import Frozen, Severity
 
 DEFAULT_CONFIG_PATH = ".github/grok-review.yml"
+TOO_DEEP = "values are nested too deeply"
+TOO_LONG_NUMBER = "a number has too many digits (at most 4,300)"
 FailOn = Literal["critical", "major", "minor", "nit", "none"]
 
 
@@ -60,6 +62,8 @@ class FeedbackConfig(Frozen):
 class RepoConfig(Frozen):
     """What a repository may set about its own reviews. Unknown keys are errors."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
     enabled: bool = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -83,6 +87,12 @@ class RepoConfig(Frozen):
     feedback: FeedbackConfig = FeedbackConfig()
     overview: bool = True  # a walkthrough of the change with the review (a few hundred tokens)
 
+    @field_validator("include", "exclude", "skip_labels", mode="before")
+    @classmethod
+    def _one_as_a_list(cls, value: Any) -> Any:
+        # `exclude: "docs/**"` means a list of one; YAML gives a plain string for it.
+        return (value,) if isinstance(value, str) else value
+
 
 def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
     """Parse YAML text into a RepoConfig; any problem is a ConfigError naming the key."""
@@ -92,6 +102,10 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:  # PyYAML builds nested values recursively
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
+    except ValueError:  # int() refuses numbers past 4,300 digits
+        raise ConfigError(f"{source}: {TOO_LONG_NUMBER}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -100,25 +114,72 @@ def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {describe_key_errors(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
 
 
-def describe_key_errors(exc: ValidationError) -> str:
-    """One line per problem, each naming its key path."""
+def describe_key_errors(exc: ValidationError, *, names: Mapping[str, str] | None = None) -> str:
+    """One part per problem, each naming the key as the user wrote it: `names` maps a key to
+    where its value came from (a flag, an Action input, an environment variable); any other
+    key is named as in the config file."""
     parts = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(root)"
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc) or "(root)"
         if err["type"] == "extra_forbidden":
             parts.append(f"unknown key '{key}'")
+        elif names and loc and loc[0] in names:
+            inner = f" (at '{'.'.join(loc[1:])}')" if len(loc) > 1 else ""
+            parts.append(f"{names[loc[0]]}{inner}: {_reason(err)}")
         else:
-            parts.append(f"key '{key}': {err['msg']}")
+            parts.append(f"key '{key}': {_reason(err)}")
     return "; ".join(parts)
 
 
-def with_overrides(config: RepoConfig, overrides: Mapping[str, Any] | None) -> RepoConfig:
-    """Flags and Action inputs win over the config file, validated the same way."""
+def _reason(err: Any) -> str:
+    """pydantic's message in the words of a config file or a command line."""
+    ctx = err.get("ctx") or {}
+    bounds = {
+        "less_than_equal": "at most {le}",
+        "greater_than_equal": "at least {ge}",
+        "less_than": "less than {lt}",
+        "greater_than": "more than {gt}",
+        "literal_error": "one of {expected}",
+    }
+    kinds = {
+        "int_parsing": "a whole number",
+        "int_type": "a whole number",
+        "int_from_float": "a whole number",
+        "int_parsing_size": "a whole number of at most 4,300 digits",
+        "finite_number": "a finite number",
+        "float_parsing": "a number",
+        "float_type": "a number",
+        "bool_parsing": "true or false",
+        "bool_type": "true or false",
+        "string_type": "text",
+        "tuple_type": "a list",
+        "list_type": "a list",
+        "dict_type": "a mapping",
+    }
+    if err["type"] in bounds:
+        return "must be " + bounds[err["type"]].format(**ctx)
+    if err["type"] in kinds:
+        return "must be " + kinds[err["type"]]
+    message = str(err["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def with_overrides(
+    config: RepoConfig,
+    overrides: Mapping[str, Any] | None,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> RepoConfig:
+    """Flags and Action inputs win over the config file, validated the same way; `names`
+    says how each was given (e.g. "--max-comments 51"), for the error message."""
     if not overrides:
         return config
     try:
         return RepoConfig.model_validate({**config.model_dump(), **overrides})
     except ValidationError as exc:
-        raise UsageError(describe_key_errors(exc)) from None
+        raise UsageError(describe_key_errors(exc, names=names)) from None

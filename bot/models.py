@@ -101,6 +101,9 @@ class FileDiff(Frozen):
     new_mode: str | None = None
     submodule: bool = False
     patch_missing: bool = False  # GitHub omitted the patch (too large)
+    # Set by bot.secrets when a name holds a secret: what the model is shown instead.
+    shown_path: str | None = None
+    shown_old_path: str | None = None
 
     @property
     def added(self) -> int:
@@ -283,13 +286,38 @@ class Overview(Frozen):
     push: bool = False  # describes the latest push only (an incremental review)
 
 
+class LeftOut(Frozen):
+    """Findings the model returned that the review does not report, by why.
+
+    With the three lists of a Review (inline comments, over the comment limit, not tied to a
+    changed line) every finding is counted exactly once.
+    """
+
+    below_threshold: int = 0  # severity/confidence under the config's bar, or a style nit
+    already_posted: int = 0  # its fingerprint is on the PR already
+    duplicates: int = 0  # the same problem reported again (e.g. by two requests)
+    muted: int = 0  # like a comment maintainers voted down earlier (feedback)
+    malformed: int = 0  # no title or no body: dropped as the reply was read
+
+    @property
+    def total(self) -> int:
+        return (
+            self.below_threshold
+            + self.already_posted
+            + self.duplicates
+            + self.muted
+            + self.malformed
+        )
+
+
 class Review(Frozen):
     summary: str
     model: str
     served_model: str | None = None
-    comments: tuple[Finding, ...] = ()
-    unanchored: tuple[Finding, ...] = ()
-    overflow: tuple[Finding, ...] = ()
+    comments: tuple[Finding, ...] = ()  # inline: on a changed line, within max_comments
+    unanchored: tuple[Finding, ...] = ()  # not tied to a changed line
+    overflow: tuple[Finding, ...] = ()  # on a changed line, over max_comments
+    left_out: LeftOut = LeftOut()
     skipped_files: tuple[SkippedFile, ...] = ()
     usage: Usage = Usage()
     errors: tuple[str, ...] = ()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
-from bot.config import describe_key_errors
+from bot.config import TOO_DEEP, describe_key_errors
 from bot.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
@@ -17,7 +20,11 @@ DEFAULT_BASE_URL = "https://api.x.ai/v1"
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="GROK_REVIEW_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="GROK_REVIEW_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        allow_inf_nan=False,  # `1e999` is no timeout, price or budget
     )
 
     # Model
@@ -38,7 +45,8 @@ class Settings(BaseSettings):
     # While a request is in flight, check this often that the server still listens; one that
     # went away is noticed in two checks instead of after timeout_s. 0 turns checks off.
     probe_s: float = Field(default=5.0, ge=0)
-    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # NoDecode: the JSON is parsed by _parse_prices, so a typo is an error naming the variable.
+    prices: Annotated[dict[str, dict[str, float]], NoDecode] = Field(default_factory=dict)
     model_retries: int = Field(default=4, ge=0)
     retry_base_s: float = Field(default=1.0, ge=0)
     retry_max_s: float = Field(default=60.0, ge=0)
@@ -99,13 +107,45 @@ class Settings(BaseSettings):
     feedback_refresh_s: float = Field(default=3600.0, ge=0)
     # Answers in one of the bot's review threads within 24 hours, at most (0: never answer).
     thread_replies_per_day: int = Field(default=5, ge=0)
+    # `review-bot serve` under load or attack (docs/operations.md, "Limits"): webhook bodies
+    # held before their signature is checked, all requests together; the time a body may take
+    # to arrive and the time a request's headers may take; open connections (uvicorn's
+    # limit_concurrency: 503 beyond it); how long an idle keep-alive connection stays open.
+    webhook_buffer_mb: int = Field(default=100, ge=1, le=10_000)
+    webhook_body_timeout_s: float = Field(default=10.0, gt=0)
+    http_header_timeout_s: float = Field(default=10.0, gt=0)
+    http_max_connections: int = Field(default=200, ge=1)
+    http_keep_alive_s: int = Field(default=5, ge=1)
 
     @field_validator("prices", mode="before")
     @classmethod
     def _parse_prices(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return json.loads(value) if value.strip() else {}
+            try:
+                return json.loads(value) if value.strip() else {}
+            except RecursionError:
+                raise ValueError(TOO_DEEP) from None
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"not valid JSON ({exc.msg} at character {exc.pos}); expected "
+                    '{"MODEL": {"input": USD, "cached": USD, "output": USD}} per 1M tokens'
+                ) from None
         return value
+
+    @field_validator("base_url", "github_api_url", mode="after")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        # Checked at start: a malformed URL would otherwise look like a server that is down
+        # (retried with backoff, then exit 3).
+        try:
+            parts = urlsplit(value.strip())
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            ok = ok and (parts.port is None or parts.port > 0)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value.strip()
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -131,12 +171,40 @@ class Settings(BaseSettings):
             raise ConfigError(msg) from None
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment plus explicit overrides (flags); errors name the key."""
+def _aliases(field: str) -> list[str]:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return [c for c in alias.choices if isinstance(c, str)]
+    return []
+
+
+def env_name(field: str) -> str:
+    """The environment variable a Settings field is read from (the one set, if several are)."""
+    choices = _aliases(field)
+    if choices:
+        return next((c for c in choices if c in os.environ), choices[0])
+    return f"GROK_REVIEW_{field.upper()}"
+
+
+def load_settings(*, names: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment plus explicit overrides (flags, inputs).
+
+    An error names what the user typed: `names` maps an override to how it was given (e.g.
+    "--concurrency 0"); any other field is named by its environment variable.
+    """
     clean = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**clean)
     except ValidationError as exc:
-        raise ConfigError(f"settings: {describe_key_errors(exc)}") from None
-    except (SettingsError, json.JSONDecodeError) as exc:
+        labels: dict[str, str] = {}
+        for field in Settings.model_fields:
+            # pydantic names an aliased field's error by its alias, others by the field.
+            for loc in (field, *_aliases(field)):
+                labels[loc] = (names or {}).get(field, "") if field in clean else env_name(field)
+        labels = {loc: label for loc, label in labels.items() if label}
+        raise ConfigError(describe_key_errors(exc, names=labels)) from None
+    except (SettingsError, ValueError) as exc:  # ValueError: JSON, or int() past 4,300 digits
         raise ConfigError(f"settings: {exc}") from None
+    except RecursionError:  # JSON nested thousands deep (GROK_REVIEW_PRICES)
+        raise ConfigError(f"settings: {TOO_DEEP}") from None

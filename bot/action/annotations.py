@@ -9,7 +9,7 @@ from typing import Literal
 from bot.config import FailOn
 from bot.github.render import ANNOTATION_TITLE_LIMIT
 from bot.models import Finding, Review, severity_rank
-from bot.output.formats import render_markdown
+from bot.output.formats import render_markdown, reported
 from bot.review.findings import blocking
 
 # Rules (GitHub's, see the GitHub Action section of README.md):
@@ -159,7 +159,7 @@ def clip_bytes(text: str, limit: int, *, note: str = CLIPPED_NOTE) -> str:
 
 def count_findings(review: Review) -> int:
     """Findings the review reports: inline, over the cap and not tied to a changed line."""
-    return len(review.comments) + len(review.overflow) + len(review.unanchored)
+    return len(reported(review))
 
 
 def _rank(f: Finding) -> tuple[int, float, str, int]:

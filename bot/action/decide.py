@@ -145,6 +145,11 @@ def _refusal(refused: Refused, *, what: str = "the command") -> str:
     return f"{what} from a bot is ignored"
 
 
+def input_names(target: Literal["settings", "config"]) -> dict[str, str]:
+    """Field -> "input NAME", so an error names the `with:` input the user wrote."""
+    return {spec.field: f"input {name}" for name, spec in INPUTS.items() if spec.target == target}
+
+
 def read_options(env: Mapping[str, str]) -> Options:
     """The inputs, checked: a bad value is a UsageError naming the input."""
 
@@ -163,11 +168,7 @@ def read_options(env: Mapping[str, str]) -> Options:
     try:
         RepoConfig.model_validate(overrides)
     except ValidationError as exc:
-        names = {spec.field: name for name, spec in INPUTS.items()}
-        message = describe_key_errors(exc)
-        for key, name in names.items():
-            message = message.replace(f"'{key}'", f"'{name}'")
-        raise UsageError(f"input {message}") from None
+        raise UsageError(describe_key_errors(exc, names=input_names("config"))) from None
     settings = {s.field: value(n) for n, s in INPUTS.items() if s.target == "settings"}
     return Options(
         post=post,

@@ -17,7 +17,15 @@ from bot.action.annotations import (
 )
 from bot.action.answer import NO_KEY as NO_KEY_TO_ANSWER
 from bot.action.answer import NOT_POSTING, answer_and_report
-from bot.action.decide import Answer, Ignored, Options, Request, decide, read_options
+from bot.action.decide import (
+    Answer,
+    Ignored,
+    Options,
+    Request,
+    decide,
+    input_names,
+    read_options,
+)
 from bot.config import FailOn
 from bot.errors import ExitCode, UsageError, exit_code_of
 from bot.github.run import GitHubOutcome, outcome_lines
@@ -65,7 +73,7 @@ def run(env: Mapping[str, str], out: IO[str]) -> int:
         print(workflow_command("notice", NOT_POSTING), file=out)
         write_outputs(env, None, posted=False, url=None)
         return 0
-    settings = load_settings(**options.settings)
+    settings = load_settings(names=input_names("settings"), **options.settings)
     if not settings.api_key:
         missing = NO_KEY_TO_ANSWER if isinstance(decision, Answer) else NO_KEY
         print(workflow_command("notice", missing), file=out)

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 REDACTED = "[REDACTED]"
+# Log text can hold PR text (error messages quote it), so each pattern is linear: a name or
+# scheme starts only where no name character precedes it (`\b` would let every `-a` of a
+# `-a-a-a…` run start a scan to the end of the run: quadratic).
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # A whole PEM block, or everything after a BEGIN line whose END was cut off.
     (
@@ -19,16 +22,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), REDACTED),
     (re.compile(r"\b(?:xai|sk)-[A-Za-z0-9_-]{16,}"), REDACTED),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), REDACTED),
+    (re.compile(r"(?<![\w-])eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}"), REDACTED),
     (re.compile(r"(?i)\b(bearer|token|basic)(\s+)[A-Za-z0-9._~+/=-]{12,}"), r"\1\2" + REDACTED),
     (
         re.compile(
-            r"(?i)\b([\w-]*(?:secret|password|passwd|api[_-]?key|token|private[_-]?key)\b)"
+            r"(?i)(?<![\w-])([\w-]*?(?:secret|password|passwd|api[_-]?key|token|private[_-]?key)\b)"
             r"(\s*[:=]\s*)(['\"]?)[^\s'\",;&]+"
         ),
         r"\1\2\3" + REDACTED,
     ),
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
+    (
+        re.compile(r"((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"),
+        r"\1" + REDACTED + "@",
+    ),
 )
 # Attributes every LogRecord has; anything else was passed with `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import signal
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# What `pip install 'grok-review[app]'` adds to the small install (CLI and Action).
+APP_EXTRA_MODULES = ("fastapi", "uvicorn", "huey", "redis", "prometheus_client")
+APP_EXTRA_HINT = "pip install 'grok-review[app]'"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,20 +60,45 @@ def main(argv: list[str] | None = None) -> int:
     )
 
 
+def require_app_extra(command: str) -> None:
+    """The App's own dependencies are an extra: without them, say how to get them (exit 2)."""
+    missing = [name for name in APP_EXTRA_MODULES if not _importable(name)]
+    if missing:
+        raise UsageError(
+            f"{command} needs the App's dependencies ({', '.join(missing)} not installed): "
+            f"{APP_EXTRA_HINT}"
+        )
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def require_app_settings(settings: Settings, *, serve: bool) -> None:
-    """Refuse to start without what a GitHub App needs, naming every missing variable."""
+    """Refuse to start without usable credentials, in one line: every missing variable is
+    named, and the App ID and private key are tried (a job would only fail later)."""
+    from bot.github.auth import app_auth
+
     wanted = [
         ("GITHUB_WEBHOOK_SECRET", settings.github_webhook_secret if serve else "-"),
         ("GITHUB_APP_ID", settings.github_app_id),
         ("GITHUB_APP_PRIVATE_KEY", settings.github_app_private_key),
+        # A server of one's own (GROK_REVIEW_BASE_URL) may take no key; xAI's API needs one.
+        ("XAI_API_KEY (or GROK_REVIEW_API_KEY)", settings.api_key or not settings.key_required),
     ]
     missing = [name for name, value in wanted if not value]
     if missing:
         raise ConfigError(f"missing {', '.join(missing)} (set in the environment)")
-    settings.private_key_pem  # noqa: B018 - raises ConfigError when the key path is unreadable
+    pem = settings.private_key_pem  # a ConfigError when the key path is unreadable
+    assert settings.github_app_id is not None and pem is not None
+    app_auth(settings.github_app_id, pem)
 
 
 def _run(args: argparse.Namespace) -> int:
+    require_app_extra(f"review-bot {args.command}")
     from bot.app.logs import configure_logging
     from bot.app.pool import run_worker
     from bot.settings import load_settings
@@ -81,7 +111,10 @@ def _run(args: argparse.Namespace) -> int:
     if worker and args.metrics_port is not None and not 0 < args.metrics_port < 65536:
         raise UsageError(f"--metrics-port {args.metrics_port} is not a port number")
     # The flag wins over GROK_REVIEW_METRICS_PORT; None leaves the environment's value.
-    settings = load_settings(metrics_port=args.metrics_port if worker else None)
+    metrics_port = args.metrics_port if worker else None
+    settings = load_settings(
+        names={"metrics_port": f"--metrics-port {metrics_port}"}, metrics_port=metrics_port
+    )
     require_app_settings(settings, serve=not worker)
     configure_logging(
         secrets=[settings.github_webhook_secret, settings.api_key, settings.github_token]
@@ -121,6 +154,7 @@ def run_server(
     import uvicorn
 
     from bot.app.queue import open_queue
+    from bot.app.serving import server_options
     from bot.app.web import create_app
 
     queue = open_queue(settings)
@@ -138,7 +172,7 @@ def run_server(
             # uvicorn re-raises SIGTERM after its graceful shutdown; make that a clean exit.
             signal.signal(signal.SIGTERM, _exit_cleanly)
         # log_config=None: uvicorn's loggers go through our JSON handler and scrubber.
-        uvicorn.run(app, host=host, port=port, log_config=None)
+        uvicorn.run(app, host=host, port=port, log_config=None, **server_options(settings))
     finally:
         queue.close()
 

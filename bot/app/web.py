@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub never delivers more; anything bigger is not from GitHub
+# GitHub's delivery ids are GUIDs; anything else is at least short and plain, and has no
+# `:`, which replay keys (`comment:…`, `body:…`) kept beside delivery ids always have.
+_DELIVERY = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_DELIVERY_MAX = 100
 # Metric label values for events; anything else is "other" so labels stay few.
 _KNOWN_EVENTS = frozenset(
     {
@@ -65,6 +72,8 @@ def create_app(
         queue=queue,
         metrics=metrics,
         app_id=int(app_id) if app_id and app_id.isdigit() else None,
+        budget=BodyBudget(settings.webhook_buffer_mb * 1024 * 1024),
+        body_timeout_s=settings.webhook_body_timeout_s,
     )
 
     @asynccontextmanager
@@ -105,20 +114,34 @@ class _Webhooks:
     """POST /webhook, in the order the contract fixes: size, signature, headers, JSON, event."""
 
     def __init__(
-        self, *, secret: str, queue: JobQueue, metrics: Metrics, app_id: int | None
+        self,
+        *,
+        secret: str,
+        queue: JobQueue,
+        metrics: Metrics,
+        app_id: int | None,
+        budget: BodyBudget,
+        body_timeout_s: float,
     ) -> None:
         self._secret = secret
         self._queue = queue
         self._metrics = metrics
         self._app_id = app_id
+        self._budget = budget
+        self._body_timeout_s = body_timeout_s
 
     async def handle(self, request: Request) -> Response:
-        body = await _read_body(request)
-        if isinstance(body, Response):
-            self._metrics.deliveries.labels("unverified", "rejected").inc()
-            return body
-        header = request.headers.get("x-hub-signature-256")
-        if not verify_signature(secret=self._secret, body=body, header=header):
+        held = _Held(self._budget)
+        try:
+            body = await _read_body(request, held=held, timeout_s=self._body_timeout_s)
+            if isinstance(body, Response):
+                self._metrics.deliveries.labels("unverified", "rejected").inc()
+                return body
+            header = request.headers.get("x-hub-signature-256")
+            verified = verify_signature(secret=self._secret, body=body, header=header)
+        finally:
+            held.release()  # verified or not, this body no longer counts against the budget
+        if not verified:
             return self._reply(401, "unverified", "bad_signature", "signature missing or wrong")
         event = request.headers.get("x-github-event")
         if not event:
@@ -131,14 +154,15 @@ class _Webhooks:
         if not isinstance(payload, dict):
             return self._reply(400, label, "bad_request", "body is not a JSON object")
         delivery = request.headers.get("x-github-delivery", "")
-        outcome, detail = await self._dispatch(event, payload, delivery=delivery)
+        digest = hashlib.sha256(body).hexdigest()
+        outcome, detail = await self._dispatch(event, payload, delivery=delivery, digest=digest)
         status = _STATUS.get(outcome, 202)
         log.info(
             "webhook delivery",
             extra={
-                "delivery": delivery,
-                "event": event,
-                "action": payload.get("action"),
+                "delivery": delivery[:_DELIVERY_MAX],
+                "event": event[:_DELIVERY_MAX],
+                "action": str(payload.get("action"))[:_DELIVERY_MAX],
                 "outcome": outcome,
                 "detail": detail,
             },
@@ -146,9 +170,11 @@ class _Webhooks:
         return self._reply(status, label, outcome, detail)
 
     async def _dispatch(
-        self, event: str, payload: dict[str, Any], *, delivery: str
+        self, event: str, payload: dict[str, Any], *, delivery: str, digest: str
     ) -> tuple[str, str]:
-        decision = decide(event, payload, delivery_id=delivery, app_id=self._app_id)
+        decision = decide(
+            event, payload, delivery_id=delivery, app_id=self._app_id, body_digest=digest
+        )
         if isinstance(decision, Pong):
             return "pong", "pong"
         if isinstance(decision, Ignore | Note):
@@ -157,6 +183,8 @@ class _Webhooks:
             return "bad_request", decision.reason
         if not delivery:
             return "bad_request", "missing X-GitHub-Delivery"
+        if not _DELIVERY.fullmatch(delivery):  # a key in the store and in review markers
+            return "bad_request", "malformed X-GitHub-Delivery"
         try:
             return await run_in_threadpool(self._record, decision)
         except StoreError as exc:
@@ -169,13 +197,16 @@ class _Webhooks:
         store = self._queue.store
         if isinstance(decision, Cancel):
             cancelled = store.cancel_pr(
-                delivery_id=decision.delivery_id, repo=decision.repo, number=decision.number
+                delivery_id=decision.delivery_id,
+                repo=decision.repo,
+                number=decision.number,
+                replay_key=decision.replay_key,
             )
             if cancelled is None:
                 return "replayed", "delivery already handled"
             return "cancelled", f"cancelled {len(cancelled)} job(s)"
         job = decision.job
-        accepted = store.accept(job)
+        accepted = store.accept(job, replay_key=decision.replay_key)
         if accepted.outcome == "queued":
             # If this fails the record stays `queued`: GitHub hears 503, the sweeper enqueues it.
             self._queue.submit(job.delivery_id)
@@ -191,26 +222,83 @@ class _Webhooks:
 _STATUS = {"pong": 200, "bad_request": 400, "unavailable": 503}
 
 
-async def _read_body(request: Request) -> bytes | Response:
-    """The raw body, or 413 as soon as it is known to be too big (before reading when we can)."""
+class BodyBudget:
+    """Bytes of webhook bodies held before their signature is checked, all requests together.
+
+    Anyone can send a body, and it must be read whole before its signature can be checked:
+    without a cap, parallel unsigned 25 MB posts buffer gigabytes. Used from the event loop
+    only, so no lock.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> bool:
+        if self.used + size > self.limit:
+            return False
+        self.used += size
+        return True
+
+    def give(self, size: int) -> None:
+        self.used -= size
+
+
+class _Held:
+    """What one request holds of the budget."""
+
+    def __init__(self, budget: BodyBudget) -> None:
+        self.budget = budget
+        self.size = 0
+
+    def grow_to(self, size: int) -> bool:
+        if size <= self.size:
+            return True
+        if not self.budget.take(size - self.size):
+            return False
+        self.size = size
+        return True
+
+    def release(self) -> None:
+        self.budget.give(self.size)
+        self.size = 0
+
+
+async def _read_body(request: Request, *, held: _Held, timeout_s: float) -> bytes | Response:
+    """The raw body, or 413 as soon as it is known to be too big (before reading when we can),
+    503 when bodies in flight fill the budget, 408 when it does not arrive in time."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
             return _error(400, "bad Content-Length")
         if int(declared) > MAX_BODY:
             return _error(413, "payload larger than 25 MB")
+        if not held.grow_to(int(declared)):  # all of it up front: refused before reading
+            return _busy()
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return _error(413, "payload larger than 25 MB")
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _error(413, "payload larger than 25 MB")
+                if not held.grow_to(len(body)):
+                    return _busy()
+    except TimeoutError:
+        return _error(408, f"body not received within {timeout_s:g} s")
     return bytes(body)
 
 
-def _error(status: int, detail: str) -> Response:
+def _busy() -> Response:
+    log.warning("webhook body refused: the buffer for unverified bodies is full")
+    return _error(503, "too many webhook bodies in flight", retry_after=True)
+
+
+def _error(status: int, detail: str, *, retry_after: bool = False) -> Response:
     # Close: the client may still be sending a body we will not read.
+    headers = {"Connection": "close"}
+    if retry_after:
+        headers["Retry-After"] = "1"
     return JSONResponse(
-        {"outcome": "rejected", "detail": detail},
-        status_code=status,
-        headers={"Connection": "close"},
+        {"outcome": "rejected", "detail": detail}, status_code=status, headers=headers
     )

@@ -140,7 +140,12 @@ class JobRunner:
     def _finish(self, job: ReviewJob, *, owner: str, result: JobResult, start: float) -> None:
         self._store.finish(job.delivery_id, owner=owner, state=final_state(result), result=result)
         self._metrics.observe_result(result, seconds=time.monotonic() - start)
-        log.info("review finished", extra=_fields(job, status=result.status, cost=result.cost_usd))
+        fields = _fields(job, status=result.status, cost=result.cost_usd)
+        if result.detail:
+            # Why it failed or was skipped (as the store records it): operators read the log first.
+            fields["detail"] = scrub(result.detail)
+        level = logging.WARNING if result.status == "failed" else logging.INFO
+        log.log(level, "review finished", extra=fields)
         if result.feedback is not None:
             try:
                 self._store.save_feedback(job.repo, result.feedback)

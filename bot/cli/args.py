@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--base", metavar="REF", help="compare with REF (default: main/master)")
     src.add_argument("--staged", action="store_true", help="review staged changes")
     src.add_argument(
-        "--working-tree", action="store_true", help="review uncommitted changes against HEAD"
+        "--working-tree",
+        action="store_true",
+        help="review every uncommitted change against HEAD, untracked files too (not ignored ones)",
     )
     out = p.add_argument_group("output")
     out.add_argument("--dry-run", action="store_true", help="plan only; no model call, no key")
@@ -42,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--quiet", action="store_true", help="no progress display")
     out.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
     out.add_argument("--post", action="store_true", help="post the review to the pull request")
+    out.add_argument(
+        "--force",
+        action="store_true",
+        help="review even when the config says enabled: false, or (with --post) when the head "
+        "already has the bot's review; then only findings not on the pull request are posted",
+    )
     cfg = p.add_argument_group("settings (flags win over the environment and config file)")
     cfg.add_argument(
         "--config", metavar="PATH", help=f"config file (default {DEFAULT_CONFIG_PATH})"
@@ -68,7 +76,26 @@ def check_flags(args: argparse.Namespace) -> None:
         raise UsageError("--post needs a pull request target (OWNER/REPO#N or URL)")
 
 
+CONFIG_FLAGS = ("max_comments", "min_severity", "fail_on")
+SETTINGS_FLAGS = ("model", "base_url", "context_tokens", "max_output_tokens", "concurrency")
+
+
 def flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The config keys given as flags; they win over the config file (bot.config.with_overrides)."""
-    keys = ("max_comments", "min_severity", "fail_on")
+    keys = CONFIG_FLAGS
     return {key: getattr(args, key) for key in keys if getattr(args, key, None) is not None}
+
+
+def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings fields given as flags (None: not given)."""
+    return {key: getattr(args, key, None) for key in SETTINGS_FLAGS}
+
+
+def flag_names(args: argparse.Namespace) -> dict[str, str]:
+    """Each key given as a flag, as typed ("--max-comments 51"), for error messages."""
+    names = {}
+    for key in (*CONFIG_FLAGS, *SETTINGS_FLAGS):
+        value = getattr(args, key, None)
+        if value is not None:
+            names[key] = f"--{key.replace('_', '-')} {value}"
+    return names

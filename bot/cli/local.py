@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.diff.parse import decode_diff, parse_diff
@@ -34,7 +38,9 @@ def read_diff_file(name: str) -> str:
         raise UsageError(f"--diff {name}: cannot read: {exc.strerror}") from None
 
 
-def git(*args: str, cwd: Path) -> str:
+def git(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None
+) -> str:
     """Run git and return its stdout; a failure is a UsageError with git's own message."""
     try:
         # git from PATH is what the user runs themselves; argv is fixed, no shell.
@@ -43,6 +49,8 @@ def git(*args: str, cwd: Path) -> str:
             cwd=cwd,
             capture_output=True,
             check=False,
+            env={**os.environ, **env} if env else None,
+            input=stdin.encode("utf-8", "surrogateescape") if stdin is not None else None,
         )
     except FileNotFoundError:
         raise UsageError("git is not installed; use --diff FILE instead") from None
@@ -79,17 +87,28 @@ def default_base(top: Path) -> str:
     raise UsageError("cannot find the default branch (main/master): pass --base REF")
 
 
+NO_COMMIT = (
+    "this repository has no commit yet: review what is staged with --staged (or everything "
+    "with --working-tree), or commit first"
+)
+
+
 def local_pull_request(
     top: Path, *, base: str | None, staged: bool, working_tree: bool
 ) -> PullRequest:
     """The chosen local changes as a PullRequest (title and body from the commits)."""
-    head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", cwd=top).strip()
+    head = _head_commit(top)
+    if head is None and not (staged or working_tree):
+        raise UsageError(NO_COMMIT)
+    # Before the first commit, staged and uncommitted changes are compared with the empty tree.
+    against = head or empty_tree(top)
     if staged:
-        text = git(*_DIFF_FLAGS, "--cached", cwd=top)
+        text = git(*_DIFF_FLAGS, "--cached", against, cwd=top)
         return _pr(text, title="Staged changes", base_sha=head, head_sha=None)
     if working_tree:
-        text = git(*_DIFF_FLAGS, "HEAD", cwd=top)
+        text = working_tree_diff(top, against=against)
         return _pr(text, title="Uncommitted changes", base_sha=head, head_sha=None)
+    assert head is not None
     ref = base or default_base(top)
     merge_base = git("merge-base", "HEAD", ref, cwd=top).strip()
     text = git(*_DIFF_FLAGS, merge_base, "HEAD", cwd=top)
@@ -98,6 +117,47 @@ def local_pull_request(
     title = subjects[0] if len(subjects) == 1 else f"{branch} against {ref}"
     body = "\n".join(f"- {s}" for s in subjects) if len(subjects) > 1 else ""
     return _pr(text, title=title, body=body, base_sha=merge_base, head_sha=head, head_ref=branch)
+
+
+def _head_commit(top: Path) -> str | None:
+    """HEAD's commit, or None on a branch with no commit yet (a fresh `git init`)."""
+    try:
+        return git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", cwd=top).strip()
+    except UsageError:
+        git("symbolic-ref", "--quiet", "HEAD", cwd=top)  # HEAD names a branch: it is unborn
+        return None
+
+
+def empty_tree(top: Path) -> str:
+    """The id of the empty tree in this repository's hash (4b825dc6… with SHA-1)."""
+    return git("hash-object", "-t", "tree", "--stdin", cwd=top, stdin="").strip()
+
+
+def working_tree_diff(top: Path, *, against: str) -> str:
+    """Every uncommitted change against `against`, untracked files included as added files
+    (ignored ones are not): they are marked intent-to-add in a throwaway copy of the index,
+    so the user's own index is never touched."""
+    listed = git("ls-files", "--others", "--exclude-standard", "-z", cwd=top).split("\0")
+    # A path ending in "/" is a nested repository, not a file: leave it out.
+    untracked = [p for p in listed if p and not p.endswith("/")]
+    if not untracked:
+        return git(*_DIFF_FLAGS, against, cwd=top)
+    index = top / git("rev-parse", "--git-path", "index", cwd=top).strip()  # may be absolute
+    with tempfile.TemporaryDirectory(prefix="review-pr-") as tmp:
+        copy = Path(tmp) / "index"
+        if index.is_file():
+            shutil.copyfile(index, copy)
+        env = {"GIT_INDEX_FILE": str(copy), "GIT_LITERAL_PATHSPECS": "1"}
+        git(
+            "add",
+            "--intent-to-add",
+            "--pathspec-from-file=-",
+            "--pathspec-file-nul",
+            cwd=top,
+            env=env,
+            stdin="\0".join(untracked),
+        )
+        return git(*_DIFF_FLAGS, against, cwd=top, env=env)
 
 
 def diff_pull_request(text: str) -> PullRequest:

@@ -9,9 +9,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.args import NO_KEY, build_parser, check_flags, flag_overrides
+from bot.cli.args import (
+    NO_KEY,
+    build_parser,
+    check_flags,
+    flag_names,
+    flag_overrides,
+    flag_settings,
+)
 from bot.cli.local import diff_pull_request, find_checkout, local_pull_request, read_diff_file
-from bot.cli.report import ProgressDisplay, emit, emit_review, note, plan_output
+from bot.cli.report import (
+    ProgressDisplay,
+    check_output,
+    emit,
+    emit_empty,
+    emit_review,
+    plan_output,
+)
 from bot.cli.snapshot import local_snapshot
 from bot.config import DEFAULT_CONFIG_PATH, RepoConfig, parse_config, with_overrides
 from bot.context.snapshot import Snapshot, close_snapshot
@@ -28,6 +42,9 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     pass
+
+EMPTY_DIFF = "Nothing to review: the diff is empty."
+DISABLED = "Not reviewed: the config sets enabled: false (--force reviews anyway)."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,19 +70,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     check_flags(args)
-    settings = load_settings(
-        model=args.model,
-        base_url=args.base_url,
-        context_tokens=args.context_tokens,
-        max_output_tokens=args.max_output_tokens,
-        concurrency=args.concurrency,
-    )
+    if args.output:
+        check_output(args.output)  # before anything is paid for
+    settings = load_settings(names=flag_names(args), **flag_settings(args))
+    # Flags are checked here, before any git, GitHub or model call, and named as typed.
+    with_overrides(RepoConfig(), flag_overrides(args), names=flag_names(args))
     if args.target:
         from bot.cli.pr import run_cli_pr  # PyGithub loads only when needed
 
         return run_cli_pr(args, settings)
     pr, top = _local_source(args)
     config = with_overrides(load_local_config(args.config, top), flag_overrides(args))
+    if not config.enabled and not (args.force or args.dry_run):
+        # The repository switched its reviews off; a person may still ask (like /review).
+        emit_empty(DISABLED, args, model=settings.model)
+        return 0
     agents_md = _read_optional(top / "AGENTS.md") if top else None
     snapshot, note = local_snapshot(args, pr, top) if pr.files else (None, None)
     try:
@@ -95,16 +114,18 @@ def review_and_report(
     """Plan, then either print the plan (dry run) or run the review and print it."""
     from bot.review.pipeline import ask_model, assemble_review, prepare_review
 
-    if not pr.files:
-        note("Nothing to review: the diff is empty.", args)
-        return 0
     prepared = prepare_review(
         pr, config, settings, agents_md=agents_md, snapshot=snapshot, context_note=context_note
     )
     if args.dry_run:
         emit(plan_output(prepared.plan, args.format), args)
+        if not pr.files:
+            print(EMPTY_DIFF, file=sys.stderr)
         return 0
-    if settings.key_required and not settings.api_key:
+    if not pr.files:
+        emit_empty(EMPTY_DIFF, args, model=prepared.model)
+        return 0
+    if prepared.plan.chunks and settings.key_required and not settings.api_key:
         raise MissingKeyError(NO_KEY)
     with ProgressDisplay(args, total=len(prepared.chunk_texts)) as on_event:
         results = ask_model(prepared, settings, on_event=on_event)

@@ -51,12 +51,45 @@ def emit_review(review: Review, args: argparse.Namespace) -> None:
     from bot.output.formats import usage_line
 
     emit(render_review(review, args.format, color=color(args)), args)
+    if not _on_terminal(args):
+        # The review went to a file or a pipe: what failed must still reach the person.
+        for error in review.errors:
+            print(f"review-pr: error: {' '.join(error.split())}", file=sys.stderr)
     if args.format != "text" or args.output:
         # Text output ends with the usage line already; other formats get it on stderr.
         print(
             usage_line(review.usage, model=review.model, served_model=review.served_model),
             file=sys.stderr,
         )
+
+
+def emit_empty(message: str, args: argparse.Namespace, *, model: str, tell: bool = True) -> None:
+    """Nothing reviewed: still a valid document in the chosen format (an empty SARIF run, a
+    JSON review with empty lists), so a later CI step that reads it does not fail; with
+    `tell`, the message on stderr too unless the text already went to the terminal."""
+    if args.format == "text":
+        emit(message, args)
+    else:
+        emit(render_review(Review(summary=message, model=model), args.format, color=False), args)
+    if tell and not (args.format == "text" and _on_terminal(args)):
+        print(message, file=sys.stderr)
+
+
+def check_output(name: str) -> None:
+    """--output must be writable before any request is paid for."""
+    path = Path(name)
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError(f"--output {name}: is a directory")
+    if not folder.is_dir():
+        raise UsageError(f"--output {name}: no such directory {str(folder)!r}")
+    target = path if path.exists() else folder
+    if not os.access(target, os.W_OK):
+        raise UsageError(f"--output {name}: not writable")
+
+
+def _on_terminal(args: argparse.Namespace) -> bool:
+    return not args.output and sys.stdout.isatty()
 
 
 def emit(text: str, args: argparse.Namespace) -> None:
@@ -68,13 +101,6 @@ def emit(text: str, args: argparse.Namespace) -> None:
             raise UsageError(f"--output {args.output}: {exc.strerror}") from None
     else:
         sys.stdout.write(text)
-
-
-def note(message: str, args: argparse.Namespace) -> None:
-    if args.format == "json" and not args.output:
-        print(message, file=sys.stderr)
-    else:
-        print(message)
 
 
 def color(args: argparse.Namespace) -> bool:

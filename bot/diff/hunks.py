@@ -31,10 +31,20 @@ def read_hunks(lines: list[str], i: int, end: int, path: str) -> tuple[tuple[Hun
 
 def patch_set(fed: list[str], *, base: int, path: str | None) -> PatchSet:
     """unidiff's parse of `fed`, whose line k (1-based) is line base + k of the input."""
+    fed = [_defuse_binary_line(line) if line[:1] == "B" else line for line in fed]
     try:
         return PatchSet(fed)
     except UnidiffParseError as exc:
         raise _located(exc, fed, base=base, path=path) from None
+
+
+def _defuse_binary_line(line: str) -> str:
+    """unidiff's pattern for `Binary files A and B differ` backtracks quadratically on a
+    line that starts so but never says "differ" (40 KB: seconds); such a line cannot match
+    anyway, so a short one that cannot either takes its place (line numbers stay)."""
+    if line.startswith("Binary file") and " differ" not in line and " has changed" not in line:
+        return "Binary file\n"
+    return line
 
 
 def _located(exc: UnidiffParseError, fed: list[str], *, base: int, path: str | None) -> DiffError:

@@ -18,6 +18,8 @@ prefix + CHUNK_OVERHEAD_TOKENS + estimate_tokens(render_chunk(chunk)).
 
 from __future__ import annotations
 
+import re
+
 from bot.models import Chunk, FileDiff, Hunk
 
 RENDER_FORMAT_HELP = (
@@ -32,6 +34,10 @@ RENDER_FORMAT_HELP = (
     "lines (side LEFT)."
 )
 MARKERS = {"added": "+", "removed": "-", "context": " "}
+# Characters that end or break a line somewhere (Python's splitlines, terminals, editors).
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_QUOTED = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029"\\]')  # … and what quoting escapes
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
 def render_file(file: FileDiff, *, part: str | None = None) -> str:
@@ -56,15 +62,16 @@ def render_chunk(chunk: Chunk) -> str:
 def file_header(file: FileDiff, part: str | None) -> str:
     """`### File: PATH (STATUS, …)`: status, old path, mode change, binary, part label."""
     status = file.status
-    renamed = file.old_path and status in ("renamed", "copied")
-    notes = [f"{status} from {file.old_path}" if renamed else status]
+    old = shown_old_name(file)
+    renamed = old and status in ("renamed", "copied")
+    notes = [f"{status} from {old}" if renamed else status]
     if file.old_mode and file.new_mode and file.old_mode != file.new_mode:
         notes.append(f"mode {file.old_mode} -> {file.new_mode}")
     if file.binary:
         notes.append("binary")
     if part:
         notes.append(part)
-    return f"### File: {file.path} ({', '.join(notes)})"
+    return f"### File: {shown_name(file)} ({', '.join(notes)})"
 
 
 def hunk_header(hunk: Hunk) -> str:
@@ -90,3 +97,28 @@ def max_no(hunk: Hunk) -> int:
         if old and new:
             break
     return max(old, new, 1)
+
+
+def shown_name(file: FileDiff) -> str:
+    """The file's name as the model sees it: redacted (bot.secrets) and escaped."""
+    return escape_name(file.shown_path or file.path)
+
+
+def shown_old_name(file: FileDiff) -> str | None:
+    name = file.shown_old_path or file.old_path
+    return None if name is None else escape_name(name)
+
+
+def escape_name(name: str) -> str:
+    """`name`, or, when it holds a line break or another control character, the name in
+    double quotes with C-style escapes (as git quotes such names), so it stays on its line."""
+    if not _BREAKS.search(name):
+        return name
+    return '"' + _QUOTED.sub(_escape, name) + '"'
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"

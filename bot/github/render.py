@@ -27,14 +27,22 @@ from bot.models import (
     Severity,
     severity_rank,
 )
-from bot.output.formats import finding_markdown, severity_counts, usage_line
+from bot.output.formats import (
+    REPORTED_LABEL,
+    finding_markdown,
+    reported,
+    severity_counts,
+    usage_line,
+)
 from bot.output.markdown import (
     BODY_LIMIT,
     COMMENT_LIMIT,
     clip,
     code_span,
+    fit_markdown,
     headline,
     neutralize,
+    neutralize_inline,
     suggestion_block,
 )
 from bot.output.overview import render_overview_markdown
@@ -60,22 +68,29 @@ _LEVELS: dict[Severity, str] = {
 Conclusion = Literal["success", "failure", "neutral", "cancelled"]
 _HEADLINE = re.compile(r"\*\*\S+ (?P<severity>[a-z]+) · (?P<category>[a-z-]+)\*\* — (?P<title>.*)")
 _SUGGESTION_OPEN = re.compile(r"(`{3,})suggestion")
+_NO_SUGGESTION = "_(suggestion omitted: it cannot be posted)_"
 
 
 # --- inline comments -------------------------------------------------------------------
 
 
 def render_comment_body(f: Finding) -> str:
-    """The body of one inline review comment, always under GitHub's 65,536 characters."""
+    """The body of one inline review comment, always under GitHub's 65,536 characters.
+
+    Defusing can lengthen model text (escapes, longer fences), so the body is fitted after
+    it: the marker at the end is never cut off.
+    """
+    block = suggestion_block(f.suggestion) if f.suggestion is not None else None
+    tail = [] if f.suggestion is None else [block or _NO_SUGGESTION]
+    tail += [fingerprint_marker(f.fingerprint)] if f.fingerprint else []
+    room = COMMENT_LIMIT - len(headline(f)) - sum(len(t) + 2 for t in tail) - 2
+    if room < 1_000 and block is not None:  # a long suggestion leaves no room: drop it
+        tail[0] = _NO_SUGGESTION
+        room = COMMENT_LIMIT - len(headline(f)) - sum(len(t) + 2 for t in tail) - 2
     parts = [headline(f)]
     if f.body.strip():
-        parts.append(neutralize(clip(f.body.strip(), BODY_LIMIT)))
-    if f.suggestion is not None:
-        block = suggestion_block(f.suggestion)
-        parts.append(block if block is not None else "_(suggestion omitted: it cannot be posted)_")
-    if f.fingerprint:
-        parts.append(fingerprint_marker(f.fingerprint))
-    return "\n\n".join(parts)
+        parts.append(fit_markdown(f.body.strip(), min(room, BODY_LIMIT)))
+    return "\n\n".join([*parts, *tail])
 
 
 @dataclass(frozen=True)
@@ -210,11 +225,10 @@ def render_review_body(
     The overview follows the findings headline; `pr_url` (the PR's web page) links its focus
     spots to the reviewed head.
     """
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     head = ["## grok-review"]
     if review.summary:
         head.append(neutralize(review.summary))
-    facts = [f"**Findings:** {severity_counts(listed)}"]
+    facts = [f"**{REPORTED_LABEL}:** {severity_counts(reported(review))}"]
     if review.reviewed_range:
         facts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     head.append("  \n".join(facts))
@@ -222,7 +236,7 @@ def render_review_body(
         blob = f"{pr_url.rsplit('/pull/', 1)[0]}/blob/{head_sha}" if pr_url else None
         overview = render_overview_markdown(review.overview, collapsible=True, blob_url=blob)
         head.append(overview)
-    blocks = [*head, *(f"> {neutralize(n)}" for n in notes)]
+    blocks = [*head, *(f"> {neutralize_inline(n)}" for n in notes)]
     blocks += _section("Findings on changed lines (not posted inline)", moved, markers=True)
     blocks += _section("Findings not tied to a changed line", review.unanchored, markers=True)
     blocks += _section("Over the comment limit", review.overflow, markers=False)
@@ -230,7 +244,7 @@ def render_review_body(
         skipped = [f"- {code_span(s.path)}: {s.reason}" for s in review.skipped_files]
         blocks.append("### Skipped files\n" + "\n".join(skipped))
     if review.errors:
-        errors = [f"- {neutralize(' '.join(e.split()))}" for e in review.errors]
+        errors = [f"- {neutralize_inline(e)}" for e in review.errors]
         blocks.append("### Errors\n" + "\n".join(errors))
     usage = usage_line(review.usage, model=review.model, served_model=review.served_model)
     tail = f"---\n_{usage}_\n\n{head_marker(head_sha)}\n{run_marker(run_key)}"
@@ -271,7 +285,7 @@ def render_check_output(
 ) -> tuple[str, str]:
     """(title, summary) of the `grok-review` check run; `nothing_new`: every finding of this
     run was on the pull request already (the conclusion still counts them)."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
+    listed = reported(review)
     titles = {
         "failure": "Blocking findings",
         "success": "No blocking findings",
@@ -280,7 +294,7 @@ def render_check_output(
     }
     count = f"{len(listed)} finding{'' if len(listed) == 1 else 's'}"
     title = f"{titles[conclusion]}: {'no new findings' if nothing_new else count}"
-    parts = [neutralize(review.summary), f"**Findings:** {severity_counts(listed)}"]
+    parts = [neutralize(review.summary), f"**{REPORTED_LABEL}:** {severity_counts(listed)}"]
     if review.reviewed_range:
         parts.append(f"**Reviewed:** {code_span(review.reviewed_range)}")
     parts.append(usage_line(review.usage, model=review.model, served_model=review.served_model))
@@ -297,7 +311,7 @@ def render_config_error(message: str, *, base_sha: str, config_path: str) -> str
         "## grok-review: configuration error",
         f"{code_span(config_path)} on the base branch ({code_span(sha)}) is not valid, so "
         "this pull request was not reviewed:",
-        f"> {neutralize(clip(' '.join(message.split()), 8_000))}",
+        f"> {neutralize_inline(clip(' '.join(message.split()), 8_000))}",
         "Fix the file on the base branch; a pull request cannot change its own review settings.",
         f"{CONFIG_ERROR_MARKER}\n{base_marker(base_sha)}",
     ]
@@ -306,4 +320,5 @@ def render_config_error(message: str, *, base_sha: str, config_path: str) -> str
 
 def render_notice(text: str) -> str:
     """A notice from the service (e.g. the daily budget is used up), marked as the bot's."""
-    return clip(neutralize(text), COMMENT_LIMIT - len(NOTICE_MARKER) - 2) + "\n\n" + NOTICE_MARKER
+    room = COMMENT_LIMIT - len(NOTICE_MARKER) - 2
+    return fit_markdown(text, room) + "\n\n" + NOTICE_MARKER

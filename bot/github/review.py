@@ -20,12 +20,13 @@ from bot.errors import BotError, ConfigError, ExitCode, review_exit_code
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
 from bot.github.feedback import ReviewFeedback, feedback_for_review
-from bot.github.markers import find_fingerprints
+from bot.github.markers import find_fingerprints, has_run_marker
 from bot.github.progress import abandon_check_run, start_check_run
 from bot.github.publish import publish_review
 from bot.github.run import (
     GitHubOutcome,
     Run,
+    RunSkip,
     Stopped,
     Trigger,
     all_heads,
@@ -94,6 +95,7 @@ def review_pull_request(
     snapshot_cache: SnapshotCache | None = None,
     servers: ServerMemory | None = None,
     budget_usd: float | None = None,
+    force: bool = False,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
 
@@ -104,6 +106,8 @@ def review_pull_request(
     `servers`: what earlier runs learned about the model server (the App keeps one).
     `budget_usd`: the most the run may spend besides the config's `max_cost_usd` (the App's
     daily budget left); the model's tool rounds stop before either is crossed.
+    Whether to review at all (exactly once per head, `enabled`) is decided before the model
+    is asked; `force` (review-pr --force) reviews anyway, like a person's `/review`.
     """
     fetched = client.fetch_pull_request(repo, number)
     pr = fetched.pr
@@ -117,16 +121,22 @@ def review_pull_request(
         return report_invalid_config(client, pr, exc, post=post, config_path=config_path)
     config = with_overrides(config, overrides)
     reviews = tuple(client.list_bot_reviews(repo, number))
-    reason = skip_reason(pr, config, trigger=trigger, heads=all_heads(reviews))
+    run_key = run_key or uuid.uuid4().hex
+    if any(has_run_marker(r.body, run_key) for r in reviews):
+        # A retried or re-run job whose review already landed: nothing to pay for again.
+        return GitHubOutcome(skipped_reason="already reviewed", head_sha=pr.head_sha)
+    heads = all_heads(reviews)
+    reason = skip_reason(pr, config, trigger=trigger, heads=heads, post=post, force=force)
     if reason is not None:
-        return GitHubOutcome(skipped_reason=reason, head_sha=pr.head_sha)
+        notes = _cli_skip_notes(reason, head=pr.head_sha or "") if trigger == "cli" else ()
+        return GitHubOutcome(skipped_reason=reason, head_sha=pr.head_sha, notes=notes)
     run = Run(
         settings=settings,
         client=client,
         fetched=fetched,
         config=config,
         trigger=trigger,
-        run_key=run_key or uuid.uuid4().hex,
+        run_key=run_key,
         checks=checks,
         reviews=reviews,
         stop=cancelled or (lambda: False),
@@ -137,6 +147,21 @@ def review_pull_request(
         run, post=post, dry_run=dry_run, on_event=on_event, sources=sources, servers=servers
     )
     return replace(outcome, fail_on=config.fail_on)
+
+
+def _cli_skip_notes(reason: RunSkip, *, head: str) -> tuple[str, ...]:
+    """What review-pr says when it sends nothing to the model, and how to override it."""
+    if reason == "already reviewed":
+        return (
+            f"already reviewed {head[:7]}; nothing sent to the model (--force pays for a fresh "
+            "look and posts only findings not on the pull request yet)",
+        )
+    if reason == "disabled by config":
+        return (
+            "not reviewed: the base branch's config sets enabled: false; nothing sent to the "
+            "model (--force reviews anyway)",
+        )
+    return ()
 
 
 @dataclass(frozen=True)

@@ -134,9 +134,26 @@ class Run:
 
 
 def skip_reason(
-    pr: PullRequest, config: RepoConfig, *, trigger: Trigger, heads: Sequence[str]
+    pr: PullRequest,
+    config: RepoConfig,
+    *,
+    trigger: Trigger,
+    heads: Sequence[str],
+    post: bool = False,
+    force: bool = False,
 ) -> RunSkip | None:
-    """Why an automatic run leaves this PR alone; people's commands are never skipped."""
+    """Why a run leaves this PR alone, decided before anything is paid for.
+
+    Automatic runs follow every rule. `review-pr` honours `enabled: false` and, when it would
+    post, does not pay again for a head the bot already reviewed, unless forced. People's
+    `/review` commands are never skipped.
+    """
+    if trigger == "cli":
+        if force:
+            return None
+        if not config.enabled:
+            return "disabled by config"
+        return "already reviewed" if post and pr.head_sha in heads else None
     if trigger != "auto":
         return None
     if not config.enabled:

@@ -209,7 +209,10 @@ def _pull_number(check: Mapping[str, Any]) -> int | None:
         if isinstance(number, int) and number > 0:
             return number
     external = str(check.get("external_id") or "")
-    return int(external) if external.isdigit() and int(external) > 0 else None
+    # ASCII digits, few: int() refuses past 4,300 digits (a crash on a signed payload).
+    if not (external.isascii() and external.isdigit() and len(external) <= 12):
+        return None
+    return int(external) if int(external) > 0 else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from bot.linear import LinearPattern
 from bot.models import ContextOverflow
 
 # transient:    worth another attempt after a wait (rate limits, overload, a crash mid-way)
@@ -42,11 +43,12 @@ _CONTEXT_FULL = re.compile(r"context size has been exceeded", re.IGNORECASE)
 # llama-cpp-python "maximum context length is N tokens", llama-server "exceeds the available
 # context size" (type exceed_context_size_error, with n_ctx), "prompt is too long",
 # "context_length_exceeded", "too many tokens", "exceeds the maximum ... tokens".
-_TOO_LONG = re.compile(
-    r"context.?(?:length|window)|exceeds? the available context|exceed_context_size"
+# On RE2 (bot.linear): an error body can echo the request (the PR's text), and `.*` between
+# two words backtracks quadratically on Python's `re`.
+_TOO_LONG = LinearPattern(
+    r"(?i)context.?(?:length|window)|exceeds? the available context|exceed_context_size"
     r"|too (?:long|large|many tokens)|(?:maximum|max|limit)\b.*\btokens"
-    r"|tokens?\b.*\b(?:exceed|maximum|limit)",
-    re.IGNORECASE,
+    r"|tokens?\b.*\b(?:exceed|maximum|limit)"
 )
 # A 5xx that is really a refusal of the request: pydantic/FastAPI validation errors
 # (llama-cpp-python answers 500 "1 validation error: ... 'loc': ('body', ...)").
@@ -57,15 +59,17 @@ _INVALID_REQUEST = re.compile(
 )
 
 # What a server says about its window: llama-server's fields, else the usual wordings.
+# Numbers are 1-12 digits starting a run of digits: a number starting anywhere in a long run
+# would rescan the run from each digit, and int() refuses more than 4,300 digits.
 _N_CTX = (
-    re.compile(r"available context size \((\d+) tokens?\)", re.IGNORECASE),
-    re.compile(r"maximum context length is (\d+) tokens?", re.IGNORECASE),
-    re.compile(r"\bn_ctx\b\D{0,5}(\d+)", re.IGNORECASE),
+    re.compile(r"available context size \((\d{1,12}) tokens?\)", re.IGNORECASE),
+    re.compile(r"maximum context length is (\d{1,12}) tokens?", re.IGNORECASE),
+    re.compile(r"\bn_ctx\b\D{0,5}(?<!\d)(\d{1,12})(?!\d)", re.IGNORECASE),
 )
 _PROMPT = (
-    re.compile(r"(\d+) in the messages", re.IGNORECASE),
-    re.compile(r"request \((\d+) tokens?\)", re.IGNORECASE),
-    re.compile(r"(?:resulted in|you requested|contains) (\d+) tokens", re.IGNORECASE),
+    re.compile(r"(?<!\d)(\d{1,12}) in the messages", re.IGNORECASE),
+    re.compile(r"request \((\d{1,12}) tokens?\)", re.IGNORECASE),
+    re.compile(r"(?:resulted in|you requested|contains) (\d{1,12}) tokens", re.IGNORECASE),
 )
 
 
@@ -98,7 +102,7 @@ def classify(status: int, text: str, *, tools: bool = False) -> ErrorKind:
 
 def too_long(status: int, message: str) -> bool:
     """The request is over the model's context window (split it and ask again)."""
-    return status in (400, 413) and bool(_TOO_LONG.search(message))
+    return status in (400, 413) and _TOO_LONG.search(message) is not None
 
 
 def parse_overflow(body: Any, text: str) -> ContextOverflow:

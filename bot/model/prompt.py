@@ -135,8 +135,10 @@ _TAGS = (
     *("untrusted_overview_parts", "untrusted_question", "untrusted_finding"),
     *("untrusted_thread", "untrusted_reply", "untrusted_code"),
 )
-# Our tags in any spelling (case, spaces, opening or closing) inside a section's text.
-_TAG_LOOKALIKE = re.compile(r"<(\s*/?\s*(?:" + "|".join(_TAGS) + r"))", re.IGNORECASE)
+# Our tags in any spelling (case, spaces, opening or closing) inside a section's text. One
+# space run before the optional `/` and one after it: two runs side by side would let a PR's
+# `<` and a long run of spaces backtrack quadratically.
+_TAG_LOOKALIKE = re.compile(r"<(\s*(?:/\s*)?(?:" + "|".join(_TAGS) + r"))", re.IGNORECASE)
 _CAP_FRACTION = 10  # instructions + AGENTS.md + PR text get at most 1/10 of the budget
 _MESSAGE_OVERHEAD_TOKENS = 8  # role and framing tokens the API adds per message
 _UNWANTED_TITLE_CHARS = 120  # a kind is named, not explained

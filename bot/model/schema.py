@@ -71,12 +71,22 @@ class ModelOverview(_Strict):
     focus: list[ModelFocus] = Field(description="At most 3 risky spots; empty when none.")
 
 
+def _every_field_required(schema: dict[str, Any]) -> None:
+    # The overview has a default here (a reply read without one keeps its findings), but the
+    # schema the model gets lists every field as required, with no default, as xAI wants.
+    schema["required"] = list(schema.get("properties", {}))
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
 class ModelReview(_Strict):
     """The whole reply for one chunk; an empty list when nothing is wrong."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_every_field_required)
+
     findings: list[ModelFinding]
     overview: ModelOverview | None = Field(
-        description="A walkthrough of this part of the diff; null when not asked for."
+        default=None, description="A walkthrough of this part of the diff; null when not asked for."
     )
 
 
@@ -128,7 +138,8 @@ def build_repair_messages(
 # Some JSON grammars (llama.cpp's among them) let a model write half of a surrogate pair
 # ("\uDdAa"): json.loads keeps it as a lone surrogate, which pydantic then refuses.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_TAGS = re.compile(r"<[^>]*>")
+# `[^<>]`, not `[^>]`: with many `<` and no `>`, each `<` would rescan to the end (quadratic).
+_TAGS = re.compile(r"<[^<>]*>")
 
 
 def parse_review(content: str) -> tuple[ModelReview | None, str | None]:

@@ -12,7 +12,14 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.models import SEVERITIES, Finding, Review, Usage, severity_rank
-from bot.output.markdown import clip, code_span, headline, neutralize, suggestion_block
+from bot.output.markdown import (
+    clip,
+    code_span,
+    headline,
+    neutralize,
+    neutralize_inline,
+    suggestion_block,
+)
 from bot.output.overview import overview_text_lines, overview_to_json, render_overview_markdown
 
 # Keeps \t and \n; drops \r too, which moves a terminal's cursor (text could overwrite itself).
@@ -48,6 +55,7 @@ def review_to_json(review: Review) -> dict[str, Any]:
         "comments": [finding_to_json(f) for f in review.comments],
         "unanchored": [finding_to_json(f) for f in review.unanchored],
         "overflow": [finding_to_json(f) for f in review.overflow],
+        "left_out": review.left_out.model_dump(mode="json"),
         "skipped_files": [{"path": s.path, "reason": s.reason} for s in review.skipped_files],
         "overview": overview_to_json(review.overview) if review.overview else None,
         # cost_usd stays a float (the known part); cost_known says whether it is the whole.
@@ -121,6 +129,16 @@ def severity_counts(findings: Iterable[Finding]) -> str:
     return " · ".join(f"{counts[s]} {s}" for s in SEVERITIES)
 
 
+# The severity line counts the findings a review reports (inline, over the comment limit, not
+# tied to a changed line): the same ones the summary's "N findings reported" counts.
+REPORTED_LABEL = "Reported by severity"
+
+
+def reported(review: Review) -> tuple[Finding, ...]:
+    """The findings a review reports, in the order its sections list them."""
+    return (*review.comments, *review.overflow, *review.unanchored)
+
+
 def finding_markdown(f: Finding, *, with_path: bool = True, body_limit: int | None = None) -> str:
     """A finding as a markdown list item: headline and place, then body and suggestion under it.
 
@@ -162,11 +180,10 @@ def _md_section(title: str, findings: Sequence[Finding], *, by_file: bool) -> li
 
 def render_markdown(review: Review) -> str:
     """The whole review as GitHub-flavoured markdown, model text neutralised."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     out = ["## grok-review", ""]
     if review.summary:
         out += [neutralize(review.summary), ""]
-    out += [f"**Findings:** {severity_counts(listed)}", ""]
+    out += [f"**{REPORTED_LABEL}:** {severity_counts(reported(review))}", ""]
     if review.overview is not None:
         out += [render_overview_markdown(review.overview), ""]
     out += _md_section("Inline findings", review.comments, by_file=True)
@@ -178,7 +195,7 @@ def render_markdown(review: Review) -> str:
         out.append("")
     if review.errors:
         out += ["### Errors", ""]
-        out += [f"- {neutralize(' '.join(e.split()))}" for e in review.errors]
+        out += [f"- {neutralize_inline(e)}" for e in review.errors]
         out.append("")
     out += [
         "---",
@@ -229,11 +246,10 @@ def _text_section(title: str, findings: Sequence[Finding]) -> list[Text]:
 
 def render_text(review: Review, *, color: bool) -> str:
     """A terminal report: `path:line` first so terminals make it clickable; ANSI if color."""
-    listed = (*review.comments, *review.overflow, *review.unanchored)
     out: list[Text] = []
     if review.summary:
         out += [Text(_plain(review.summary)), Text()]
-    out.append(Text(f"Findings: {severity_counts(listed)}", style="bold"))
+    out.append(Text(f"{REPORTED_LABEL}: {severity_counts(reported(review))}", style="bold"))
     out.append(Text())
     if review.overview is not None:
         out += [Text(_plain(t), style=s) for t, s in overview_text_lines(review.overview)]

@@ -1,27 +1,22 @@
 """The overview in each output: JSON, markdown (also the posted review body) and terminal text.
 
-Its texts come from the model, so markdown gets them through `neutralize` on one line (a cell
+Its texts come from the model, so markdown gets them through `neutralize_inline` (a cell
 or a list item); its paths come from the pull request and go in code spans.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from bot.models import FocusSpot, Overview, OverviewFile
-from bot.output.markdown import code_span, neutralize
+from bot.output.markdown import code_span, neutralize_inline
 
 COLLAPSE_AFTER = 10  # a posted overview with more files folds its table (<details>)
 GROUP_AFTER = 25  # more files than this are grouped by top directory
 MAX_ROWS = 300  # the table's rows at most; the rest are counted
 TABLE_CHARS = 15_000  # and at most this long (a review body holds 65,536 characters)
-# A line that opens a fence is fenced code to `neutralize`, which leaves it as it is; inline
-# (a table cell, a list item) it is no fence, so it must not start one.
-_FENCE_START = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ZWSP = "\u200b"
 
 
 def overview_to_json(overview: Overview) -> dict[str, Any]:
@@ -46,10 +41,7 @@ def focus_text(spot: FocusSpot) -> str:
 
 def inline(text: str) -> str:
     """Model text defused for one line of markdown (a paragraph, a list item, a cell)."""
-    line = " ".join(text.split())
-    if _FENCE_START.match(line):
-        line = _ZWSP + line
-    return " ".join(neutralize(line).split())
+    return neutralize_inline(text)
 
 
 def render_overview_markdown(

@@ -56,6 +56,11 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _count(n: int, word: str) -> str:
+    """'1 changed line', '3,185 changed lines'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def price_assumed(model: str) -> str:
     """What an estimate for a model without a price rests on, said instead of implied."""
     p = FALLBACK_PRICE
@@ -69,13 +74,20 @@ def price_assumed(model: str) -> str:
 def render_plan_text(plan: Plan) -> str:
     """A plain-text report of the plan (no colour codes; the CLI may add them)."""
     total, covered = plan.changed_lines_total, plan.changed_lines_in_chunks
-    share = f"{100 * covered / total:.1f}%" if total else "100%"
+    if covered == total:
+        lines_note = f"{_count(total, 'changed line')}, every one in a request"
+    else:
+        share = f"{100 * covered / total:.1f}%" if total else "100%"
+        lines_note = (
+            f"{_count(total, 'changed line')}, {covered:,} ({share}) in a request, "
+            f"{total - covered:,} cut by a cap"
+        )
     lines = [
         f"Plan for {plan.model}: context {plan.context_tokens:,} tokens, input budget "
         f"{plan.input_budget_tokens:,} per request, prompt prefix {plan.prefix_tokens:,}",
         f"Files: {plan.files_total:,} in the diff, {len(plan.kept):,} reviewed, "
         f"{len(plan.skipped):,} skipped",
-        f"Changed lines: {total:,}, {covered:,} in chunks ({share})",
+        f"Changed lines: {lines_note}",
         f"Requests: {len(plan.chunks):,} (lower bound {requests_lower_bound(plan):,})",
         _context_line(plan),
         f"Estimated cost: ${plan.estimated_cost_usd:.4f} (upper estimate: no cache hits, "
@@ -89,7 +101,7 @@ def render_plan_text(plan: Plan) -> str:
         lines += [
             "",
             f"Chunk {number}: {chunk.estimated_tokens:,} tokens{context}, "
-            f"{chunk.changed_lines:,} changed lines, {len(chunk.files)} file(s)",
+            f"{_count(chunk.changed_lines, 'changed line')}, {_count(len(chunk.files), 'file')}",
         ]
         lines += [
             f"  {f.path} ({part})" if part else f"  {f.path}"

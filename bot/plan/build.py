@@ -68,7 +68,9 @@ def build_plan(
 ) -> Plan:
     """Chunk the kept files; under a cap keep the most important files that fit it."""
     budget = input_budget(context_tokens, max_output_tokens)
-    _check_room(budget, prefix_tokens, context_tokens=context_tokens)
+    _check_room(
+        budget, prefix_tokens, context_tokens=context_tokens, max_output_tokens=max_output_tokens
+    )
     reviewable = [f for f in files if f.hunks]
     empty = [
         SkippedFile(path=f.path, reason="binary" if f.binary else "empty")
@@ -103,14 +105,21 @@ def build_plan(
     )
 
 
-def _check_room(budget: int, prefix_tokens: int, *, context_tokens: int) -> None:
+def _check_room(
+    budget: int, prefix_tokens: int, *, context_tokens: int, max_output_tokens: int
+) -> None:
     room = budget - prefix_tokens - CHUNK_OVERHEAD_TOKENS
     if room < MIN_CHUNK_TOKENS:
+        # Every number that is subtracted is named, so the sums can be checked by hand.
+        margin = context_tokens - max_output_tokens - budget
         raise ConfigError(
-            f"context_tokens={context_tokens} leaves {budget} input tokens per request; the "
-            f"prompt prefix takes {prefix_tokens}, leaving {max(room, 0)} for the diff (at least "
-            f"{MIN_CHUNK_TOKENS} needed): raise GROK_REVIEW_CONTEXT_TOKENS or lower "
-            "GROK_REVIEW_MAX_OUTPUT_TOKENS"
+            f"a context window of {context_tokens:,} tokens, less {max_output_tokens:,} for "
+            f"the reply and a {MARGIN_PERCENT}% margin of {margin:,}, leaves {budget:,} input "
+            f"tokens per request; the prompt prefix takes {prefix_tokens:,} and the framing "
+            f"around the diff {CHUNK_OVERHEAD_TOKENS:,}, leaving {max(room, 0):,} for the diff "
+            f"(at least {MIN_CHUNK_TOKENS:,} needed): raise the context window "
+            "(--context-tokens, GROK_REVIEW_CONTEXT_TOKENS) or lower the output limit "
+            "(--max-output-tokens, GROK_REVIEW_MAX_OUTPUT_TOKENS)"
         )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.diff.parse import build_line_map
+from bot.diff.render import shown_name, shown_old_name
 from bot.models import FileDiff, Finding, LineMap, Side
 
 # Rules (GitHub REST docs, "Create a review for a pull request": comments take `line`,
@@ -18,8 +19,8 @@ from bot.models import FileDiff, Finding, LineMap, Side
 #   there; one we cannot place is returned unanchored, as the model gave it.
 # - Suggestions only on RIGHT ranges inside one hunk, and never a no-op.
 
-_PLACEHOLDER = re.compile(r"\[REDACTED:[^\]]*\]")
-_ELLIPSIS = re.compile(r"(\.\.\.|…)+$")
+# Model text (quotes) and PR text (lines) meet here: every pattern and scan is linear.
+_PLACEHOLDER = re.compile(r"\[REDACTED:[^\][]*\]")
 _MIN_PARTIAL = 8  # a shorter quote contained in a line proves nothing ("x = 1")
 _MIN_TELLING = 3  # "}", ")", "end" say nothing about where a block is
 
@@ -69,9 +70,25 @@ def index_files(files: Sequence[FileDiff]) -> dict[str, FileLines]:
     for file in files:
         index[file.path] = build_file_lines(file)
     for file in files:
-        if file.old_path and file.old_path not in index:
-            index[file.old_path] = index[file.path]
+        # Names the model was shown instead (redacted or escaped, bot.diff.render) lead back.
+        for alias in (file.old_path, shown_name(file), shown_old_name(file)):
+            if alias and alias not in index:
+                index[alias] = index[file.path]
     return index
+
+
+def restore_paths(findings: Sequence[Finding], shown: Sequence[FileDiff]) -> list[Finding]:
+    """Findings citing a file by the name the model was shown (a secret in it redacted),
+    with the file's real name back, so they anchor to it."""
+    real: dict[str, str] = {}
+    for file in shown:
+        for name, path in ((shown_name(file), file.path), (shown_old_name(file), file.old_path)):
+            if name and path and name != path:
+                real.setdefault(name, path)
+                real.setdefault(normalize_path(name), path)
+    if not real:
+        return list(findings)
+    return [f.model_copy(update={"path": real[f.path]}) if f.path in real else f for f in findings]
 
 
 def find_file(path: str, index: dict[str, FileLines]) -> FileLines | None:
@@ -85,9 +102,13 @@ def _squash(text: str) -> str:
 
 def quote_lines(code: str) -> list[str]:
     """The quoted code's non-blank lines, whitespace and trailing ellipses removed."""
-    return [
-        sq for sq in (_squash(_ELLIPSIS.sub("", ln.rstrip())) for ln in code.splitlines()) if sq
-    ]
+    return [sq for sq in (_squash(_drop_ellipses(ln.rstrip())) for ln in code.splitlines()) if sq]
+
+
+def _drop_ellipses(line: str) -> str:
+    while line.endswith(("...", "…")):
+        line = line[:-3] if line.endswith("...") else line[:-1]
+    return line
 
 
 def line_matches(text: str, quote: str) -> int:
@@ -97,14 +118,31 @@ def line_matches(text: str, quote: str) -> int:
         return 0
     if _PLACEHOLDER.search(quote):
         # Secrets were redacted before the model saw them: a placeholder stands for any text.
-        parts = [re.escape(p) for p in _PLACEHOLDER.split(quote)]
-        return 2 if re.fullmatch(".+?".join(parts), line) else 0
+        return 2 if _fills(_PLACEHOLDER.split(quote), line) else 0
     if line == quote:
         return 2
     shorter = min(len(line), len(quote))
     if shorter >= _MIN_PARTIAL and (quote in line or line in quote):
         return 1
     return 0
+
+
+def _fills(parts: list[str], line: str) -> bool:
+    """Whether `line` is parts[0] + X + parts[1] + X + … + parts[-1], each X non-empty.
+
+    Placing each part as far left as it fits is enough, and linear: a regex of `.+?` joins
+    (the model writes the quote, the PR the line) backtracks combinatorially.
+    """
+    first, *middle, last = parts
+    if not line.startswith(first):
+        return False
+    pos = len(first)
+    for part in middle:
+        found = line.find(part, pos + 1)  # one character at least for the placeholder
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return len(line) - len(last) > pos and line.endswith(last)
 
 
 def _score(fl: FileLines, side: Side, end: int, start: int | None, quotes: list[str]) -> int:

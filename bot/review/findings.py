@@ -186,6 +186,13 @@ def blocking(findings: Sequence[Finding], fail_on: FailOn) -> bool:
 
 
 def review_blocks(review: Review, fail_on: FailOn) -> bool:
-    """The review holds a finding that reaches `fail_on`: the one rule for exit code 1, the
-    check run's failure and REQUEST_CHANGES. Placed findings count (inline and over the cap)."""
-    return blocking([*review.comments, *review.overflow], fail_on)
+    """The review reports a finding that reaches `fail_on`: the one rule for exit code 1, the
+    check run's failure, REQUEST_CHANGES and keeping an earlier request for changes.
+
+    Every reported finding counts: inline, over the comment limit, and not tied to a changed
+    line. One the model could not place is still a real finding that passed the same bar;
+    where it sits in the diff does not make it less severe. Findings left out (below the
+    threshold, duplicates) never count; ones already posted are the caller's choice (the
+    GitHub run judges on every finding, posted before or not).
+    """
+    return blocking([*review.comments, *review.overflow, *review.unanchored], fail_on)

@@ -20,6 +20,7 @@ from bot.models import (
     ChunkResult,
     FileDiff,
     Finding,
+    LeftOut,
     MutedKind,
     Plan,
     ProgressEvent,
@@ -30,7 +31,7 @@ from bot.models import (
 )
 from bot.plan.build import build_plan, input_budget
 from bot.pricing import known_price, price_for
-from bot.review.anchor import anchor_findings
+from bot.review.anchor import anchor_findings, restore_paths
 from bot.review.context import add_context
 from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.overview import build_overview, merge_parts
@@ -282,8 +283,8 @@ def assemble_review(
     `incremental`: only the latest push was reviewed (the overview says so).
     """
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
-    raw = [*prepared.secret_findings, *(f for r in results for f in r.findings)]
-    anchored, unanchored = anchor_findings(raw, files)
+    said = restore_paths([f for r in results for f in r.findings], prepared.files)
+    anchored, unanchored = anchor_findings([*prepared.secret_findings, *said], files)
     cfg = prepared.config
 
     def select(found: Sequence[Finding], *, cap: int) -> Selection:
@@ -299,7 +300,14 @@ def assemble_review(
 
     selection = select(anchored, cap=cfg.max_comments)
     # Findings that could not be placed still face the same bar as inline ones, uncapped.
-    unplaced = select(unanchored, cap=len(unanchored))
+    off_diff = select(unanchored, cap=len(unanchored))
+    left_out = LeftOut(
+        below_threshold=selection.dropped_below_threshold + off_diff.dropped_below_threshold,
+        already_posted=selection.already_posted + off_diff.already_posted,
+        duplicates=selection.duplicates + off_diff.duplicates,
+        muted=selection.muted + off_diff.muted,
+        malformed=sum(r.dropped for r in results),
+    )
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)
     errors = tuple(r.error for r in results if r.error)
@@ -309,8 +317,9 @@ def assemble_review(
         model=prepared.model,
         served_model=served if served and served != prepared.model else None,
         comments=selection.comments,
-        unanchored=unplaced.comments,
+        unanchored=off_diff.comments,
         overflow=selection.overflow,
+        left_out=left_out,
         skipped_files=prepared.plan.skipped,
         usage=usage,
         errors=errors,
@@ -324,13 +333,9 @@ def assemble_review(
             else None
         ),
     )
+    failed = {i for i, r in enumerate(results) if r.error}
     summary = build_summary(
-        review,
-        plan=prepared.plan,
-        dropped=selection.dropped_below_threshold,
-        already_posted=selection.already_posted,
-        context_note=prepared.context_note,
-        muted=selection.muted + unplaced.muted,
+        review, plan=prepared.plan, failed_chunks=failed, context_note=prepared.context_note
     )
     return review.model_copy(update={"summary": summary})
 
@@ -344,13 +349,5 @@ def server_notes(results: Sequence[ChunkResult]) -> tuple[str | None, tuple[str,
     if mode is not None and mode != LADDER[0]:
         asked = describe_mode(mode)
         notes.insert(0, f"The model server takes no JSON schema: the model was asked for {asked}.")
-    dropped = sum(r.dropped for r in results)
-    if dropped:
-        notes.append(
-            f"{_count(dropped, 'finding')} without a title or a body dropped as malformed."
-        )
+    # Findings dropped as malformed are counted with the others (Review.left_out), not here.
     return mode, tuple(notes)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -2,60 +2,71 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Collection
 
-from bot.models import SEVERITIES, Plan, Review
+from bot.models import Plan, Review
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def anchored_severity_counts(review: Review) -> str:
-    """'1 critical, 2 major' over the findings placed on a diff line (inline and over the
-    comment cap), worst first; unlike output.formats.severity_counts it omits zeros."""
-    counts = Counter(f.severity for f in (*review.comments, *review.overflow))
-    parts = [f"{counts[s]} {s}" for s in SEVERITIES if counts[s]]
-    return ", ".join(parts) if parts else "none"
+def _coverage(plan: Plan, failed_chunks: Collection[int]) -> str:
+    """What the model answered for: a file counts once every request carrying it answered."""
+    if not failed_chunks:
+        return (
+            f"Reviewed {len(plan.kept):,} of {_plural(plan.files_total, 'file')} "
+            f"({_plural(plan.changed_lines_in_chunks, 'changed line')})."
+        )
+    missed = {f.path for i, c in enumerate(plan.chunks) if i in failed_chunks for f in c.files}
+    files = sum(1 for path in plan.kept if path not in missed)
+    lines = sum(c.changed_lines for i, c in enumerate(plan.chunks) if i not in failed_chunks)
+    return (
+        f"Reviewed {files:,} of {_plural(plan.files_total, 'file')} "
+        f"({lines:,} of {_plural(plan.changed_lines_in_chunks, 'changed line')})."
+    )
+
+
+def findings_tally(review: Review) -> str:
+    """Every finding the model returned, counted once: where it is reported, or why not."""
+    reported = [
+        (len(review.comments), "inline"),
+        (len(review.overflow), "over the comment limit"),
+        (len(review.unanchored), "not tied to a changed line"),
+    ]
+    left = review.left_out
+    left_out = [
+        (left.below_threshold, "below the severity/confidence threshold"),
+        (left.already_posted, "already posted"),
+        (left.duplicates, "duplicate" if left.duplicates == 1 else "duplicates"),
+        (left.muted, "muted by earlier feedback"),
+        (left.malformed, "malformed (no title or no body)"),
+    ]
+    total = sum(n for n, _ in reported)
+    if total:
+        where = ", ".join(f"{n:,} {what}" for n, what in reported if n)
+        text = f"{_plural(total, 'finding')} reported: {where}."
+    else:
+        text = "No findings reported." if left.total else "No findings."
+    if left.total:
+        text += " Left out: " + ", ".join(f"{n:,} {why}" for n, why in left_out if n) + "."
+    return text
 
 
 def build_summary(
     review: Review,
     *,
     plan: Plan,
-    dropped: int = 0,
-    already_posted: int = 0,
-    muted: int = 0,
+    failed_chunks: Collection[int] = (),
     context_note: str | None = None,
 ) -> str:
     """One short paragraph a person reads first. Pure.
 
-    `context_note`: why the model saw no (or only part of the) repository beyond the diff.
+    `failed_chunks`: indices of the plan's chunks the model gave no usable answer for; what
+    they carried is not counted as reviewed. `context_note`: why the model saw no (or only
+    part of the) repository beyond the diff.
     """
-    lines = []
-    reviewed = len(plan.kept)
-    lines.append(
-        f"Reviewed {reviewed:,} of {_plural(plan.files_total, 'file')} "
-        f"({_plural(plan.changed_lines_in_chunks, 'changed line')}) "
-        f"in {_plural(len(plan.chunks), 'request')}."
-    )
-    found = len(review.comments) + len(review.overflow)
-    lines.append(
-        f"Findings: {anchored_severity_counts(review)}." if found else "No problems found."
-    )
-    extras = []
-    if review.overflow:
-        extras.append(f"{len(review.overflow)} over the comment limit")
-    if review.unanchored:
-        extras.append(f"{len(review.unanchored)} not tied to a changed line")
-    if already_posted:
-        extras.append(f"{already_posted} already posted earlier")
-    if dropped:
-        extras.append(f"{dropped} below the severity/confidence threshold")
-    if muted:
-        extras.append(f"{_plural(muted, 'finding')} muted by earlier feedback")
-    if extras:
-        lines.append("Also: " + "; ".join(extras) + ".")
+    lines = [_coverage(plan, failed_chunks), findings_tally(review)]
     cut = [s for s in plan.skipped if s.reason in ("budget", "beyond_github_file_limit")]
     if cut or plan.changed_lines_in_chunks < plan.changed_lines_total:
         missing = plan.changed_lines_total - plan.changed_lines_in_chunks
@@ -63,10 +74,9 @@ def build_summary(
             f"Partly reviewed: {_plural(len(cut), 'file')} ({_plural(missing, 'changed line')}) "
             "not reviewed because of a request/cost cap or GitHub's file limit (listed below)."
         )
-    if review.errors:
-        lines.append(
-            f"Incomplete: {_plural(len(review.errors), 'part')} of the review failed (see errors)."
-        )
+    if failed_chunks or review.errors:
+        failed = _plural(len(failed_chunks) or len(review.errors), "request")
+        lines.append(f"Incomplete: {failed} failed (see errors).")
     if context_note:
         lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")
     lines.extend(review.notes)  # what the run learned about the model server

@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.models import DiffLine, FileDiff, Finding, Hunk
-from bot.secrets.pem import (
-    PEM_INLINE,
-    inline_pem_kind,
-    pem_lines,
-    pem_positions,
-    placeholder,
-    redact_pem_line,
-)
-from bot.secrets.rules import (
-    ASSIGN,
-    URL_CREDS,
-    assignment_kind,
-    bare_values_ok,
-    url_password_kind,
-)
+from bot.secrets.pem import edge_lines, pem_lines, pem_positions, redact_pem_line
+from bot.secrets.rules import bare_values_ok
+from bot.secrets.scan import TRIGGER, redact_candidate, redact_line
+
+__all__ = ["redact_files", "redact_line", "redact_path", "redact_text"]
 
 # Rules: precision first. A provider format (ghp_…, AKIA…, a PEM key) is a secret by its
 # shape alone. A generic `NAME = value` is one only when NAME says so, the value is a literal
 # that looks random, and it is no placeholder or reference. Redaction applies to every line
-# the model sees; findings only to added lines, never quoting any part of the secret.
+# the model sees (and to file names); findings only to added lines, never quoting any part
+# of the secret. Every scan is linear in its input (bot.secrets.scan).
 
-
-_TOKENS: tuple[tuple[str, str], ...] = (
-    ("github-token", r"(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})(?!\w)"),
-    ("aws-access-key-id", r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-    ("slack-token", r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,}"),
-    ("slack-webhook", r"https://hooks\.slack\.com/services/T\w+/B\w+/\w+"),
-    ("stripe-key", r"(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{16,}"),
-    ("google-api-key", r"(?<![\w-])AIza[\w-]{35}(?![\w-])"),
-    ("xai-key", r"(?<![\w-])xai-(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{32,}"),
-    # sk-… with a digit in it, so "sk-learn"-like words and long kebab names do not match.
-    ("openai-key", r"(?<![\w-])sk-(?=[\w-]*\d)[\w-]{20,}"),
-    ("jwt", r"(?<![\w-])eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"),
-)
-_TOKEN_RE = re.compile("|".join(f"(?P<t{i}>{p})" for i, (_, p) in enumerate(_TOKENS)))
 # Generic assignments in tests, examples and docs are nearly always fixtures: redacted, but
 # not reported. Provider formats and private keys are reported wherever they are.
 _QUIET_PATH = re.compile(
@@ -53,19 +28,10 @@ _QUIET_PATH = re.compile(
     re.IGNORECASE,
 )
 _GENERIC_KINDS = frozenset(
-    {"password", "secret", "token", "api-key", "aws-secret-access-key", "connection-string"}
-)
-
-# Every pattern above needs one of these; most lines have none, so they skip the full scan.
-_TRIGGER = re.compile(
-    r"(?i:key|secret|token|pass|pwd)|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|k_live_"
-    r"|AIza|xai-|sk-|eyJ|://"
-)
-# The same words lowercased, to scan a lowercased hunk at once: a case-insensitive
-# alternation scans text about ten times slower than this case-sensitive one.
-_TRIGGER_LOWER = re.compile(
-    r"key|secret|token|pass|pwd|gh[pousr]_|github_pat_|akia|asia|xox[abprs]-|k_live_"
-    r"|aiza|xai-|sk-|eyj|://"
+    {
+        *("password", "secret", "token", "api-key", "aws-secret-access-key"),
+        *("connection-string", "http-auth", "cookie"),
+    }
 )
 
 
@@ -85,8 +51,15 @@ def redact_files(
             hunks.append(new_hunk)
             found_here.extend(found)
         findings.extend(_tell_apart(found_here))
-        changed = any(a is not b for a, b in zip(hunks, file.hunks, strict=True))
-        out.append(file.model_copy(update={"hunks": tuple(hunks)}) if changed else file)
+        update: dict[str, object] = {}
+        if any(a is not b for a, b in zip(hunks, file.hunks, strict=True)):
+            update["hunks"] = tuple(hunks)
+        for field, shown in (("path", "shown_path"), ("old_path", "shown_old_path")):
+            name = getattr(file, field)
+            redacted = redact_path(name) if name is not None else None
+            if redacted != name:
+                update[shown] = redacted
+        out.append(file.model_copy(update=update) if update else file)
     return tuple(out), tuple(findings)
 
 
@@ -121,53 +94,9 @@ def redact_text(text: str) -> str:
     return "".join(out)
 
 
-def redact_line(text: str, *, bare_values: bool = True) -> tuple[str, tuple[str, ...]]:
-    """One line with its secrets replaced, and the kinds found (in order, no repeats)."""
-    if not _TRIGGER.search(text):
-        return text, ()
-    kinds: list[str] = []
-    text = _sub(PEM_INLINE, text, kinds, kind_of=inline_pem_kind)
-    text = _sub(_TOKEN_RE, text, kinds, kind_of=_token_kind)
-    text = _sub(URL_CREDS, text, kinds, kind_of=url_password_kind, group="pw")
-
-    def kind_of_assignment(m: re.Match[str]) -> str | None:
-        return assignment_kind(m, bare_values=bare_values)
-
-    text = _sub(ASSIGN, text, kinds, kind_of=kind_of_assignment, group="value")
-    return text, tuple(kinds)
-
-
-def _sub(
-    pattern: re.Pattern[str],
-    text: str,
-    kinds: list[str],
-    *,
-    kind_of: Callable[[re.Match[str]], str | None],
-    group: str | int = 0,
-) -> str:
-    """Replace `group` of each match that `kind_of` names a secret (a quoted value keeps
-    its quotes), adding the kinds to `kinds`."""
-
-    def replace(m: re.Match[str]) -> str:
-        kind = kind_of(m)
-        if kind is None:
-            return m.group(0)
-        if kind not in kinds:
-            kinds.append(kind)
-        start, end = m.span(group)
-        value = m.group(group)
-        if len(value) >= 2 and value[0] in "\"'`" and value[-1] == value[0]:
-            start, end = start + 1, end - 1
-        return m.group(0)[: start - m.start()] + placeholder(kind) + m.group(0)[end - m.start() :]
-
-    return pattern.sub(replace, text)
-
-
-def _token_kind(m: re.Match[str]) -> str | None:
-    # AWS documents AKIAIOSFODNN7EXAMPLE and friends; they are public, not leaks.
-    if m.lastgroup is None or "EXAMPLE" in m.group(0).upper():
-        return None
-    return _TOKENS[int(m.lastgroup[1:])][0]
+def redact_path(path: str) -> str:
+    """A file name with any secret in it replaced (the model sees names in file headers)."""
+    return "/".join(redact_line(part, bare_values=True)[0] for part in path.split("/"))
 
 
 # --- diff hunks ------------------------------------------------------------------------
@@ -176,14 +105,19 @@ def _token_kind(m: re.Match[str]) -> str | None:
 def _redact_hunk(hunk: Hunk, *, path: str, bare: bool, quiet: bool) -> tuple[Hunk, list[Finding]]:
     lines = hunk.lines
     texts = [ln.text for ln in lines]
-    joined = "\n".join(texts)
     # Most lines hold no trigger word and no key block: find the few that do in one scan.
-    in_pem, kinds = pem_lines(lines) if "PRIVATE KEY" in joined else (set(), {})  # in every marker
+    # "PRIVATE KEY" is in every marker; without one, only key material at an edge can be.
+    in_pem, kinds = (
+        pem_lines(lines) if any("PRIVATE KEY" in t for t in texts) else (edge_lines(lines), {})
+    )
     new_lines = list(lines)
-    for i in sorted(_trigger_lines(joined, texts) | in_pem):
+    triggered = TRIGGER.lines_with_match(texts)
+    for i in sorted(triggered | in_pem):
         ln = lines[i]
-        text = redact_pem_line(ln.text) if i in in_pem else ln.text
-        text, found = redact_line(text, bare_values=bare)
+        if i in in_pem:
+            text, found = redact_line(redact_pem_line(ln.text), bare_values=bare)
+        else:
+            text, found = redact_candidate(ln.text, bare_values=bare)
         if ln.kind == "added":
             line_kinds = kinds.setdefault(i, [])
             for kind in found:
@@ -196,15 +130,6 @@ def _redact_hunk(hunk: Hunk, *, path: str, bare: bool, quiet: bool) -> tuple[Hun
     if section == hunk.section and all(a is b for a, b in zip(new_lines, lines, strict=True)):
         return hunk, findings
     return hunk.model_copy(update={"lines": tuple(new_lines), "section": section}), findings
-
-
-def _trigger_lines(joined: str, texts: Sequence[str]) -> set[int]:
-    """Indices of the lines (joined by newlines) where a trigger word occurs."""
-    low = joined.lower()
-    if len(low) != len(joined):  # a few characters lowercase to two; offsets would drift
-        return {i for i, text in enumerate(texts) if _TRIGGER.search(text)}
-    starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
-    return {bisect.bisect_right(starts, m.start()) - 1 for m in _TRIGGER_LOWER.finditer(low)}
 
 
 def _finding(path: str, line: DiffLine, kinds: Sequence[str]) -> Finding:

@@ -20,6 +20,7 @@ from bot.action.annotations import (
     workflow_command,
 )
 from bot.models import Finding, Review, Severity, Usage
+from tests.output.test_defused_markdown import assert_defused
 
 COMMAND = re.compile(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$")
 
@@ -225,7 +226,7 @@ def test_summary_neutralises_model_text() -> None:
     review = Review(summary="ping @octocat <img src=x>", model="m")
     text = render_step_summary(review)
     assert "`@octocat`" in text  # a code span notifies nobody
-    assert "<img" not in text
+    assert_defused(text, comments=[])
 
 
 def test_summary_is_clipped_to_the_byte_limit_on_a_character_boundary() -> None:

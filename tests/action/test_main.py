@@ -159,6 +159,19 @@ def test_opened_posts_one_review_at_the_payload_head_and_writes_outputs(
     assert gh.check_runs(REPO)[0]["head_sha"] == head
 
 
+def test_fail_on_counts_a_finding_not_on_a_changed_line(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel
+) -> None:
+    stray = finding("app.py", 40, severity="major", title="Leak", code="f = open(p)")
+    model.script(lambda request: [stray])
+    body = payload("pull_request.opened")
+    run = run_action(tmp_path, gh, model, "pull_request", body, fail_on="major", post="both")
+    assert run.code == 1, run.stdout + run.stderr
+    [annotation] = run.commands("error")
+    assert "file=app.py" in annotation and "line=" not in annotation and "Leak" in annotation
+    assert gh.check_runs(REPO)[0]["conclusion"] == "failure"
+
+
 def test_synchronize_reviews_only_the_new_commits(
     tmp_path: Path, gh: FakeGitHub, model: FakeModel
 ) -> None:
@@ -275,6 +288,17 @@ def test_bad_input_is_one_error_line_and_exit_2(
     [error] = run.commands("error")
     assert "max-comments" in error
     assert "Traceback" not in run.stderr and model.requests == []
+
+
+def test_bad_base_url_input_is_named_and_nothing_is_sent(
+    tmp_path: Path, gh: FakeGitHub, model: FakeModel
+) -> None:
+    body = payload("pull_request.opened")
+    run = run_action(tmp_path, gh, model, "pull_request", body, base_url="api.x.ai/v1")
+    assert run.code == 2
+    [error] = run.commands("error")
+    assert "input base-url: must be an http:// or https:// URL with a host" in error
+    assert model.requests == [] and gh.calls("POST", r".*") == []
 
 
 # --- forks and keys ---------------------------------------------------------------------------

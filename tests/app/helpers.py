@@ -5,6 +5,8 @@ tests/fakes/reviewer.py, worker and server subprocesses in tests/app/processes.p
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import json
 import shutil
 import socket
@@ -60,6 +62,9 @@ def with_head(name: str, sha: str, *, installation: int | None = None) -> dict[s
     return data
 
 
+_COMMENT_IDS = itertools.count(1_000_000_000)
+
+
 def pr_comment(
     body: str, *, association: str = "MEMBER", user_type: str = "User"
 ) -> dict[str, Any]:
@@ -67,9 +72,11 @@ def pr_comment(
 
     The package has no issue_comment example on a pull request (see the webhooks README), so
     this sets `issue.pull_request` the way GitHub does for PR comments and changes the body,
-    author_association and user.type; everything else is the recorded payload.
+    author_association and user.type; everything else is the recorded payload. Each call is
+    a new comment, with an id of its own (the App accepts each comment id once).
     """
     data = payload("issue_comment.created")
+    data["comment"]["id"] = next(_COMMENT_IDS)
     issue = data["issue"]
     issue["pull_request"] = {
         "url": issue["url"].replace("/issues/", "/pulls/"),
@@ -78,6 +85,20 @@ def pr_comment(
     data["comment"].update(body=body, author_association=association)
     data["comment"]["user"]["type"] = user_type
     return data
+
+
+@functools.cache
+def app_private_key() -> str:
+    """A real RSA key in PEM, as GitHub generates for an App (`review-bot` tries it at start)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 def make_settings(data_dir: Path, *, redis_url: str | None = None, **overrides: Any) -> Settings:
@@ -126,8 +147,8 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 8.0, what: str = 
 class ThreadServer(uvicorn.Server):
     """uvicorn in a thread on a socket we bound (the encode/httpx `serve_in_thread` pattern)."""
 
-    def __init__(self, app: Any) -> None:
-        super().__init__(uvicorn.Config(app, log_config=None, lifespan="on"))
+    def __init__(self, app: Any, **options: Any) -> None:
+        super().__init__(uvicorn.Config(app, log_config=None, lifespan="on", **options))
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only when proto says TCP, and without
         # it every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

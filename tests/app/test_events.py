@@ -120,3 +120,97 @@ def test_edited_or_deleted_comments_are_ignored() -> None:
     data = pr_comment("/review")
     data["action"] = "edited"
     assert isinstance(_decide("issue_comment", data), Ignore)
+
+
+ODD_PULL_REQUESTS = {
+    "number 2**70": lambda d: d.update(number=2**70),
+    "number true": lambda d: d.update(number=True),
+    "number 0": lambda d: d.update(number=0),
+    "number as text": lambda d: d.update(number="2"),
+    "installation id 2**70": lambda d: d.update(installation={"id": 2**70}),
+    "installation id text": lambda d: d.update(installation={"id": "1"}),
+    "action a list": lambda d: d.update(action=["opened"]),
+    "1 MB head sha": lambda d: d["pull_request"]["head"].update(sha="a" * 1_000_000),
+    "head sha not hex": lambda d: d["pull_request"]["head"].update(sha="g" * 40),
+    "head sha short": lambda d: d["pull_request"]["head"].update(sha="abc1234"),
+    "repository name odd": lambda d: d["repository"].update(full_name="a/b/c"),
+    "repository name huge": lambda d: d["repository"].update(full_name="a/" + "b" * 10_000),
+}
+
+
+@pytest.mark.parametrize("change", ODD_PULL_REQUESTS.values(), ids=list(ODD_PULL_REQUESTS))
+def test_pull_requests_with_odd_fields_are_invalid(change: Any) -> None:
+    data = payload("pull_request.synchronize")
+    change(data)
+    assert isinstance(_decide("pull_request", data), Invalid)
+
+
+ODD_COMMENTS = {
+    "issue number 2**70": lambda d: d["issue"].update(number=2**70),
+    "issue number true": lambda d: d["issue"].update(number=True),
+    "comment id missing": lambda d: d["comment"].pop("id"),
+    "comment id text": lambda d: d["comment"].update(id="12"),
+    "installation id negative": lambda d: d.update(installation={"id": -1}),
+    "action a dict": lambda d: d.update(action={"created": 1}),
+}
+
+
+@pytest.mark.parametrize("change", ODD_COMMENTS.values(), ids=list(ODD_COMMENTS))
+def test_comments_with_odd_fields_are_invalid(change: Any) -> None:
+    data = pr_comment("/review")
+    change(data)
+    assert isinstance(_decide("issue_comment", data), Invalid)
+
+
+def test_a_huge_login_is_not_kept_and_odd_actions_are_not_echoed_whole() -> None:
+    data = pr_comment("/review")
+    data["comment"]["user"]["login"] = "x" * 10_000
+    decision = _decide("issue_comment", data)
+    assert isinstance(decision, Enqueue) and decision.job.requested_by is None
+    ignored = _decide("pull_request", {**payload("pull_request.opened"), "action": "z" * 10_000})
+    assert isinstance(ignored, Ignore) and len(ignored.reason) < 100
+
+
+def test_replay_keys_stay_the_same_under_a_new_delivery_id() -> None:
+    comment = pr_comment("/review")
+    first = decide("issue_comment", comment, delivery_id="d-1")
+    again = decide("issue_comment", comment, delivery_id="d-2")
+    assert isinstance(first, Enqueue) and isinstance(again, Enqueue)
+    assert first.replay_key == again.replay_key == f"comment:{comment['comment']['id']}"
+    pushed = decide(
+        "pull_request", payload("pull_request.opened"), delivery_id="d-3", body_digest="ab"
+    )
+    closed = decide(
+        "pull_request", payload("pull_request.closed"), delivery_id="d-4", body_digest="cd"
+    )
+    assert isinstance(pushed, Enqueue) and pushed.replay_key == "body:ab"
+    assert isinstance(closed, Cancel) and closed.replay_key == "body:cd"
+
+
+def _our_rerun() -> dict[str, Any]:
+    data = payload("check_run.rerequested")
+    data["check_run"].update(name="grok-review", pull_requests=[{"number": 5}])
+    return data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["check_run"].update(pull_requests=[{"number": 2**70}]),
+        lambda d: d.update(installation={"id": 2**70}),
+        lambda d: d["repository"].update(full_name="x"),
+    ],
+    ids=["number-2**70", "installation-2**70", "repository"],
+)
+def test_check_run_reruns_with_odd_fields_are_invalid(change: Any) -> None:
+    data = _our_rerun()
+    change(data)
+    assert isinstance(_decide("check_run", data), Invalid)
+
+
+def test_a_rerun_with_a_huge_external_id_names_no_pull_request() -> None:
+    data = _our_rerun()
+    data["check_run"].update(pull_requests=[], external_id="9" * 5_000)  # int() would raise
+    assert _decide("check_run", data) == Ignore("check run names no pull request")
+    replayed = decide("check_run", _our_rerun(), delivery_id="d-9", body_digest="ef")
+    assert isinstance(replayed, Enqueue) and replayed.replay_key == "body:ef"

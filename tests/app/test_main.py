@@ -14,14 +14,25 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app import main as app_main
+from bot.app import pool as app_pool
 from bot.app.logs import configure_logging, scrub
 from bot.app.main import main
 from tests import ROOT
-from tests.app.helpers import deliver, free_port, make_settings, payload, wait_for
+from tests.app.helpers import (
+    app_private_key,
+    deliver,
+    free_port,
+    make_settings,
+    payload,
+    wait_for,
+)
 from tests.app.processes import spawn_server
 from tests.fakes.reviewer import FakeReviewer
 
 APP_ENV = (
+    "XAI_API_KEY",
+    "GROK_REVIEW_API_KEY",
     "GITHUB_WEBHOOK_SECRET",
     "GITHUB_APP_ID",
     "GITHUB_APP_PRIVATE_KEY",
@@ -60,7 +71,8 @@ def test_serve_names_only_what_is_missing(
     clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clean_env.setenv("GITHUB_APP_ID", "1")
-    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", PEM)
+    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", app_private_key())
+    clean_env.setenv("XAI_API_KEY", "xai-test-key")
     assert main(["serve"]) == 2
     assert (
         capsys.readouterr().err
@@ -71,30 +83,133 @@ def test_serve_names_only_what_is_missing(
 def test_worker_does_not_need_the_webhook_secret(
     clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", PEM)
+    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", app_private_key())
     assert main(["worker"]) == 2
     err = capsys.readouterr().err
     assert "GITHUB_APP_ID" in err and "GITHUB_WEBHOOK_SECRET" not in err
 
 
+@pytest.fixture
+def app_env(clean_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Every credential `serve` needs, valid. Should a start-up check let a bad one through,
+    the service would start and the test would hang: these stubs make it return instead."""
+    clean_env.setattr(app_main, "run_server", lambda settings, **kw: None)
+    clean_env.setattr(app_pool, "run_worker", lambda settings, **kw: None)
+    clean_env.setenv("GITHUB_WEBHOOK_SECRET", "s3cret-value")
+    clean_env.setenv("GITHUB_APP_ID", "1")
+    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", app_private_key())
+    clean_env.setenv("XAI_API_KEY", "xai-test-key")
+    return clean_env
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_no_model_key_is_refused_at_start(
+    app_env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+    command: str,
+) -> None:
+    app_env.delenv("XAI_API_KEY")
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    missing = "missing XAI_API_KEY (or GROK_REVIEW_API_KEY) (set in the environment)"
+    assert err == f"review-bot: {missing}\n"
+    app_env.setenv("GROK_REVIEW_BASE_URL", "http://127.0.0.1:8080/v1")  # a server of one's own
+    assert main([command]) == 0
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_app_id_that_is_not_a_number_is_refused_at_start(
+    app_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    app_env.setenv("GITHUB_APP_ID", "abc")
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GITHUB_APP_ID='abc' is not a number" in err
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_private_key_that_is_not_a_pem_key_is_refused_at_start(
+    app_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, inline: bool
+) -> None:
+    not_a_key = PEM  # shaped like a key, but not one
+    if inline:
+        app_env.setenv("GITHUB_APP_PRIVATE_KEY", not_a_key)
+    else:
+        (tmp_path / "app.pem").write_text("this is the App's client secret, not its key\n")
+        app_env.setenv("GITHUB_APP_PRIVATE_KEY", str(tmp_path / "app.pem"))
+    assert main(["worker"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GITHUB_APP_PRIVATE_KEY is not a valid RSA private key" in err
+    assert "MIIEowIBAAKCAQEAx1x2" not in err
+
+
+# Makes the App's extra unimportable, as after the small install (`pip install .`), then runs
+# review-bot with the arguments given.
+_SMALL_INSTALL = """
+import sys
+
+class _NotInstalled:
+    blocked = {"fastapi", "starlette", "uvicorn", "huey", "redis", "prometheus_client"}
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.blocked:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _NotInstalled())
+from bot.app.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _small_install(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _SMALL_INSTALL, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_small_install_names_the_app_extra(
+    app_env: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    import os
+
+    proc = _small_install(command, env=dict(os.environ))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "pip install 'grok-review[app]'" in proc.stderr
+    assert f"review-bot {command}" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["worker", "--help"]])
+def test_small_install_help_works(args: list[str]) -> None:
+    import os
+
+    proc = _small_install(*args, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: review-bot" in proc.stdout
+
+
 def test_unreadable_private_key_path_exits_2_with_one_line(
-    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    app_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     missing = tmp_path / "nope.pem"
-    for name, value in (("GITHUB_WEBHOOK_SECRET", "s3cret-value"), ("GITHUB_APP_ID", "1")):
-        clean_env.setenv(name, value)
-    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", str(missing))
+    app_env.setenv("GITHUB_APP_PRIVATE_KEY", str(missing))
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(missing) in err and "GITHUB_APP_PRIVATE_KEY" in err
 
 
 def test_bad_port_variable_is_a_usage_error(
-    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
+    app_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
 ) -> None:
-    for name, value in (("GITHUB_WEBHOOK_SECRET", "s3cret-value"), ("GITHUB_APP_ID", "1")):
-        clean_env.setenv(name, value)
-    clean_env.setenv("GITHUB_APP_PRIVATE_KEY", PEM)
+    clean_env = app_env
     clean_env.setenv("PORT", "http")
     # The reviewer factory is imported lazily; stub the module so the check after it runs.
     stub = type(sys)("bot.app.reviewer")

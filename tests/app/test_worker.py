@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.metrics import Metrics
 from bot.app.pool import WorkerPool
 from bot.app.queue import JobQueue
@@ -160,6 +161,28 @@ def test_job_that_raises_is_retried_with_backoff_then_failed(
     assert len(starts) == 3 and gaps[0] >= 0.05 and gaps[1] >= 0.1  # delay x 2^attempt
     assert 'grok_review_errors_total{where="review"} 3.0' in metrics
     assert 'grok_review_jobs_finished_total{status="failed"} 1.0' in metrics
+
+
+class _Refused:
+    """A reviewer whose run ends as failed, the way AppReviewer reports a BotError."""
+
+    def review(self, job: ReviewJob, ctx: JobContext) -> JobResult:
+        detail = f"{job.repo}#{job.number} not found, or the token cannot see it (404)"
+        return JobResult("failed", detail=detail)
+
+    def post_notice(self, job: ReviewJob, text: str) -> None:
+        raise AssertionError("no notice expected")
+
+
+def test_failed_job_logs_why(make: Factory, caplog: pytest.LogCaptureFixture) -> None:
+    with web(make(), _Refused()) as (client, queue):  # type: ignore[arg-type]
+        delivery = push(client, "a" * 40)
+        record = wait_for(lambda: finished(queue, delivery), what="job to fail")
+    assert record.state == "failed"
+    (entry,) = [r for r in caplog.records if r.getMessage() == "review finished"]
+    assert entry.levelname == "WARNING" and entry.status == "failed"  # type: ignore[attr-defined]
+    assert entry.detail == record.detail  # type: ignore[attr-defined]
+    assert "not found, or the token cannot see it (404)" in entry.detail  # type: ignore[attr-defined]
 
 
 def test_job_that_raises_once_is_retried_and_posted_once(make: Factory, reviewer_db: Path) -> None:

@@ -23,10 +23,8 @@ from bot.app.pool import run_worker
 from bot.app.queue import open_queue
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
-from tests.app.helpers import free_port, make_settings, opened_queue, wait_for
+from tests.app.helpers import app_private_key, free_port, make_settings, opened_queue, wait_for
 from tests.fakes.reviewer import FakeReviewer
-
-PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1x2\n-----END RSA PRIVATE KEY-----"
 
 
 @pytest.fixture
@@ -34,7 +32,8 @@ def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPat
     """What `review-bot worker` needs to start, with the review engine stubbed out."""
     monkeypatch.setenv("GROK_REVIEW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("GITHUB_APP_ID", "1")
-    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", PEM)
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", app_private_key())
+    monkeypatch.setenv("XAI_API_KEY", "xai-test-key")
     stub = type(sys)("bot.app.reviewer")
     stub.make_app_reviewer = lambda settings: object()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "bot.app.reviewer", stub)
@@ -78,7 +77,9 @@ def test_bad_worker_setting_is_exit_2_naming_the_key(
     app_env.setenv(variable, value)
     assert main(["worker"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"'{key}'" in err and "Traceback" not in err
+    # Named as the user set it: the variable, not the internal key.
+    assert err.count("\n") == 1 and f"{variable}: must be" in err and "Traceback" not in err
+    assert f"'{key}'" not in err
 
 
 def test_worker_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -161,6 +161,19 @@ def test_config_wrong_type_names_it(repo: Path) -> None:
     assert "max_requests" in proc.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["include: " + "[" * 20_000 + "]" * 20_000, "max_requests: " + "9" * 5_000],
+    ids=["deep", "huge-int"],
+)
+def test_hostile_config_exits_2_with_one_line(repo: Path, text: str) -> None:
+    (repo / "cfg.yml").write_text(text)
+    proc = run_cli("--dry-run", "--config", "cfg.yml", cwd=repo)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2
+    assert "cfg.yml" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_checkout_config_exclude_applies(repo: Path) -> None:
     (repo / ".github").mkdir()
     (repo / ".github" / "grok-review.yml").write_text("exclude: ['src/util.py']\n")
@@ -213,7 +226,7 @@ def test_settings_from_env_and_flags(repo: Path) -> None:
 def test_bad_env_setting_exits_2(repo: Path) -> None:
     proc = run_cli("--dry-run", cwd=repo, env={"GROK_REVIEW_CONTEXT_TOKENS": "many"})
     assert proc.returncode == 2
-    assert "context_tokens" in proc.stderr.decode()
+    assert "GROK_REVIEW_CONTEXT_TOKENS: must be a whole number" in proc.stderr.decode()
 
 
 def test_outside_a_checkout_without_diff_is_a_usage_error(tmp_path: Path) -> None:
@@ -251,6 +264,55 @@ def test_usage_mistakes_exit_2_in_one_line(
     assert captured.out == ""
     assert captured.err.startswith("review-pr: error: ") and message in captured.err
     assert captured.err.count("\n") == 1
+
+
+def files_of(plan: dict) -> list[str]:
+    return sorted(f for c in plan["chunks"] for f in c["files"])
+
+
+def test_working_tree_includes_untracked_files_but_not_ignored_ones(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\nbuild/\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-qm", "ignore logs")
+    (repo / "src" / "util.py").write_text("VALUE = 2\n")  # tracked, changed
+    (repo / "src" / "fresh.py").write_text("def fresh():\n    return 1\n")  # untracked
+    (repo / "run.log").write_text("noise\n")  # ignored
+    (repo / "build").mkdir()
+    (repo / "build" / "out.py").write_text("X = 1\n")  # ignored
+    before = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
+    plan = plan_of(run_cli("--dry-run", "--format", "json", "--working-tree", cwd=repo))
+    assert files_of(plan) == ["src/fresh.py", "src/util.py"]
+    assert plan["changed_lines"]["total"] == 4  # 1 removed + 1 added, 2 added
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
+    assert after.stdout == before.stdout  # the user's index is untouched
+    assert b"?? src/fresh.py" in after.stdout
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    """`git init` with a staged file and an untracked one: no commit yet."""
+    r = tmp_path / "fresh"
+    r.mkdir()
+    git(r, "init", "-q", "-b", "main")
+    (r / "app.py").write_text("def main():\n    return 0\n")
+    git(r, "add", "app.py")
+    (r / "notes.py").write_text("TODO = 1\n")
+    return r
+
+
+def test_no_commit_yet_staged_changes_are_reviewed_against_the_empty_tree(fresh: Path) -> None:
+    plan = plan_of(run_cli("--dry-run", "--format", "json", "--staged", cwd=fresh))
+    assert files_of(plan) == ["app.py"] and plan["changed_lines"]["total"] == 2
+    tree = plan_of(run_cli("--dry-run", "--format", "json", "--working-tree", cwd=fresh))
+    assert files_of(tree) == ["app.py", "notes.py"]
+
+
+def test_no_commit_yet_branch_review_says_so_in_one_line(fresh: Path) -> None:
+    proc = run_cli("--dry-run", cwd=fresh)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1 and "no commit yet" in err and "--staged" in err
+    assert "rev-parse" not in err
 
 
 def test_a_model_without_a_price_says_what_the_estimate_assumes(repo: Path) -> None:

@@ -11,11 +11,13 @@ from bot.errors import ExitCode
 from bot.github.api import GitHubClient
 from bot.github.ask import answer_question
 from bot.github.markers import answered_ids
-from bot.github.talk import HELP
+from bot.github.talk import HELP, render_answer, render_failure
+from bot.models import TextReply, Usage
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeModel, calls, error, messages_of, raw, tool_call
 from tests.github.test_review import BASE, HEAD, NUMBER, REPO, V1, make_settings
+from tests.output.test_defused_markdown import CORPUS, assert_defused
 
 QUESTION = "Why does the loop in src/app.py stop early?"
 ANSWER = (
@@ -61,7 +63,7 @@ def test_a_question_gets_one_answer_with_its_cost_and_a_marker(
     assert body.startswith(f"> **`bob`** asked: {QUESTION}")
     assert "It stops at `len(xs) - 1`." in body
     # Model text is defused like a finding's body: no mention, no HTML, no forged marker.
-    assert "`@octocat`" in body and "<img" not in body and "grok-review:fp" not in body
+    assert_defused(body, comments=[f"grok-review:answer={asked['id']}"])
     assert "_1 request · 900 prompt" in body and "40 completion tokens" in body
     (request,) = model.requests
     messages = request["json"]["messages"]
@@ -188,10 +190,10 @@ def test_a_hostile_question_is_quoted_inert(fake: FakeGitHub, model: FakeModel) 
     _, outcome = ask(fake, make_settings(fake, model), "/ask ~~~ @octocat <img src=x> why?")
     assert outcome.posted
     (answer,) = answers(fake)
-    quote = answer["body"].splitlines()[0]
-    assert "`@octocat`" in quote and "<img" not in quote
     assert answer["body"].splitlines()[1] == ""  # no fence line after the quote
-    assert answered_ids(answer["body"].rsplit("\n", 1)[-1])  # the marker is still a marker
+    assert_defused(
+        answer["body"], comments=[f"grok-review:answer={answered_ids(answer['body'])[0]}"]
+    )
 
 
 def test_the_model_may_read_the_repository_before_answering(
@@ -239,3 +241,12 @@ def test_a_rejected_key_is_said_and_ends_with_exit_code_2(fake: FakeGitHub) -> N
     assert outcome.exit_code == ExitCode.BAD_INPUT and "rejected the key" in outcome.error
     (answer,) = answers(fake)
     assert answer["body"].startswith("grok-review could not answer this: the model server at")
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_answers_and_failures_are_defused(text: str) -> None:
+    reply = TextReply(text, Usage(requests=1, cost_usd=0.01))
+    answer = render_answer(reply, comment_id=7, model="m", question=text, asker="bob", note=text)
+    assert_defused(answer, comments=["grok-review:answer=7"])
+    failure = render_failure(reply, text, comment_id=8, model="m")
+    assert_defused(failure, comments=["grok-review:answer=8"])

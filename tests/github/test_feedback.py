@@ -197,9 +197,9 @@ def test_a_muted_kind_is_not_posted_again_and_the_model_is_told(fake_github, mod
     assert outcome.posted and outcome.review is not None
     assert len(model.requests) == 2  # two chunks
     assert [c.title for c in outcome.review.comments] == ["Shadowed name"]
-    assert "Also: 1 finding muted by earlier feedback." in outcome.review.summary
+    assert "Left out: 1 muted by earlier feedback." in outcome.review.summary
     (posted,) = fake.reviews(REPO, 7)
-    assert "1 finding muted by earlier feedback" in posted["body"]
+    assert "1 muted by earlier feedback" in posted["body"]
     # Both chunks carry the same prefix, naming the muted kind among the instructions.
     prefixes = [r["json"]["messages"][:2] for r in model.requests]
     assert prefixes[0] == prefixes[1]

@@ -55,7 +55,8 @@ def test_the_posted_review_shows_the_overview_after_the_headline(
     assert outcome.posted
     (review,) = fake_github.reviews(REPO, NUMBER)
     body = review["body"]
-    assert body.index("**Findings:**") < body.index("### Overview\n") < body.index("<!-- grok")
+    assert body.index("**Reported by severity:**") < body.index("### Overview\n")
+    assert body.index("### Overview\n") < body.index("<!-- grok")
     assert "Changes README.md, src/app.py `@octocat`." in body  # defused like comment bodies
     assert "| `src/app.py` | edits src/app.py |" in body
     link = f"https://github.com/{REPO}/blob/{HEAD}/src/app.py#L2"

@@ -87,7 +87,7 @@ def test_review_body_lists_everything_and_ends_with_markers():
         reviewed_range="1111111..0123456",
     )
     body = render_review_body(review, head_sha=HEAD, run_key="run-1")
-    assert "**Findings:** 0 critical · 2 major · 0 minor · 1 nit" in body
+    assert "**Reported by severity:** 0 critical · 2 major · 0 minor · 1 nit" in body
     assert "`1111111..0123456`" in body
     assert "### Findings not tied to a changed line" in body and "Leak" in body
     assert "### Over the comment limit" in body and "Naming" in body

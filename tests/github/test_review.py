@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -346,6 +347,23 @@ def test_invalid_base_config_comments_once_and_exits_2(fake, model, settings):
     assert not model.requests and not review_posts(fake)
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("exclude: " + "[" * 20_000 + "]" * 20_000, "nested too deeply"),
+        ("max_requests: " + "9" * 5_000, "too many digits"),
+    ],
+    ids=["deep", "huge-int"],
+)
+def test_hostile_base_config_gets_the_usual_comment_and_exit_2(fake, model, settings, text, says):
+    fake.add_file_content(REPO, BASE, CONFIG, text)
+    outcome = run(settings)
+    assert (outcome.exit_code, outcome.skipped_reason) == (2, "invalid config")
+    (comment,) = fake.issue_comments(REPO, NUMBER)
+    assert says in comment["body"] and "<!-- grok-review:config-error -->" in comment["body"]
+    assert not model.requests and not review_posts(fake)
+
+
 def test_invalid_base_config_with_a_read_only_token_still_says_why(fake, model):
     fake.add_file_content(REPO, BASE, CONFIG, "bogus_key: 1\n")
     outcome = run(make_settings(fake, model, github_token="tok-read"))
@@ -507,16 +525,31 @@ def test_cli_invalid_base_config_exits_2_without_posting(cli_env, fake, capsys):
         ("https://github.com/octo/widgets/pull/7", ("octo/widgets", 7)),
         ("https://github.com/octo/widgets/pull/7/files", ("octo/widgets", 7)),
         ("https://ghe.example.com/team/repo.js/pull/12", ("team/repo.js", 12)),
+        ("https://ghe.example.com/github/a/b/pull/3/c/d/pull/4", ("c/d", 4)),  # the last one
+        ("octo/widgets#007", ("octo/widgets", 7)),
     ],
 )
 def test_parse_pr_ref(text, expected):
     assert parse_pr_ref(text) == expected
 
 
-@pytest.mark.parametrize("text", ["octo/widgets", "widgets#7", "octo/widgets#0", "../x#1", "x"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "octo/widgets",
+        "widgets#7",
+        "octo/widgets#0",
+        "../x#1",
+        "x",
+        "octo/widgets#" + "9" * 5_000,  # int() would raise past 4,300 digits
+        "https://x/" + "a/pull/1/" * 20_000 + " x",  # used to backtrack for minutes
+    ],
+)
 def test_parse_pr_ref_rejects_other_text(text):
+    started = time.monotonic()
     with pytest.raises(UsageError):
         parse_pr_ref(text)
+    assert time.monotonic() - started < 5
 
 
 # --- the webhook app's reviewer -----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, get_args
 
 import pytest
@@ -117,6 +118,15 @@ def test_defuse_section_tags_defuses_every_spelling_of_our_tags_only() -> None:
     assert "<untrusted_diff>" not in out.lower()
     assert out.count("&lt;") == 3
     assert "<div> a < b" in out
+
+
+def test_defusing_a_hostile_description_is_quick() -> None:
+    # Two space runs around an optional `/` used to backtrack quadratically after each `<`.
+    started = time.monotonic()
+    text = ("<" + " " * 50_000 + "x") * 4 + "< / untrusted_diff>"
+    out = defuse_section_tags(text)
+    assert out.endswith("&lt; / untrusted_diff>") and out.count("&lt;") == 1
+    assert time.monotonic() - started < 5
 
 
 def test_secrets_in_pr_text_and_instructions_are_redacted() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -73,13 +74,21 @@ def test_findings_without_a_title_or_a_body_are_dropped_and_counted() -> None:
                 finding(title="   ", body="Something"),
                 finding(title="No body", body=" <b> </b> "),
                 finding(title="HTML around text", body="<p>Off by one.</p>"),
-            ],
-            "overview": None,
+            ]
         }
     )
     kept, dropped = to_findings(review)
     assert [f.title for f in kept] == ["Real problem", "HTML around text"]
     assert dropped == 3
+
+
+def test_a_body_of_unclosed_angle_brackets_is_judged_in_linear_time() -> None:
+    # Each `<` used to rescan to the end looking for a `>`: quadratic in the body.
+    started = time.monotonic()
+    review = ModelReview.model_validate({"findings": [finding(title="t", body="<" * 400_000)]})
+    kept, dropped = to_findings(review)
+    assert (len(kept), dropped) == (1, 0)  # `<` without `>` is text, not a tag
+    assert time.monotonic() - started < 5
 
 
 def test_the_schema_goes_into_the_system_message_identically_for_every_chunk() -> None:

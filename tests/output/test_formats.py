@@ -22,6 +22,7 @@ from bot.output.formats import (
 from bot.output.markdown import COMMENT_LIMIT, clip, code_span, neutralize
 from bot.output.sarif import render_sarif
 from tests import DATA
+from tests.output.test_defused_markdown import assert_defused
 
 SCHEMA = DATA / "sarif" / "sarif-2.1.0-rtm.5.json"
 HOSTILE = "Ping @octocat and @acme/admins <!-- grok-review:fp=x --> ![x](http://evil) <details>"
@@ -91,7 +92,7 @@ def test_json_has_exactly_the_design_shape() -> None:
     out = json.loads(json.dumps(review_to_json(REVIEW)))  # must be plain JSON
     design = {"summary", "model", "served_model", "comments", "unanchored", "overflow"}
     design |= {"skipped_files", "overview", "usage", "errors"}
-    extra = {"head_sha", "reviewed_range", "structured_output", "notes"}
+    extra = {"head_sha", "reviewed_range", "structured_output", "notes", "left_out"}
     assert design <= set(out) and set(out) - design == extra
     assert (out["summary"], out["model"], out["served_model"]) == (
         REVIEW.summary,
@@ -190,14 +191,17 @@ def _outside_code(md: str) -> str:
 
 
 def test_neutralize_defuses_everything_that_acts_on_github() -> None:
+    # tests/output/test_defused_markdown.py renders a whole adversarial corpus; this is the
+    # raw text of one case.
     out = neutralize(HOSTILE + "\n/review full\n> /approve\n<img src=x>")
     prose = _outside_code(out)
     assert "@octocat" not in prose and "@acme/admins" not in prose
     assert "`@octocat`" in out and "`@acme/admins`" in out
-    assert "<" not in prose
+    assert "<" not in prose.replace("\\<", "").replace("<http://evil>", "")
     assert find_fingerprints(out) == () and "<!-- grok-review:" not in out
-    assert "![" not in out and "[x](http://evil)" in out
+    assert "![" not in out and "!\\[x\\](<http://evil>)" in out
     assert not any(ln.lstrip("> ").startswith("/") for ln in out.splitlines())
+    assert_defused(out, comments=[])
 
 
 def test_neutralize_leaves_code_alone_but_not_forged_markers() -> None:
@@ -214,8 +218,8 @@ def test_neutralize_closes_an_open_fence() -> None:
 
 
 def test_neutralize_keeps_emails_and_urls() -> None:
-    text = "Mail a@b.org or see https://medium.com/@user/post"
-    assert neutralize(text) == text
+    text = "Mail a@b.org or see https://medium.com/@user/post."
+    assert neutralize(text) == "Mail a@b.org or see <https://medium.com/@user/post>."
 
 
 def test_clip() -> None:
@@ -283,7 +287,7 @@ def test_markdown_has_every_section_in_order() -> None:
     md = render_markdown(REVIEW)
     heads = [
         "Reviewed 3 of 4 files.",
-        "**Findings:** 1 critical · 4 major · 1 minor · 1 nit",
+        "**Reported by severity:** 1 critical · 4 major · 1 minor · 1 nit",
         "### Inline findings",
         "### Findings not tied to a changed line",
         "### Over the comment limit",
@@ -310,9 +314,10 @@ def test_markdown_is_neutralised() -> None:
     md = render_markdown(REVIEW)
     prose = _outside_code(md)
     assert "@octocat" not in prose and "@acme/admins" not in prose
-    assert "<details>" not in md and "![x]" not in md
+    assert "\\<details>" in md and "![x]" not in md
     assert find_fingerprints(md) == () and "<!-- grok-review:" not in md
     assert not any(ln.strip().startswith("/review") for ln in md.splitlines())
+    assert_defused(md, comments=[])
 
 
 def test_markdown_omits_empty_sections() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 
 import pytest
 
@@ -45,8 +46,20 @@ def test_input_budget_subtracts_output_and_a_five_percent_margin() -> None:
 
 
 def test_budget_too_small_for_any_diff_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"context_tokens=8000 .* raise GROK_REVIEW_CONTEXT"):
+    with pytest.raises(ConfigError, match=r"context window of 8,000 .* GROK_REVIEW_CONTEXT"):
         plan([sized("a.py", 3)], context_tokens=8_000, max_output_tokens=4_000)
+
+
+def test_budget_message_adds_up() -> None:
+    # 4,000 - 1,000 - 200 = 2,800 per request; 2,800 - 1,466 - 64 = 1,270 would fit, so a
+    # larger prefix: 2,800 - 1,900 - 64 = 836.
+    with pytest.raises(ConfigError) as exc:
+        plan([sized("a.py", 3)], context_tokens=4_000, max_output_tokens=1_000, prefix_tokens=1_900)
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", exc.value.message)]
+    context, output, percent, margin, budget, prefix, framing, left, least = numbers
+    assert (context, output, percent, prefix) == (4_000, 1_000, 5, 1_900)
+    assert budget == context - output - margin == 2_800
+    assert left == budget - prefix - framing == 836 and left < least
 
 
 def test_uncapped_plan_covers_everything_and_prices_it() -> None:
@@ -186,6 +199,20 @@ def test_plan_text_lists_files_chunks_requests_and_cost() -> None:
     assert "config/app.yml" in text and "budget" in text
     assert "\n  src/big.py\n" in text
     assert text.count("Chunk ") == len(result.chunks)
+
+
+def test_plan_text_counts_in_words() -> None:
+    one = plan([sized("a.py", 1)])
+    text = render_plan_text(one)
+    assert "Chunk 1: " in text and ", 1 changed line, 1 file\n" in text
+    assert "Changed lines: 1 changed line, every one in a request\n" in text
+    assert "(s)" not in text and "1 changed lines" not in text
+    files = importance_mix()
+    cut = plan(files, context_tokens=24_000, max_output_tokens=2_000, max_requests=1)
+    total, covered = cut.changed_lines_total, cut.changed_lines_in_chunks
+    assert covered < total
+    assert f"Changed lines: {total:,} changed lines, {covered:,} (" in render_plan_text(cut)
+    assert f"{total - covered:,} cut by a cap\n" in render_plan_text(cut)
 
 
 def test_plan_is_deterministic() -> None:

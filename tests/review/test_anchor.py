@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 import pytest
 
 from bot.diff.parse import build_line_map, parse_file_patch
 from bot.models import FileDiff, Finding
-from bot.review.anchor import anchor_findings, line_matches, normalize_path
+from bot.review.anchor import (
+    anchor_findings,
+    line_matches,
+    normalize_path,
+    quote_lines,
+    restore_paths,
+)
 
 # Hunk 0: new lines 1-8 (4 and 5 added), old lines 1-7 (4 removed).
 # Hunk 1: new lines 21-27 (24 added), old lines 20-26.
@@ -273,3 +280,50 @@ def test_every_anchored_finding_is_one_github_accepts() -> None:
     assert len(anchored) + len(unanchored) == len(fs)
     assert anchored and unanchored  # the sample exercises both outcomes
     assert all(_github_accepts(f, FILES) for f in anchored)
+
+
+@pytest.mark.parametrize(
+    ("line", "quote", "expected"),
+    [
+        ("abXcdYef", "ab[REDACTED:k]cd[REDACTED:k]ef", 2),
+        ("abcdef", "ab[REDACTED:k]cd[REDACTED:k]ef", 0),  # a placeholder stands for 1+ chars
+        ("xyz", "[REDACTED:k]", 2),
+        ("xy", "[REDACTED:k][REDACTED:k]", 2),
+        ("x", "[REDACTED:k][REDACTED:k]", 0),
+        ("aXbXbYc", "a[REDACTED:k]b[REDACTED:k]c", 2),
+        ("aXbc", "a[REDACTED:k]bc[REDACTED:k]", 0),
+    ],
+)
+def test_placeholders_stand_for_any_non_empty_text(line: str, quote: str, expected: int) -> None:
+    assert line_matches(line, quote) == expected
+
+
+def test_many_placeholders_against_a_long_line_stay_fast() -> None:
+    # Model text meets PR text here; joining the pieces with `.+?` in a regex used to
+    # backtrack for minutes on this.
+    started = time.monotonic()
+    assert line_matches("a" * 100_000, "[REDACTED:x]a" * 40 + "b") == 0
+    assert line_matches("a" * 100_000 + "b", "[REDACTED:x]a" * 40 + "b") == 2
+    assert quote_lines("x" + "." * 100_000 + "y...") == ["x" + "." * 100_000 + "y"]
+    assert time.monotonic() - started < 5
+
+
+def test_a_finding_on_the_name_the_model_was_shown_anchors_to_the_real_file() -> None:
+    real = "leak/" + "ghp_" + "A" * 36 + "/app.py"
+    file = parse_file_patch(real, "@@ -1,1 +1,2 @@\n a = 1\n+b = 2\n").model_copy(
+        update={"shown_path": "leak/[REDACTED:github-token]/app.py"}
+    )
+    cited = finding(path="leak/[REDACTED:github-token]/app.py", line=2, code="b = 2")
+    (restored,) = restore_paths([cited], [file])
+    assert restored.path == real
+    # On GitHub the anchoring files are the PR's own (no shown names): the path still fits.
+    placed = anchor_one(restored, (file.model_copy(update={"shown_path": None}),))
+    assert placed is not None and (placed.path, placed.line) == (real, 2)
+    untouched = finding(path="pkg/io.py")
+    assert restore_paths([untouched], [file]) == [untouched]
+
+
+def test_a_name_with_a_newline_is_found_by_its_escaped_form() -> None:
+    file = parse_file_patch("odd\nname.py", "@@ -1,1 +1,2 @@\n a = 1\n+b = 2\n")
+    placed = anchor_one(finding(path='"odd\\nname.py"', line=2, code="b = 2"), (file,))
+    assert placed is not None and placed.path == "odd\nname.py"

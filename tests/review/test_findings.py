@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from bot.diff.parse import parse_file_patch
-from bot.models import Finding
+from bot.models import Finding, Review
 from bot.review.anchor import anchor_findings
 from bot.review.findings import (
     blocking,
     dedupe,
     fingerprint,
     normalize_title,
+    review_blocks,
     select_findings,
     with_fingerprints,
 )
@@ -179,3 +180,12 @@ def test_blocking() -> None:
     assert not blocking(fs, "critical")
     assert not blocking(fs, "none")
     assert not blocking([], "nit")
+
+
+def test_review_blocks_on_every_reported_finding_including_unplaced_ones() -> None:
+    major = finding(severity="major")
+    review = Review(summary="", model="m", unanchored=(major,))
+    assert review_blocks(review, "major") and not review_blocks(review, "critical")
+    assert review_blocks(Review(summary="", model="m", overflow=(major,)), "major")
+    assert review_blocks(Review(summary="", model="m", comments=(major,)), "major")
+    assert not review_blocks(Review(summary="", model="m"), "nit")

@@ -104,6 +104,6 @@ def test_assembled_review_mutes_by_fingerprint_and_by_likeness_and_says_so() -> 
     # The injection (likeness), the retries finding (fingerprint) and the finding off the diff
     # (likeness, among the unanchored) are all muted.
     assert review.comments == () and review.unanchored == ()
-    assert "Also: 3 findings muted by earlier feedback." in review.summary
+    assert "Left out: 3 muted by earlier feedback." in review.summary
     kept = assemble_review(prep, results)
     assert len(kept.comments) == 2 and "muted" not in kept.summary

@@ -80,7 +80,8 @@ def test_usage_errors_and_served_model_are_gathered_from_every_chunk() -> None:
     assert review.usage.requests == 3
     assert review.errors == ("chunk 2 failed: boom",)
     assert review.served_model == "grok-4.3"  # differs from the requested model
-    assert "1 critical" in review.summary and "Incomplete" in review.summary
+    assert "1 finding reported: 1 inline." in review.summary
+    assert "Incomplete: 1 request failed" in review.summary
 
 
 def test_the_prompt_prefix_carries_no_secret_from_pr_text_or_instructions() -> None:
@@ -96,6 +97,94 @@ def test_the_prompt_prefix_carries_no_secret_from_pr_text_or_instructions() -> N
     assert text.count("[REDACTED:github-token]") == 5
 
 
+# --- every finding counted once -----------------------------------------------------------
+
+WIDE = (
+    "--- a/app/db.py\n+++ b/app/db.py\n@@ -10,2 +10,8 @@\n def handler(request):\n"
+    + "".join(f"+    step_{i}()\n" for i in range(6))
+    + "     return None\n"
+)
+
+
+def placed(i: int, **kw: Any) -> Finding:
+    return finding(line=11 + i, title=f"placed {i}", code=f"step_{i}()", **kw)
+
+
+def unplaced(i: int, **kw: Any) -> Finding:
+    return finding(line=400 + i, title=f"elsewhere {i}", code=f"nowhere_{i}()", **kw)
+
+
+def wide(**config: Any) -> Any:
+    pr = PullRequest(title="Steps", files=parse_diff(WIDE))
+    return prepare_review(pr, RepoConfig(**config), SETTINGS)
+
+
+def reported(review: Any) -> int:
+    return len(review.comments) + len(review.overflow) + len(review.unanchored)
+
+
+def test_min_severity_counts_unplaced_findings_below_the_threshold_too() -> None:
+    prep = wide(min_severity="critical")
+    found = [placed(i, severity="major") for i in range(6)]
+    found += [unplaced(i, severity="major") for i in range(3)]
+    review = assemble_review(prep, [result(*found)])
+    assert reported(review) == 0 and review.left_out.below_threshold == 9
+    assert "No findings reported. Left out: 9 below the severity/confidence threshold." in (
+        review.summary
+    )
+
+
+def test_every_finding_is_counted_exactly_once() -> None:
+    prep = wide(max_comments=2, min_severity="minor")
+    posted = placed(5)
+    found = [
+        placed(0),
+        placed(1),
+        placed(2),  # over the comment limit
+        placed(0).model_copy(update={"confidence": 0.6}),  # a duplicate
+        placed(3, severity="nit"),  # below the threshold
+        unplaced(0),
+        unplaced(1, confidence=0.1),  # below the threshold, off the diff
+        unplaced(2),
+        unplaced(2).model_copy(update={"confidence": 0.7}),  # a duplicate, off the diff
+        posted,
+    ]
+    review = assemble_review(
+        prep, [result(*found)], posted_fingerprints=[fingerprint(posted, prep.files)]
+    )
+    assert (len(review.comments), len(review.overflow), len(review.unanchored)) == (2, 1, 2)
+    assert review.left_out.model_dump() == {
+        "below_threshold": 2,
+        "already_posted": 1,
+        "duplicates": 2,
+        "muted": 0,
+        "malformed": 0,
+    }
+    assert reported(review) + review.left_out.total == len(found)
+    assert (
+        "5 findings reported: 2 inline, 1 over the comment limit, 2 not tied to a changed line. "
+        "Left out: 2 below the severity/confidence threshold, 1 already posted, 2 duplicates."
+    ) in review.summary
+
+
+def test_findings_all_off_the_diff_are_reported_not_no_problems() -> None:
+    review = assemble_review(wide(), [result(*(unplaced(i) for i in range(9)))])
+    assert "9 findings reported: 9 not tied to a changed line." in review.summary
+    assert "No" not in review.summary
+
+
+def test_what_the_model_did_not_answer_is_not_called_reviewed() -> None:
+    prep = wide()
+    failed = ChunkResult(0, (), Usage(), None, error="chunk 1 (app/db.py) failed: 500")
+    review = assemble_review(prep, [failed])
+    assert review.summary.startswith(
+        "Reviewed 0 of 1 file (0 of 6 changed lines). No findings. "
+        "Incomplete: 1 request failed (see errors)."
+    )
+    ok = assemble_review(prep, [result()])
+    assert ok.summary.startswith("Reviewed 1 of 1 file (6 changed lines). No findings. ")
+
+
 def test_what_the_run_learned_about_the_server_is_said_once_in_the_summary() -> None:
     prep = prepared()
     note = "The model server ran out of its shared context."
@@ -108,8 +197,9 @@ def test_what_the_run_learned_about_the_server_is_said_once_in_the_summary() -> 
         "The model server takes no JSON schema: the model was asked for JSON mode with the "
         "schema attached (response_format json_object).",
         note,
-        "2 findings without a title or a body dropped as malformed.",
     )
+    assert review.left_out.malformed == 2  # counted with every other finding, not a note
+    assert "Left out: 2 malformed (no title or no body)." in review.summary
     assert review.summary.endswith(" ".join(review.notes))
     assert review.summary.count(note) == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -154,6 +155,14 @@ def test_wordings_of_too_long_are_recognised(message: str) -> None:
 def test_other_messages_are_not_too_long(message: str) -> None:
     assert not too_long(400, message)
     assert not too_long(500, "prompt is too long")  # a server error is retried, not split
+
+
+def test_an_error_message_echoing_hostile_text_is_read_quickly() -> None:
+    # `max … tokens` with `.*` between used to backtrack over such a message for minutes.
+    started = time.monotonic()
+    assert not too_long(400, "max " * 200_000)
+    assert too_long(400, "max " * 200_000 + "tokens")
+    assert time.monotonic() - started < 5
 
 
 def test_progress_carries_on_across_the_rounds_of_halves(fake: FakeModel) -> None:

@@ -18,6 +18,8 @@ ClaimOutcome = Literal["claimed", "busy", "gone"]
 # Deliveries are remembered this long: GitHub lets people redeliver recent deliveries by hand.
 DELIVERY_TTL_S = 7 * 24 * 3600
 SQLITE_FILE = "queue.sqlite3"
+# Written by every health check where deliveries are remembered; delivery ids have no ':'.
+PROBE_KEY = "health:probe"
 # How long a SQLite writer (job store or huey, same file) waits for another process's lock.
 SQLITE_BUSY_TIMEOUT_S = 10.0
 REDIS_PREFIX = "grok_review"
@@ -58,9 +60,15 @@ class Store(Protocol):
 
     kind: StoreKind
 
-    def accept(self, job: ReviewJob) -> Accepted: ...
+    def accept(self, job: ReviewJob, *, replay_key: str = "") -> Accepted:
+        """Record and queue the job; `replayed` when its delivery id or its replay key (a
+        comment id, a body hash: the same when a signed body is replayed under a new
+        delivery id) was seen within DELIVERY_TTL_S."""
+        ...
 
-    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+    def cancel_pr(
+        self, *, delivery_id: str, repo: str, number: int, replay_key: str = ""
+    ) -> tuple[str, ...] | None:
         """Supersede the PR's queued/running jobs; None when the delivery is a replay."""
         ...
 
@@ -110,7 +118,13 @@ class Store(Protocol):
         """repo -> (figures, when saved) for figures saved within the last newer_than_s."""
         ...
 
-    def ping(self) -> None: ...
+    def ping(self) -> None:
+        """Read and write the store as a delivery does; StoreError when either fails.
+
+        A store that reads but cannot write (a read-only file, a corrupted page, a full disk,
+        Redis out of memory or refusing writes) would answer every delivery with 503.
+        """
+        ...
 
     def close(self) -> None: ...
 

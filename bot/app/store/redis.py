@@ -15,6 +15,7 @@ from bot.app.store import redis_lua as lua
 from bot.app.store.base import (
     CLOSED_DETAIL,
     DELIVERY_TTL_S,
+    PROBE_KEY,
     REDIS_PREFIX,
     Accepted,
     AcceptOutcome,
@@ -47,7 +48,7 @@ class RedisStore:
             raise ConfigError(f"GROK_REVIEW_REDIS_URL: {exc}") from None
         self._scripts = {name: self._r.register_script(getattr(lua, name)) for name in lua.SCRIPTS}
 
-    def accept(self, job: ReviewJob) -> Accepted:
+    def accept(self, job: ReviewJob, *, replay_key: str = "") -> Accepted:
         out = self._run(
             "ACCEPT",
             job.delivery_id,
@@ -60,13 +61,17 @@ class RedisStore:
             "" if job.installation_id is None else job.installation_id,
             job.requested_by or "",
             newer_head_detail(job.head_sha) if job.head_sha else "",
+            replay_key,
             "" if job.comment_id is None else job.comment_id,
         )
         return Accepted(cast(AcceptOutcome, out[0]), tuple(out[1:]))
 
-    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+    def cancel_pr(
+        self, *, delivery_id: str, repo: str, number: int, replay_key: str = ""
+    ) -> tuple[str, ...] | None:
         now = self._clock()
-        out = self._run("CANCEL", delivery_id, now, DELIVERY_TTL_S, repo, number, CLOSED_DETAIL)
+        args = (delivery_id, now, DELIVERY_TTL_S, repo, number, CLOSED_DETAIL, replay_key)
+        out = self._run("CANCEL", *args)
         return None if out[0] == "replayed" else tuple(out[1:])
 
     def claim(self, delivery_id: str, *, owner: str, lock_ttl_s: float) -> Claim:
@@ -167,7 +172,9 @@ class RedisStore:
 
     def ping(self) -> None:
         with self._errors():
-            self._r.ping()
+            # A write, as every delivery makes: refused when Redis is a read-only replica,
+            # out of memory (noeviction), failing its snapshots (MISCONF) or short of replicas.
+            self._r.set(f"{self._prefix}:delivery:{PROBE_KEY}", self._clock(), ex=DELIVERY_TTL_S)
 
     def close(self) -> None:
         self._closed = True

@@ -24,17 +24,29 @@ local function supersede(id, detail, now)
 end
 """
 
+# Remember a delivery id and, when given, the delivery's replay key (bot.app.events): a
+# delivery is new only when neither was seen. ARGV[2], ARGV[3], ARGV[4]: id, now, ttl.
+_FIRST_SEEN = """
+local function first_seen(id, now, ttl, replay)
+  if replay ~= '' and redis.call('EXISTS', p .. ':delivery:' .. replay) == 1 then
+    return false
+  end
+  if not redis.call('SET', p .. ':delivery:' .. id, now, 'NX', 'EX', ttl) then return false end
+  if replay ~= '' then redis.call('SET', p .. ':delivery:' .. replay, now, 'EX', ttl) end
+  return true
+end
+"""
+
 # ARGV: prefix, id, now, ttl, repo, number, head, trigger, installation, requested_by,
-#       detail for the jobs of older heads this one supersedes, comment_id
+#       detail for the jobs of older heads this one supersedes, replay key, comment_id
 ACCEPT = (
     _PRELUDE
+    + _FIRST_SEEN
     + """
 local id, now, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local repo, number, head, trigger = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local pr = repo .. '#' .. number
-if not redis.call('SET', p .. ':delivery:' .. id, now, 'NX', 'EX', ttl) then
-  return {'replayed'}
-end
+if not first_seen(id, now, ttl, ARGV[12]) then return {'replayed'} end
 local headkey = p .. ':autohead:' .. pr .. ':' .. head
 if trigger == 'auto' and head ~= '' then
   local prev = redis.call('GET', headkey)
@@ -58,7 +70,7 @@ end
 redis.call('HSET', jobkey(id), 'installation_id', ARGV[9], 'repo', repo, 'number', number,
   'head_sha', head, 'trigger', trigger, 'requested_by', ARGV[10], 'state', 'queued',
   'attempts', 0, 'owner', '', 'touched', now, 'status', '', 'detail', '',
-  'comment_id', ARGV[12] or '')
+  'comment_id', ARGV[13] or '')
 redis.call('EXPIRE', jobkey(id), ttl)
 redis.call('SADD', p .. ':pr:' .. pr, id)
 redis.call('SADD', p .. ':active', id)
@@ -67,13 +79,12 @@ return out
 """
 )
 
-# ARGV: prefix, delivery id, now, ttl, repo, number, detail
+# ARGV: prefix, delivery id, now, ttl, repo, number, detail, replay key
 CANCEL = (
     _PRELUDE
+    + _FIRST_SEEN
     + """
-if not redis.call('SET', p .. ':delivery:' .. ARGV[2], ARGV[3], 'NX', 'EX', ARGV[4]) then
-  return {'replayed'}
-end
+if not first_seen(ARGV[2], ARGV[3], ARGV[4], ARGV[8]) then return {'replayed'} end
 local out = {'ok'}
 for _, id in ipairs(redis.call('SMEMBERS', p .. ':pr:' .. ARGV[5] .. '#' .. ARGV[6])) do
   supersede(id, ARGV[7], ARGV[3])

@@ -15,6 +15,7 @@ from bot.app.store import sqlite_sql as sql
 from bot.app.store.base import (
     CLOSED_DETAIL,
     DELIVERY_TTL_S,
+    PROBE_KEY,
     SQLITE_BUSY_TIMEOUT_S,
     Accepted,
     Claim,
@@ -57,10 +58,10 @@ class SqliteStore:
 
     # --- deliveries and jobs -------------------------------------------------------------
 
-    def accept(self, job: ReviewJob) -> Accepted:
+    def accept(self, job: ReviewJob, *, replay_key: str = "") -> Accepted:
         now = self._clock()
         with self._tx() as db:
-            if not _remember(db, job.delivery_id, now):
+            if not _first_seen(db, job.delivery_id, replay_key, now):
                 return Accepted("replayed")
             if job.trigger == "auto" and _head_taken(db, job):
                 return Accepted("duplicate_head")
@@ -80,10 +81,12 @@ class SqliteStore:
             )
             return Accepted("queued", superseded)
 
-    def cancel_pr(self, *, delivery_id: str, repo: str, number: int) -> tuple[str, ...] | None:
+    def cancel_pr(
+        self, *, delivery_id: str, repo: str, number: int, replay_key: str = ""
+    ) -> tuple[str, ...] | None:
         now = self._clock()
         with self._tx() as db:
-            if not _remember(db, delivery_id, now):
+            if not _first_seen(db, delivery_id, replay_key, now):
                 return None
             params = (CLOSED_DETAIL, now, repo, number)
             return tuple(r[0] for r in db.execute(sql.SUPERSEDE_ALL, params).fetchall())
@@ -227,8 +230,13 @@ class SqliteStore:
             return {repo: (stats, float(saved)) for repo, stats, saved in rows}
 
     def ping(self) -> None:
-        with self._tx(write=False) as db:
-            db.execute("SELECT 1").fetchone()
+        with self._tx() as db:
+            # The tables (and indexes) every delivery writes: a committed write to each.
+            db.execute(
+                "INSERT OR REPLACE INTO gr_delivery (id, received) VALUES (?, ?)",
+                (PROBE_KEY, self._clock()),
+            )
+            db.execute("UPDATE gr_job SET touched = touched WHERE id = ?", (PROBE_KEY,))
 
     def close(self) -> None:
         with self._guard:
@@ -285,6 +293,19 @@ def _set_wal(conn: sqlite3.Connection) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
+
+
+def _first_seen(db: sqlite3.Connection, delivery_id: str, replay_key: str, now: float) -> bool:
+    """Remember the delivery and its replay key; True when neither was seen before."""
+    if replay_key:
+        seen = db.execute("SELECT 1 FROM gr_delivery WHERE id = ?", (replay_key,)).fetchone()
+        if seen is not None:
+            return False
+    if not _remember(db, delivery_id, now):
+        return False
+    if replay_key:
+        _remember(db, replay_key, now)
+    return True
 
 
 def _remember(db: sqlite3.Connection, delivery_id: str, now: float) -> bool:

@@ -603,5 +603,5 @@ def test_workspace_on_the_merge_commit_is_not_used_and_a_failed_fetch_is_not_fat
     assert run.code == 0, run.stdout + run.stderr
     assert gh.calls("GET", "/git/trees/")
     [review] = posted_reviews(gh)
-    assert "Context: no repository context: " in review["body"]
-    assert "Context: no repository context: " in run.summary
+    assert "Context: none: " in review["body"]
+    assert "Context: none: " in run.summary

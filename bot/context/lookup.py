@@ -141,7 +141,8 @@ class Lookup:
             for d in defs:
                 found += 1
                 lines = self._index.redacted_lines(d.path, False)
-                if lines is None or not out.add(f"{_shown(d.path)} lines {d.start}-{d.end}: {d.kind}"):
+                header = f"{_shown(d.path)} lines {d.start}-{d.end}: {d.kind}"
+                if lines is None or not out.add(header):
                     continue
                 last = min(d.end, d.start + MAX_DEFINITION_LINES - 1, len(lines))
                 for n in range(d.start, last + 1):

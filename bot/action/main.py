@@ -171,13 +171,21 @@ def write_outputs(
     values = {
         "findings": count_findings(review) if review else 0,
         "comments-posted": len(review.comments) if review and posted else 0,
-        "cost-usd": f"{review.usage.cost_usd:.4f}" if review else "0.0000",
+        "cost-usd": _cost(review),
         "review-url": url or "",
     }
     path = env.get("GITHUB_OUTPUT")
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.writelines(f"{name}={' '.join(str(v).split())}\n" for name, v in values.items())
+
+
+def _cost(review: Review | None) -> str:
+    """The `cost-usd` output: empty when the model has no price and billed no cost (a server
+    of one's own), so a later step never takes an unknown cost for $0."""
+    if review is None:
+        return "0.0000"
+    return f"{review.usage.cost_usd:.4f}" if review.usage.cost_known else ""
 
 
 def main(environ: Mapping[str, str] | None = None, out: IO[str] | None = None) -> int:

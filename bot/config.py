@@ -93,6 +93,12 @@ class RepoConfig(Frozen):
         # `exclude: "docs/**"` means a list of one; YAML gives a plain string for it.
         return (value,) if isinstance(value, str) else value
 
+    @property
+    def reads_repository(self) -> bool:
+        """Whether a review would read the repository (context or the model's tools); when
+        neither is on, no snapshot is made: no git reads, no GitHub requests."""
+        return self.context.enabled or self.tools.enabled
+
 
 def parse_config(text: str, *, source: str = DEFAULT_CONFIG_PATH) -> RepoConfig:
     """Parse YAML text into a RepoConfig; any problem is a ConfigError naming the key."""

@@ -8,6 +8,7 @@ from typing import IO
 
 from bot.action.annotations import workflow_command
 from bot.action.decide import Answer, Options
+from bot.models import Usage
 from bot.output.formats import usage_line
 from bot.settings import Settings
 
@@ -28,8 +29,8 @@ def answer_and_report(
     *,
     repo: str,
     answer: Answer,
-) -> tuple[int, list[str], float]:
-    """Answer the comment (at most one comment posted); (exit code, notes, cost in USD)."""
+) -> tuple[int, list[str], Usage | None]:
+    """Answer the comment (at most one comment posted); (exit code, notes, what it cost)."""
     from bot.github.api import GitHubClient
     from bot.github.ask import answer_question
     from bot.github.thread import answer_thread_reply
@@ -59,10 +60,8 @@ def answer_and_report(
         notes.append(f"grok-review: not answered: {outcome.skipped_reason}")
     if outcome.error:
         print(workflow_command("error", f"grok-review: {outcome.error}"), file=out)
-    cost = 0.0
-    if outcome.reply is not None and outcome.reply.usage.requests:
-        usage = outcome.reply.usage
-        cost = usage.cost_usd
+    usage = outcome.reply.usage if outcome.reply is not None else None
+    if outcome.reply is not None and usage is not None and usage.requests:
         line = usage_line(usage, model=outcome.model, served_model=outcome.reply.served_model)
         notes.append(f"grok-review: {line}")
-    return int(outcome.exit_code), notes, cost
+    return int(outcome.exit_code), notes, usage

@@ -29,7 +29,7 @@ from bot.action.decide import (
 from bot.config import FailOn
 from bot.errors import ExitCode, UsageError, exit_code_of
 from bot.github.run import GitHubOutcome, outcome_lines
-from bot.models import Review
+from bot.models import Review, Usage
 from bot.output.formats import usage_line
 from bot.settings import Settings, load_settings
 
@@ -84,13 +84,13 @@ def run(env: Mapping[str, str], out: IO[str]) -> int:
     if not repo:
         raise UsageError("GITHUB_REPOSITORY is not set")
     if isinstance(decision, Answer):
-        code, notes, cost = answer_and_report(
+        code, notes, usage = answer_and_report(
             env, out, settings, options, repo=repo, answer=decision
         )
         for note in notes:
             print(note, file=out)
         write_summary(env, render_step_summary(None, notes=notes))
-        write_outputs(env, None, posted=False, url=None, cost_usd=cost)
+        write_outputs(env, None, posted=False, url=None, usage=usage)
         return code
     return review_and_report(env, out, settings, options, repo=repo, request=decision)
 
@@ -194,21 +194,28 @@ def write_outputs(
     *,
     posted: bool,
     url: str | None,
-    cost_usd: float | None = None,
+    usage: Usage | None = None,
 ) -> None:
     """`findings`, `comments-posted`, `cost-usd`, `review-url` for the job's later steps
-    (`cost_usd`: what an answer cost, when there is no review)."""
-    cost = review.usage.cost_usd if review else cost_usd or 0.0
+    (`usage`: what an answer cost, when there is no review)."""
     values = {
         "findings": count_findings(review) if review else 0,
         "comments-posted": len(review.comments) if review and posted else 0,
-        "cost-usd": f"{cost:.4f}",
+        "cost-usd": _cost(review.usage if review else usage),
         "review-url": url or "",
     }
     path = env.get("GITHUB_OUTPUT")
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.writelines(f"{name}={' '.join(str(v).split())}\n" for name, v in values.items())
+
+
+def _cost(usage: Usage | None) -> str:
+    """The `cost-usd` output: empty when the model has no price and billed no cost (a server
+    of one's own), so a later step never takes an unknown cost for $0."""
+    if usage is None:
+        return "0.0000"
+    return f"{usage.cost_usd:.4f}" if usage.cost_known else ""
 
 
 def main(environ: Mapping[str, str] | None = None, out: IO[str] | None = None) -> int:

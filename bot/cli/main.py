@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         emit_empty(DISABLED, args, model=settings.model)
         return 0
     agents_md = _read_optional(top / "AGENTS.md") if top else None
-    snapshot, note = local_snapshot(args, pr, top) if pr.files else (None, None)
+    wanted = bool(pr.files) and config.reads_repository
+    snapshot, note = local_snapshot(args, pr, top) if wanted else (None, None)
     try:
         return review_and_report(
             pr,

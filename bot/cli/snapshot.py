@@ -49,5 +49,5 @@ def _snapshot(
     if args.working_tree:
         return WorktreeSnapshot(top, base=pr.base_sha), None
     if pr.head_sha is None:
-        return None, "no repository context: the head commit is not known"
+        return None, "none: the head commit is not known"
     return commit_snapshot(top, pr.head_sha, base=pr.base_sha), None

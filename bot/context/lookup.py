@@ -8,6 +8,7 @@ files only: a symbolic link is not a file here, so nothing outside the repositor
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from bot.context.capped import Capped, show_line
 from bot.context.index import MAX_DEFINERS, MAX_USING_FILES, SymbolIndex
@@ -15,6 +16,8 @@ from bot.context.languages import family_of, language_of
 from bot.context.search import MAX_COUNTED, TextSearch
 from bot.context.snapshot import safe_path
 from bot.diff.globs import compile_globs
+from bot.diff.render import escape_name
+from bot.secrets.redact import redact_path
 
 MAX_DEFINITION_LINES = 80  # lines of one definition shown; read_file shows the rest
 MAX_LISTED = 2_000  # paths counted for list_files past the shown ones
@@ -66,7 +69,7 @@ class Lookup:
             raise ToolError(f"{norm} has {total:,} lines; start_line {first} is past its end")
         if last < first and total:
             raise ToolError(f"end_line {end} is before start_line {first}")
-        out = Capped(budget, header=f"{norm} lines {first}-{last} of {total:,}:")
+        out = Capped(budget, header=f"{_shown(norm)} lines {first}-{last} of {total:,}:")
         shown = first - 1
         for n in range(first, last + 1):
             if not out.add(_NUMBERED.format(n=n, text=show_line(lines[n - 1]))):
@@ -92,7 +95,7 @@ class Lookup:
         for match in self._search.search(pattern, regex=regex, keep=keep):
             matched += 1
             files.add(match.path)
-            out.add(f"{match.path}:{match.line}: {show_line(match.text)}")
+            out.add(f"{_shown(match.path)}:{match.line}: {show_line(match.text)}")
             if matched >= MAX_COUNTED:
                 break
         more = "at least " if matched >= MAX_COUNTED else ""
@@ -117,7 +120,7 @@ class Lookup:
         for path in self._paths:
             if keep(path):
                 matched += 1
-                out.add(path)
+                out.add(_shown(path))
         what = f"matching {glob!r}" if glob else "in the repository"
         out.header = f"{matched:,} file(s) {what}:"
         note = ""
@@ -138,7 +141,8 @@ class Lookup:
             for d in defs:
                 found += 1
                 lines = self._index.redacted_lines(d.path, False)
-                if lines is None or not out.add(f"{d.path} lines {d.start}-{d.end}: {d.kind}"):
+                header = f"{_shown(d.path)} lines {d.start}-{d.end}: {d.kind}"
+                if lines is None or not out.add(header):
                     continue
                 last = min(d.end, d.start + MAX_DEFINITION_LINES - 1, len(lines))
                 for n in range(d.start, last + 1):
@@ -174,7 +178,7 @@ class Lookup:
                     continue
                 for n in symbols.uses(name):
                     found += 1
-                    out.add(f"{path}:{n}: {show_line(lines[n - 1])}")
+                    out.add(f"{_shown(path)}:{n}: {show_line(lines[n - 1])}")
         out.header = f"references to {name} (uses, not definitions or mentions in text): {found}"
         notes = []
         if capped:
@@ -182,6 +186,13 @@ class Lookup:
         if len(out.lines) < found:
             notes.append(f"[cut: {found - len(out.lines):,} more not shown (result limit)]")
         return out.text(" ".join(notes))
+
+
+@lru_cache(maxsize=4096)
+def _shown(path: str) -> str:
+    """A path as the model sees it: a secret in a file name redacted, a line break escaped,
+    as in the diff's file headers."""
+    return escape_name(redact_path(path))
 
 
 def _name(symbol: str) -> str:

@@ -88,7 +88,7 @@ class MemorySnapshot:
 def failure_note(exc: BaseException) -> str:
     """The one-line context note for a snapshot that could not be made."""
     message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-    text = " ".join(f"no repository context: {message}".split())
+    text = " ".join(f"none: {message}".split())
     return text if len(text) <= 300 else text[:299] + "…"
 
 

@@ -173,8 +173,8 @@ class _SnapshotSources:
 def _snapshot(run: Run, files: tuple[FileDiff, ...], sources: _SnapshotSources) -> Outcome:
     """The head's snapshot for context, when anything is left to review (else no request)."""
     kept, _ = filter_files(files, run.config)
-    if not any(f.hunks for f in kept):
-        return None, None
+    if not any(f.hunks for f in kept) or not run.config.reads_repository:
+        return None, None  # nothing would read it: no request
     return fetch_snapshot(
         run.client,
         run.pr,

@@ -62,7 +62,7 @@ def _fetch(
 ) -> Outcome:
     repo, head = pr.repo or "", pr.head_sha or ""
     if not repo or not head:
-        return None, "no repository context: the head commit is not known"
+        return None, "none: the head commit is not known"
     if workspace is not None and head_commit(workspace) == head:
         try:
             return commit_snapshot(workspace, head, base=None), None

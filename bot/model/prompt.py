@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import get_args
 
 from bot.config import PathInstruction
-from bot.diff.render import render_chunk
+from bot.diff.render import escape_name, render_chunk
 from bot.models import Category, Chunk, ContextPiece, MutedKind
-from bot.secrets.redact import redact_text
+from bot.secrets.redact import redact_path, redact_text
 from bot.tokens import MAX_CHARS_PER_TOKEN, estimate_tokens
 
 # Rules: everything here is a pure function of its arguments (no dates, ids or randomness),
@@ -333,7 +333,8 @@ _CONTEXT_GAP = "\n\n"
 def render_context_piece(piece: ContextPiece) -> str:
     """One excerpt: `### Context: PATH lines A-B[ (base)]: REASONS`, then its lines."""
     version = " (base)" if piece.base else ""
-    where = f"{piece.path} lines {piece.start}-{piece.end}{version}"
+    # The path as file headers show it: a secret in it redacted, a line break escaped.
+    where = f"{escape_name(redact_path(piece.path))} lines {piece.start}-{piece.end}{version}"
     return f"### Context: {where}: {'; '.join(piece.reasons)}\n{piece.text}\n"
 
 

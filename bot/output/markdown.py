@@ -19,11 +19,12 @@ from bot.models import Finding, Severity
 # backtick run inside, so nothing in them closes them early); code spans become our own code
 # spans; http(s) URLs become `<autolinks>`; a mention becomes a code span (`@name` shows, but
 # notifies nobody), and so does an issue reference (a URL naming an issue or pull request
-# too, instead of an autolink); everything else is text in which each character that can start HTML, an
-# entity, an image, a link, a code span or a fence (\ ` < [ ] & ~) is backslash-escaped,
-# and a line cannot start with `/`. Emphasis, lists, headings and quotes stay as written:
-# they cannot do anything, and a reviewer's prose still reads as prose. A forged marker is
-# broken up everywhere, code included, since markers are found in the raw text.
+# too, instead of an autolink); everything else is text in which each character that can
+# start HTML, an entity, an image, a link, a code span or a fence (\ ` < [ ] & ~) is
+# backslash-escaped, and a line cannot start with `/`. Emphasis, lists, headings and quotes
+# stay as written: they cannot do anything, and a reviewer's prose still reads as prose. A
+# forged marker is broken up everywhere, code included, since markers are found in the raw
+# text.
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for a comment or review body
 HEADLINE_TITLE_LIMIT = 300  # a finding's title in a comment's first line

@@ -611,5 +611,17 @@ def test_workspace_on_the_merge_commit_is_not_used_and_a_failed_fetch_is_not_fat
     assert run.code == 0, run.stdout + run.stderr
     assert gh.calls("GET", "/git/trees/")
     [review] = posted_reviews(gh)
-    assert "Context: no repository context: " in review["body"]
-    assert "Context: no repository context: " in run.summary
+    assert "Context: none: " in review["body"]
+    assert "Context: none: " in run.summary
+
+
+def test_cost_output_is_empty_when_the_cost_is_unknown(tmp_path) -> None:
+    from bot.models import Review, Usage
+
+    out = tmp_path / "out"
+    for usage, expected in ((Usage(requests=1, cost_usd=0.01), "0.0100"),
+                            (Usage(requests=1, unpriced_requests=1), "")):  # fmt: skip
+        out.write_text("")
+        review = Review(summary="", model="local-model", usage=usage)
+        action.write_outputs({"GITHUB_OUTPUT": str(out)}, review, posted=False, url=None)
+        assert f"cost-usd={expected}\n" in out.read_text()

@@ -127,4 +127,11 @@ def test_a_snapshot_that_cannot_be_made_is_not_fatal(repo, prepared, monkeypatch
 
     monkeypatch.setattr("bot.cli.snapshot.commit_snapshot", broken)
     assert main(["--dry-run", "--base", "main", "--quiet"]) == 0
-    assert prepared[0]["note"] == "no repository context: OSError: disk on fire"
+    assert prepared[0]["note"] == "none: OSError: disk on fire"
+
+
+def test_no_snapshot_when_neither_context_nor_tools_would_read_it(repo, prepared, tmp_path):
+    config = tmp_path / "off.yml"
+    config.write_text("context: {enabled: false}\ntools: {enabled: false}\n")
+    assert main(["--dry-run", "--base", "main", "--quiet", "--config", str(config)]) == 0
+    assert prepared[0]["source"] is None

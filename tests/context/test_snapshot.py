@@ -70,10 +70,8 @@ def test_listed_files_exist_but_read_as_none_and_close_is_safe_on_any_snapshot()
 
 def test_failure_note_is_one_short_line() -> None:
     assert failure_note(SnapshotError("the archive download failed (500)")) == (
-        "no repository context: the archive download failed (500)"
+        "none: the archive download failed (500)"
     )
-    assert (
-        failure_note(OSError("disk\n  on fire")) == "no repository context: OSError: disk on fire"
-    )
+    assert failure_note(OSError("disk\n  on fire")) == "none: OSError: disk on fire"
     long = failure_note(ValueError("x" * 1000))
     assert len(long) == 300 and long.endswith("…") and "\n" not in long

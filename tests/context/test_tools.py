@@ -305,3 +305,16 @@ def test_run_all_answers_every_call_in_order(box: Toolbox) -> None:
     results = run_all(box, calls, max_tokens=[1000, 1000, 1000])
     assert [r.error for r in results] == [False, True, True]
     assert results[0].text.splitlines()[1] == "web/prices.js"
+
+
+def test_a_secret_in_a_file_name_is_redacted_in_every_result() -> None:
+    from bot.context.snapshot import MemorySnapshot
+
+    name = f"keys/{AWS_KEY}.txt"
+    box = Toolbox(MemorySnapshot({name: b"needle\n", "a.py": b"x = 1\n"}, source="git"))
+    results = [
+        box.run("list_files", "{}", max_tokens=2_000).text,
+        box.run("search", '{"pattern": "needle"}', max_tokens=2_000).text,
+        box.run("read_file", json.dumps({"path": name}), max_tokens=2_000).text,
+    ]
+    assert all("keys/" in r and AWS_KEY not in r for r in results), results

@@ -142,7 +142,7 @@ def test_fetch_failure_means_no_snapshot_and_a_one_line_note(fake, method, path,
     fake.inject(method, path, status, body=b"not an archive" if status == 200 else None)
     snap, note = fetch(fake)
     assert snap is None and note is not None
-    assert note.startswith("no repository context: ") and expected in note
+    assert note.startswith("none: ") and expected in note
     assert "\n" not in note
 
 

@@ -122,9 +122,9 @@ def test_snapshot_failure_is_a_diff_only_review_with_the_reason_in_the_summary(
     outcome = review(settings_for(fake, model, github_retries=1))
     assert (outcome.posted, outcome.exit_code, outcome.error) == (True, 0, None)
     assert prepared[0]["source"] is None
-    assert prepared[0]["note"].startswith("no repository context: ")
+    assert prepared[0]["note"].startswith("none: ")
     body = fake.reviews(REPO, NUMBER)[0]["body"]
-    assert "Context: no repository context: " in body
+    assert "Context: none: " in body
     assert outcome.review.comments  # the review itself went on
 
 
@@ -147,3 +147,22 @@ def test_app_caches_the_snapshot_by_head_under_its_data_dir(fake, model, prepare
     reviewer.review(ReviewJob("d2", 1, REPO, NUMBER, HEAD, "command"), Ctx())
     assert len(fake.calls("GET", "/git/trees/")) == trees == 1  # the second came from disk
     assert prepared[1] == prepared[0] and prepared[1]["app"] == APP
+
+
+@pytest.mark.parametrize(
+    ("yaml", "fetched"),
+    [
+        ("context: {enabled: false}\ntools: {enabled: false}\n", False),
+        ("context: {enabled: false}\n", True),  # the model's tools still read it
+        ("tools: {enabled: false}\n", True),
+    ],
+)
+def test_a_snapshot_is_fetched_only_when_context_or_tools_read_it(
+    fake, model, prepared, yaml, fetched
+):
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": APP})
+    fake.add_file_content(REPO, BASE, ".github/grok-review.yml", yaml)
+    outcome = review(settings_for(fake, model))
+    assert outcome.posted
+    assert bool(fake.calls("GET", "/git/trees/")) is fetched
+    assert (prepared[0]["source"] == "github") is fetched

@@ -22,7 +22,8 @@ from fakes.openai_server import FakeModel, delayed, finding, findings
 
 from bot.cli.local import diff_pull_request
 from bot.config import RepoConfig
-from bot.review.pipeline import ask_model, assemble_review, prepare_review
+from bot.review.ask import ask_model
+from bot.review.pipeline import assemble_review, prepare_review
 from bot.settings import load_settings
 
 

@@ -113,7 +113,8 @@ def review_and_report(
     context_note: str | None = None,
 ) -> int:
     """Plan, then either print the plan (dry run) or run the review and print it."""
-    from bot.review.pipeline import ask_model, assemble_review, prepare_review
+    from bot.review.ask import ask_model
+    from bot.review.pipeline import assemble_review, prepare_review
 
     prepared = prepare_review(
         pr, config, settings, agents_md=agents_md, snapshot=snapshot, context_note=context_note

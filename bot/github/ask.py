@@ -102,7 +102,7 @@ def answer_question(
             budget_usd=budget_usd,
         )
         # The snapshot stays open while the model may call tools over it.
-        asked = ask_model(settings, prepared, servers=servers)
+        asked = ask_for_answer(settings, prepared, servers=servers)
     finally:
         close_snapshot(snapshot)
     if asked.error is not None:
@@ -134,7 +134,7 @@ class Asked:
         return replace(posted, error=self.error, reply=self.reply, model=model, exit_code=code)
 
 
-def ask_model(
+def ask_for_answer(
     settings: Settings, prepared: PreparedAnswer, *, servers: ServerMemory | None
 ) -> Asked:
     """Ask once; a rejected key or an unknown model (exit 2) is a failure too, not a crash."""

@@ -281,7 +281,8 @@ def _ask_and_post(
     on_event: Callable[[ProgressEvent], None] | None,
     servers: ServerMemory | None,
 ) -> GitHubOutcome:
-    from bot.review.pipeline import ask_model, assemble_review
+    from bot.review.ask import ask_model
+    from bot.review.pipeline import assemble_review
 
     superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
     results = ask_model(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import GitHubError
 from bot.github.api import GitHubClient
-from bot.github.ask import ask_model
+from bot.github.ask import ask_for_answer
 from bot.github.data import Comment
 from bot.github.markers import find_fingerprints, without_markers
 from bot.github.talk import (
@@ -88,7 +88,7 @@ def answer_thread_reply(
         replier=reply.login,
         model=settings.model,
     )
-    asked = ask_model(settings, prepared, servers=servers)
+    asked = ask_for_answer(settings, prepared, servers=servers)
     model = prepared.model
     if asked.error is not None:
         body = render_failure(asked.reply, asked.error, comment_id=comment_id, model=model)

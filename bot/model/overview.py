@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.model.prompt import defuse_section_tags, truncate_chars
 from bot.model.schema import Message, ModelOverview, ModelReview, clean_strings
+from bot.model.sections import defuse_section_tags, truncate_chars
 from bot.models import FocusSpot, Overview, OverviewFile
 from bot.secrets.redact import redact_text
 

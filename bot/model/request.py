@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.model.ladder import Mode
-from bot.model.schema import Message, response_schema, with_schema_in_system
-from bot.model.toolcalls import TOOLS, ToolChoice
+from bot.model.schema import Message, response_schema, schema_note, with_schema_in_system
+from bot.model.toolcalls import TOOLS, TOOLS_TOKENS, ToolChoice, conversation_tokens
+from bot.tokens import estimate_tokens
 
 CONV_HEADER = "x-grok-conv-id"
 SCHEMA_NAME = "ModelReview"
@@ -76,3 +77,13 @@ def build_request(
         kwargs["tools"] = TOOLS
         kwargs["tool_choice"] = tool_choice
     return kwargs
+
+
+_SCHEMA_NOTE_TOKENS = estimate_tokens(schema_note())
+
+
+def request_tokens(messages: list[Message], mode: Mode | None, *, tools: bool = False) -> int:
+    """Our estimate of a request's prompt: below json_schema the schema rides along, and
+    the tools' definitions when they are offered."""
+    extra = _SCHEMA_NOTE_TOKENS if mode not in (None, "json_schema") else 0
+    return conversation_tokens(messages) + extra + (TOOLS_TOKENS if tools else 0)

@@ -28,20 +28,18 @@ from bot.model.overview import to_overview
 from bot.model.probe import Liveness, ServerGone
 from bot.model.ratelimit import RateLimiter, Sleep, retry_wait_s
 from bot.model.reply import Reply, read_reply
-from bot.model.request import build_request
+from bot.model.request import build_request, request_tokens
 from bot.model.schema import (
     Message,
     build_repair_messages,
     parse_error_body,
-    schema_note,
     to_findings,
 )
 from bot.model.slots import Slots
-from bot.model.toolcalls import TOOLS_TOKENS, ToolChoice, conversation_tokens
+from bot.model.toolcalls import ToolChoice
 from bot.models import ChunkResult, ContextOverflow, Usage
 from bot.plan.build import input_budget
 from bot.settings import DEFAULT_BASE_URL, Settings
-from bot.tokens import estimate_tokens
 
 _NO_HEADERS: Mapping[str, str] = {}
 _FAILED = Usage(requests=1, failed_requests=1)
@@ -177,7 +175,7 @@ class Session:
         loop = ToolLoop(
             tools,
             ask=ask,
-            measure=lambda convo: _estimate(
+            measure=lambda convo: request_tokens(
                 convo, self.state.servers.mode(settings.base_url, self.model), tools=True
             ),
             budget=lambda: input_budget(self.state.context_tokens, settings.max_output_tokens),
@@ -203,7 +201,7 @@ class Session:
         reply = None if first.tool_calls else first.content
         repair = build_repair_messages(messages, reply=reply, problem=problem)
         room = input_budget(self.state.context_tokens, self.state.settings.max_output_tokens)
-        if _estimate(repair, first.mode, tools=tools) > room:
+        if request_tokens(repair, first.mode, tools=tools) > room:
             repair = build_repair_messages(messages, reply=None, problem=problem)
         return repair
 
@@ -221,7 +219,7 @@ class Session:
                 raise ChunkFailed(("not sent: " if not attempt else "") + state.unreachable)
             mode = state.servers.mode(settings.base_url, self.model)
             shape = mode if self.structured else None  # a text request carries no schema
-            tokens = _estimate(messages, shape, tools=tools is not None)
+            tokens = request_tokens(messages, shape, tools=tools is not None)
             await state.limiter.acquire(tokens)
             headers: Mapping[str, str] = _NO_HEADERS
             try:
@@ -339,13 +337,3 @@ def _failed(
         mode=tally.mode,
         notes=tuple(tally.notes),
     )
-
-
-_SCHEMA_NOTE_TOKENS = estimate_tokens(schema_note())
-
-
-def _estimate(messages: list[Message], mode: Mode | None, *, tools: bool = False) -> int:
-    """Our estimate of a request's prompt: below json_schema the schema rides along, and
-    the tools' definitions when they are offered."""
-    extra = _SCHEMA_NOTE_TOKENS if mode not in (None, "json_schema") else 0
-    return conversation_tokens(messages) + extra + (TOOLS_TOKENS if tools else 0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.model.prompt import defuse_section_tags, render_context
+from bot.model.context_section import render_context
 from bot.model.schema import Message
+from bot.model.sections import defuse_section_tags
 from bot.models import ContextPiece
 
 _RULES = """\

@@ -20,8 +20,9 @@ from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP, render_chunk
 from bot.model.ladder import ServerMemory
 from bot.model.loop import ToolOptions
-from bot.model.prompt import build_prefix_messages, prefix_tokens, truncate_chars
+from bot.model.prompt import build_prefix_messages, prefix_tokens
 from bot.model.schema import Message
+from bot.model.sections import truncate_chars
 from bot.model.talk import answer_tools_help, build_ask_messages, build_thread_messages
 from bot.model.toolcalls import TOOLS_TOKENS
 from bot.models import Chunk, Plan, PullRequest, SkippedFile, TextReply

@@ -15,7 +15,7 @@ from bot.config import ContextConfig
 from bot.context.index import SymbolIndex
 from bot.context.select import select_context
 from bot.context.snapshot import Snapshot
-from bot.model.prompt import CONTEXT_FRAME_TOKENS, context_piece_tokens, context_tokens
+from bot.model.context_section import CONTEXT_FRAME_TOKENS, context_piece_tokens, context_tokens
 from bot.models import Chunk, ContextPiece, FileDiff, Plan
 from bot.plan.build import estimate_cost
 from bot.pricing import Price

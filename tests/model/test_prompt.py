@@ -14,11 +14,9 @@ from bot.model.prompt import (
     SYSTEM_PROMPT,
     build_chunk_message,
     build_prefix_messages,
-    defuse_section_tags,
-    fit_to_budget,
     prefix_tokens,
-    truncate_tokens,
 )
+from bot.model.sections import defuse_section_tags, fit_to_budget, truncate_tokens
 from bot.models import Category
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS
 from bot.tokens import estimate_tokens

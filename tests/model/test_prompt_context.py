@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import random
 
-from bot.model.prompt import (
+from bot.model.context_section import (
     CONTEXT_FRAME_TOKENS,
-    SYSTEM_PROMPT,
-    build_chunk_message,
     context_piece_tokens,
     context_tokens,
     render_context,
 )
+from bot.model.prompt import SYSTEM_PROMPT, build_chunk_message
 from bot.models import ContextPiece, PullRequest
 from bot.tokens import estimate_tokens
 from tests.context.shop import BASE, HEAD, make_diff, snapshot
@@ -131,7 +130,7 @@ def test_secrets_never_reach_the_chunk_text() -> None:
 
 
 def test_a_context_piece_path_is_redacted_and_kept_on_its_line() -> None:
-    from bot.model.prompt import render_context_piece
+    from bot.model.context_section import render_context_piece
     from bot.models import ContextPiece
 
     key = "AKIA" + "Q3EGWHK7ZR2XN5TU"

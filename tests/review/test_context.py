@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import RepoConfig
 from bot.context.snapshot import MemorySnapshot, SnapshotSource
-from bot.model.prompt import context_tokens
+from bot.model.context_section import context_tokens
 from bot.models import ChunkResult, PullRequest, Usage, requests_lower_bound
 from bot.output.plan import plan_to_json, render_plan_text
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS

@@ -21,8 +21,9 @@ from bot.models import (
     SkippedFile,
     Usage,
 )
+from bot.review.ask import ask_model
 from bot.review.overview import MAX_FOCUS, build_overview
-from bot.review.pipeline import ask_model, assemble_review, prepare_review
+from bot.review.pipeline import assemble_review, prepare_review
 from bot.settings import Settings
 from tests.fakes.openai_server import Completion, FakeModel, error, finding, raw
 

@@ -16,7 +16,8 @@ from bot.model.errors import too_long
 from bot.models import ContextOverflow, PullRequest
 from bot.plan.build import input_budget
 from bot.plan.chunking import CHUNK_OVERHEAD_TOKENS, plan_chunks
-from bot.review.pipeline import ask_model, assemble_review, prepare_review
+from bot.review.ask import ask_model
+from bot.review.pipeline import assemble_review, prepare_review
 from bot.review.resplit import Window, fitted, halves
 from bot.settings import Settings
 from bot.tokens import estimate_tokens

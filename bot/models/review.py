@@ -94,6 +94,9 @@ class LeftOut(Frozen):
     duplicates: int = 0  # the same problem reported again (e.g. by two requests)
     muted: int = 0  # like a comment maintainers voted down earlier (feedback)
     malformed: int = 0  # no title or no body: dropped as the reply was read
+    # About a file the pull request does not change (e.g. code the model saw only as context,
+    # which is never commented on, or a path it made up): not the change's to fix.
+    outside_pr: int = 0
 
     @property
     def total(self) -> int:
@@ -103,6 +106,7 @@ class LeftOut(Frozen):
             + self.duplicates
             + self.muted
             + self.malformed
+            + self.outside_pr
         )
 
 

@@ -177,7 +177,10 @@ def assemble_review(
     """
     files = tuple(anchor_files) if anchor_files is not None else prepared.files
     said = restore_paths([f for r in results for f in r.findings], prepared.files)
-    anchored, unanchored = anchor_findings([*prepared.secret_findings, *said], files)
+    anchored, unplaced = anchor_findings([*prepared.secret_findings, *said], files)
+    in_pr = {f.path for f in (*files, *prepared.pr.files)}
+    outside = [f for f in unplaced if f.path not in in_pr]
+    unanchored = [f for f in unplaced if f.path in in_pr]
     cfg = prepared.config
 
     def select(found: Sequence[Finding], *, cap: int) -> Selection:
@@ -200,6 +203,7 @@ def assemble_review(
         duplicates=selection.duplicates + off_diff.duplicates,
         muted=selection.muted + off_diff.muted,
         malformed=sum(r.dropped for r in results),
+        outside_pr=len(outside),
     )
     usage = sum((r.usage for r in results), Usage())
     served = next((r.served_model for r in results if r.served_model), None)

@@ -41,6 +41,7 @@ def findings_tally(review: Review) -> str:
         (left.duplicates, "duplicate" if left.duplicates == 1 else "duplicates"),
         (left.muted, "muted by earlier feedback"),
         (left.malformed, "malformed (no title or no body)"),
+        (left.outside_pr, "about a file this pull request does not change"),
     ]
     total = sum(n for n, _ in reported)
     if total:

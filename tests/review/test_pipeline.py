@@ -159,6 +159,7 @@ def test_every_finding_is_counted_exactly_once() -> None:
         "duplicates": 2,
         "muted": 0,
         "malformed": 0,
+        "outside_pr": 0,
     }
     assert reported(review) + review.left_out.total == len(found)
     assert (
@@ -207,3 +208,19 @@ def test_what_the_run_learned_about_the_server_is_said_once_in_the_summary() -> 
 def test_a_server_taking_a_schema_adds_nothing_to_the_summary() -> None:
     plain = assemble_review(prepared(), [replace(result(finding()), mode="json_schema")])
     assert (plain.structured_output, plain.notes) == ("json_schema", ())
+
+
+def test_a_finding_about_a_file_the_pr_does_not_change_is_left_out_and_never_blocks() -> None:
+    from bot.review.findings import review_blocks
+
+    prep = wide()
+    elsewhere = [
+        finding(path="app/models.py", title="bug in code shown only as context"),
+        finding(path="#/bot.models", title="a path the model made up", severity="critical"),
+    ]
+    review = assemble_review(prep, [result(unplaced(0), *elsewhere)])
+    assert [f.title for f in review.unanchored] == ["elsewhere 0"]
+    assert review.left_out.outside_pr == 2 and reported(review) + review.left_out.total == 3
+    assert "Left out: 2 about a file this pull request does not change." in review.summary
+    alone = assemble_review(prep, [result(*elsewhere)])
+    assert not review_blocks(alone, "minor")

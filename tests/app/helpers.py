@@ -24,9 +24,13 @@ import httpx
 import pytest
 import uvicorn
 
+from bot.app.jobs import Reviewer
 from bot.app.queue import JobQueue, open_queue
+from bot.app.reviewer import AppReviewer
 from bot.app.signature import sign_body
 from bot.app.store import JobRecord
+from bot.app.web import create_app
+from bot.github.api import GitHubClient
 from bot.settings import Settings
 from tests import DATA
 
@@ -224,6 +228,15 @@ def flush_redis(url: str) -> None:
     client.close()
 
 
+def backend_redis(request: pytest.FixtureRequest) -> str | None:
+    """The Redis URL when the parametrized backend (`request.param`) is "redis", flushed
+    (from the module's `redis_url` fixture); None for "sqlite"."""
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    if url:
+        flush_redis(url)
+    return url
+
+
 def reset(queue: JobQueue) -> None:
     """Empty the store and huey's queue between tests that share one app."""
     if queue.kind == "redis":
@@ -243,6 +256,25 @@ def opened_queue(settings: Settings) -> Iterator[JobQueue]:
         yield queue
     finally:
         queue.close()
+
+
+@contextlib.contextmanager
+def web_app(
+    settings: Settings, reviewer: Reviewer | None = None, *, workers: int = 1, grace_s: float = 2.0
+) -> Iterator[tuple[httpx.Client, JobQueue]]:
+    """The App under uvicorn over a queue of its own; with a reviewer, `workers` job threads."""
+    with opened_queue(settings) as queue:
+        app = create_app(settings, queue=queue, reviewer=reviewer, workers=workers, grace_s=grace_s)
+        with ThreadServer(app).running() as client:
+            yield client, queue
+
+
+@contextlib.contextmanager
+def app_with_reviewer(settings: Settings) -> Iterator[tuple[httpx.Client, JobQueue]]:
+    """web_app with the real AppReviewer, reaching GitHub with the token in `settings`."""
+    reviewer = AppReviewer(settings, client_for=lambda _: GitHubClient.from_token(settings))
+    with web_app(settings, reviewer) as served:
+        yield served
 
 
 def finished(queue: JobQueue, delivery: str) -> JobRecord | None:

@@ -5,7 +5,6 @@ tests/fakes/reviewer.py, worker and server subprocesses in tests/app/processes.p
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import shutil
@@ -89,20 +88,6 @@ def pr_comment(
     data["comment"].update(body=body, author_association=association)
     data["comment"]["user"]["type"] = user_type
     return data
-
-
-@functools.cache
-def app_private_key() -> str:
-    """A real RSA key in PEM, as GitHub generates for an App (`review-bot` tries it at start)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def make_settings(data_dir: Path, *, redis_url: str | None = None, **overrides: Any) -> Settings:

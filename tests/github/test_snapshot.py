@@ -16,6 +16,7 @@ from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_git import HOSTILE_REFUSED, hostile_archive
 from tests.helpers.git import git, init_repo
+from tests.helpers.settings import github_values
 
 REPO = "octo/widgets"
 HEAD, BASE = "c" * 40, "b" * 40
@@ -44,14 +45,7 @@ def fake(fake_github: FakeGitHub) -> FakeGitHub:
 
 
 def settings_for(fake: FakeGitHub, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_retry_base_s": 0,
-        "github_secondary_wait_s": 0,
-        **kw,
-    }
-    return Settings(**values)
+    return Settings(**{**github_values(fake), **kw})
 
 
 def fetch(fake: FakeGitHub, pr: PullRequest = PR, **kw: Any):

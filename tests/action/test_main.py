@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,10 +58,9 @@ class Run:
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as fake:
-        fake.script(lambda request: [BUG])
-        yield fake
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: [BUG])
+    return fake_model
 
 
 @pytest.fixture

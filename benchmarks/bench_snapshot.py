@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -26,22 +25,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.gitrepo import git, git_bytes  # noqa: E402
 from bot.context import git as context_git  # noqa: E402
 from bot.context.git import commit_snapshot, head_commit  # noqa: E402
 
 REPO = "bench/repo"
 WORDS = ("Request", "Client", "Token", "Cache", "Index", "User", "Item", "Value", "Stream", "Queue")
-
-
-def git(cwd: Path, *args: str) -> bytes:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    return subprocess.run(
-        ["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        env=env,
-    ).stdout
 
 
 def generated_repo(where: Path, *, files: int, seed: int) -> Path:
@@ -97,7 +86,7 @@ def bench_local(top: Path) -> dict[str, Any]:
 
 
 def tree_of(top: Path) -> dict[str, Any]:
-    out = git(top, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
+    out = git_bytes(top, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
     files: dict[str, Any] = {}
     for record in out.split(b"\0"):
         meta, _, name = record.partition(b"\t")
@@ -105,7 +94,7 @@ def tree_of(top: Path) -> dict[str, Any]:
             continue
         mode, _, sha = meta.decode().split()
         if mode.startswith("100"):
-            files[name.decode()] = (mode, git(top, "cat-file", "blob", sha))
+            files[name.decode()] = (mode, git_bytes(top, "cat-file", "blob", sha))
     return files
 
 
@@ -116,8 +105,10 @@ def bench_fake(top: Path, **settings: Any) -> dict[str, Any]:
     from bot.settings import Settings
     from tests.fakes.github import FakeGitHub
 
-    head = git(top, "rev-parse", "HEAD").decode().strip()
-    archive = git(top, "archive", "--format=tar.gz", f"--prefix=bench-repo-{head[:7]}/", "HEAD")
+    head = git(top, "rev-parse", "HEAD").strip()
+    archive = git_bytes(
+        top, "archive", "--format=tar.gz", f"--prefix=bench-repo-{head[:7]}/", "HEAD"
+    )
     with FakeGitHub() as fake:
         fake.add_commit_files(REPO, head, tree_of(top))
         fake.set_archive(REPO, head, archive)
@@ -179,10 +170,10 @@ with FakeGitHub() as fake:
 
 
 def bench_memory(top: Path, tmp: Path) -> dict[str, Any]:
-    head = git(top, "rev-parse", "HEAD").decode().strip()
+    head = git(top, "rev-parse", "HEAD").strip()
     archive = tmp / "repo.tar.gz"
     archive.write_bytes(
-        git(top, "archive", "--format=tar.gz", f"--prefix=bench-repo-{head[:7]}/", "HEAD")
+        git_bytes(top, "archive", "--format=tar.gz", f"--prefix=bench-repo-{head[:7]}/", "HEAD")
     )
     results = {}
     for mode in ("baseline", "fetch"):

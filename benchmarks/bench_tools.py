@@ -17,12 +17,9 @@ Prints:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.gitrepo import git  # noqa: E402
 from bot.config import RepoConfig  # noqa: E402
 from bot.context.git import commit_snapshot  # noqa: E402
 from bot.context.tools import Toolbox, ToolResult  # noqa: E402
@@ -44,20 +42,10 @@ from bot.review.pipeline import prepare_review  # noqa: E402
 from bot.review.tools import tool_options  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakes.openai_server import FakeModel, calls, findings, tool_call  # noqa: E402
+from tests.model.helpers import review_chunks  # noqa: E402
 
 SEARCH_GOAL_S = 0.200
 PREFIX_GOAL = 0.90
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    return subprocess.run(
-        ["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        env=env,
-    ).stdout.decode()
 
 
 def _source(i: int, ext: str, blocks: int, rnd: random.Random, files: int) -> str:
@@ -224,22 +212,14 @@ def bench_loop(top: Path, rounds: Any) -> tuple[list[dict[str, Any]], bool]:
 
         tools.toolbox.run = run  # type: ignore[method-assign]
 
-        async def go() -> Any:
-            client = llm.make_client(settings)
-            try:
-                return await llm.review_chunks(
-                    client,
-                    settings=settings,
-                    model=prepared.model,
-                    prefix_messages=prepared.prefix_messages,
-                    chunk_texts=prepared.chunk_texts,
-                    conv_id=prepared.conv_id,
-                    state=llm.new_run_state(settings, tools=tools),
-                )
-            finally:
-                await client.close()
-
-        results = asyncio.run(go())
+        results = review_chunks(
+            settings,
+            model=prepared.model,
+            prefix_messages=prepared.prefix_messages,
+            chunk_texts=prepared.chunk_texts,
+            conv_id=prepared.conv_id,
+            state=llm.new_run_state(settings, tools=tools),
+        )
         requests = list(fake.requests)
     snapshot.close()
     rows = []

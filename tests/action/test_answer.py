@@ -7,7 +7,6 @@ says: the /ask comment on PR #2 (issue_comment), the reply's id and thread (revi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,9 @@ ANSWER = "The loop stops at `len(xs) - 1`, so the last item is skipped."
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as fake:
-        fake.script(lambda request: raw(ANSWER, prompt_tokens=800, cost_ticks=50_000_000))
-        yield fake
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: raw(ANSWER, prompt_tokens=800, cost_ticks=50_000_000))
+    return fake_model
 
 
 @pytest.fixture

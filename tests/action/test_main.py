@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from bot.settings import Settings
 from tests import ROOT
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeModel, error, finding
+from tests.helpers.git import git, init_repo
 
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
 REPO = "Codertocat/Hello-World"  # every example payload's repository
@@ -58,10 +58,9 @@ class Run:
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as fake:
-        fake.script(lambda request: [BUG])
-        yield fake
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: [BUG])
+    return fake_model
 
 
 @pytest.fixture
@@ -575,19 +574,9 @@ def test_actionlint_accepts_the_workflows() -> None:
 def test_workspace_at_the_pr_head_is_the_snapshot_and_costs_no_request(
     tmp_path: Path, gh: FakeGitHub, model: FakeModel
 ) -> None:
-    ws = tmp_path / "workspace"
-    ws.mkdir()
-    (ws / "app.py").write_text("def last(xs):\n    for i in range(len(xs) - 1):\n")
-    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "head"]):
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-            cwd=ws,
-            check=True,
-            capture_output=True,
-        )
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ws, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    app = "def last(xs):\n    for i in range(len(xs) - 1):\n"
+    ws = init_repo(tmp_path / "workspace", {"app.py": app}, message="head")
+    head = git(ws, "rev-parse", "HEAD").strip()
     body = copy.deepcopy(payload("pull_request.opened"))
     body["pull_request"]["head"]["sha"] = head  # the PR's head is the workspace's commit
     gh.add_pr(REPO, 2, head_sha=head, base_sha=body["pull_request"]["base"]["sha"], files=FILES)

@@ -5,7 +5,6 @@ tests/fakes/reviewer.py, worker and server subprocesses in tests/app/processes.p
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import shutil
@@ -24,9 +23,13 @@ import httpx
 import pytest
 import uvicorn
 
+from bot.app.jobs import Reviewer
 from bot.app.queue import JobQueue, open_queue
+from bot.app.reviewer import AppReviewer
 from bot.app.signature import sign_body
 from bot.app.store import JobRecord
+from bot.app.web import create_app
+from bot.github.api import GitHubClient
 from bot.settings import Settings
 from tests import DATA
 
@@ -85,20 +88,6 @@ def pr_comment(
     data["comment"].update(body=body, author_association=association)
     data["comment"]["user"]["type"] = user_type
     return data
-
-
-@functools.cache
-def app_private_key() -> str:
-    """A real RSA key in PEM, as GitHub generates for an App (`review-bot` tries it at start)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def make_settings(data_dir: Path, *, redis_url: str | None = None, **overrides: Any) -> Settings:
@@ -224,6 +213,15 @@ def flush_redis(url: str) -> None:
     client.close()
 
 
+def backend_redis(request: pytest.FixtureRequest) -> str | None:
+    """The Redis URL when the parametrized backend (`request.param`) is "redis", flushed
+    (from the module's `redis_url` fixture); None for "sqlite"."""
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    if url:
+        flush_redis(url)
+    return url
+
+
 def reset(queue: JobQueue) -> None:
     """Empty the store and huey's queue between tests that share one app."""
     if queue.kind == "redis":
@@ -243,6 +241,25 @@ def opened_queue(settings: Settings) -> Iterator[JobQueue]:
         yield queue
     finally:
         queue.close()
+
+
+@contextlib.contextmanager
+def web_app(
+    settings: Settings, reviewer: Reviewer | None = None, *, workers: int = 1, grace_s: float = 2.0
+) -> Iterator[tuple[httpx.Client, JobQueue]]:
+    """The App under uvicorn over a queue of its own; with a reviewer, `workers` job threads."""
+    with opened_queue(settings) as queue:
+        app = create_app(settings, queue=queue, reviewer=reviewer, workers=workers, grace_s=grace_s)
+        with ThreadServer(app).running() as client:
+            yield client, queue
+
+
+@contextlib.contextmanager
+def app_with_reviewer(settings: Settings) -> Iterator[tuple[httpx.Client, JobQueue]]:
+    """web_app with the real AppReviewer, reaching GitHub with the token in `settings`."""
+    reviewer = AppReviewer(settings, client_for=lambda _: GitHubClient.from_token(settings))
+    with web_app(settings, reviewer) as served:
+        yield served
 
 
 def finished(queue: JobQueue, delivery: str) -> JobRecord | None:

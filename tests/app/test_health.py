@@ -13,16 +13,15 @@ import redis
 
 from bot.app.queue import JobQueue
 from bot.app.store.base import SQLITE_FILE
-from tests.app.helpers import deliver, opened_queue, payload
-from tests.app.test_webhook import _settings, web_only
+from tests.app.helpers import backend_redis, deliver, make_settings, payload, web_app
 
 
 @pytest.fixture(params=["sqlite", "redis"])
 def app(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[httpx.Client, JobQueue, Any]]:
-    settings = _settings(request.param, tmp_path, request)
-    with opened_queue(settings) as queue, web_only(settings, queue) as client:
+    settings = make_settings(tmp_path, redis_url=backend_redis(request))
+    with web_app(settings) as (client, queue):
         yield client, queue, settings
 
 

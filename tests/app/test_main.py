@@ -20,7 +20,6 @@ from bot.app.logs import configure_logging, scrub
 from bot.app.main import main
 from tests import ROOT
 from tests.app.helpers import (
-    app_private_key,
     deliver,
     free_port,
     make_settings,
@@ -29,6 +28,7 @@ from tests.app.helpers import (
 )
 from tests.app.processes import spawn_server
 from tests.fakes.reviewer import FakeReviewer
+from tests.helpers.keys import app_private_key
 
 APP_ENV = (
     "XAI_API_KEY",

@@ -5,38 +5,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.app.queue import JobQueue
 from tests.app.helpers import (
     deliver,
-    opened_queue,
     payload,
     pr_comment,
-    reset,
     signed,
     with_head,
 )
-from tests.app.test_webhook import _settings, web_only
-
-
-@pytest.fixture(scope="module", params=["sqlite", "redis"])
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[httpx.Client, JobQueue]]:
-    settings = _settings(request.param, tmp_path_factory.mktemp(request.param), request)
-    with opened_queue(settings) as queue, web_only(settings, queue) as client:
-        yield client, queue
-
-
-@pytest.fixture
-def app(served: tuple[httpx.Client, JobQueue]) -> tuple[httpx.Client, JobQueue]:
-    reset(served[1])
-    return served
 
 
 def replay(client: httpx.Client, event: str, body: bytes) -> str:

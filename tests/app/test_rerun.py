@@ -6,26 +6,23 @@ The recorded payload (tests/data/webhooks/check_run.rerequested.json) is another
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.app.events import Enqueue, Ignore, decide
 from bot.app.jobs import ReviewJob
-from bot.app.queue import JobQueue
 from bot.app.reviewer import AppReviewer
-from bot.app.web import create_app
 from bot.github.api import GitHubClient
 from bot.review.feedback import FeedbackStats
 from bot.settings import Settings
 from tests.app.conftest import SettingsFactory
-from tests.app.helpers import ThreadServer, deliver, finished, opened_queue, payload, wait_for
+from tests.app.helpers import app_with_reviewer, deliver, finished, opened_queue, payload, wait_for
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import set_role
+from tests.fakes.jobs import FakeJobContext
 from tests.fakes.openai_server import FakeModel, finding
+from tests.helpers.settings import review_values
 
 APP_ID = 29310  # make_settings' GITHUB_APP_ID
 REPO = "github/hello-world"  # the recorded payload's repository
@@ -85,32 +82,8 @@ def test_another_apps_run_of_the_same_name_is_ignored() -> None:
 # --- end to end: signed webhook -> job -> check run in_progress -> completed -----------------
 
 
-@pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
-@contextlib.contextmanager
-def app_with_reviewer(settings: Settings) -> Iterator[tuple[httpx.Client, JobQueue]]:
-    reviewer = AppReviewer(settings, client_for=lambda _: GitHubClient.from_token(settings))
-    with opened_queue(settings) as queue:
-        app = create_app(settings, queue=queue, reviewer=reviewer, workers=1, grace_s=2.0)
-        with ThreadServer(app).running() as client:
-            yield client, queue
-
-
 def _settings(make: SettingsFactory, fake: FakeGitHub, model: FakeModel) -> Settings:
-    return make(
-        api_key="test-key",
-        base_url=model.url,
-        github_token="tok-write",
-        github_api_url=fake.url,
-        github_write_spacing_s=0,
-        github_retry_base_s=0,
-        retry_base_s=0,
-        feedback_refresh_s=0,
-    )
+    return make(**review_values(fake, model), feedback_refresh_s=0)
 
 
 def _pr(fake: FakeGitHub) -> None:
@@ -190,16 +163,6 @@ def test_the_store_keeps_the_newest_figures_per_repository(make: SettingsFactory
         assert store.load_feedback(newer_than_s=-3600) == {}
 
 
-class _Ctx:
-    budget_left_usd = None
-
-    def heartbeat(self) -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return False
-
-
 def test_figures_are_read_at_most_every_feedback_refresh_s(
     make: SettingsFactory, fake_github: FakeGitHub, model: FakeModel
 ) -> None:
@@ -213,7 +176,7 @@ def test_figures_are_read_at_most_every_feedback_refresh_s(
 
     def figures(delivery: str) -> str | None:
         job = ReviewJob(delivery, 1, REPO, NUMBER, None, "command")
-        return reviewer.review(job, _Ctx()).feedback
+        return reviewer.review(job, FakeJobContext()).feedback
 
     first = figures("d1")
     assert first is not None and FeedbackStats.model_validate_json(first).repo == REPO

@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.app.events import Enqueue, Ignore, decide
 from bot.app.jobs import ReviewJob
-from bot.app.queue import JobQueue
-from bot.app.reviewer import AppReviewer
 from bot.app.store.sqlite import SqliteStore
-from bot.app.web import create_app
-from bot.github.api import GitHubClient
 from bot.github.markers import answered_ids
 from bot.github.render import render_comment_body
 from bot.models import Finding
 from bot.settings import Settings
 from tests.app.conftest import SettingsFactory
 from tests.app.helpers import (
-    ThreadServer,
+    app_with_reviewer,
     deliver,
     finished,
     opened_queue,
@@ -41,6 +35,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import set_role
 from tests.fakes.github_talk import add_reply
 from tests.fakes.openai_server import FakeModel, raw
+from tests.helpers.settings import review_values
 
 REPO, NUMBER = "Codertocat/Hello-World", 2  # the recorded payloads' repository and PR
 PATCH = "@@ -1,2 +1,3 @@\n import os\n+for i in range(len(xs) - 1):\n print('done')"
@@ -57,32 +52,13 @@ FINDING = Finding(
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        server.script(lambda request: raw("Because the range stops one short."))
-        yield server
-
-
-@contextlib.contextmanager
-def app(settings: Settings) -> Iterator[tuple[httpx.Client, JobQueue]]:
-    reviewer = AppReviewer(settings, client_for=lambda _: GitHubClient.from_token(settings))
-    with opened_queue(settings) as queue:
-        web = create_app(settings, queue=queue, reviewer=reviewer, workers=1, grace_s=2.0)
-        with ThreadServer(web).running() as client:
-            yield client, queue
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: raw("Because the range stops one short."))
+    return fake_model
 
 
 def settings_for(make: SettingsFactory, fake: FakeGitHub, model: FakeModel) -> Settings:
-    return make(
-        api_key="test-key",
-        base_url=model.url,
-        github_token="tok-write",
-        github_api_url=fake.url,
-        github_write_spacing_s=0,
-        github_retry_base_s=0,
-        retry_base_s=0,
-        feedback_refresh_s=3600,
-    )
+    return make(**review_values(fake, model), feedback_refresh_s=3600)
 
 
 def pr(fake: FakeGitHub) -> None:
@@ -120,7 +96,7 @@ def test_an_ask_is_answered_once_in_the_conversation(
 ) -> None:
     pr(fake_github)
     data = ask_payload(fake_github, "/ask Why does the loop stop early?")
-    with app(settings_for(make, fake_github, model)) as (client, queue):
+    with app_with_reviewer(settings_for(make, fake_github, model)) as (client, queue):
         answer = deliver(client, "issue_comment", data, delivery="ask-1")
         assert (answer.status_code, answer.json()["outcome"]) == (202, "queued")
         record = wait_for(lambda: finished(queue, "ask-1"), what="the answer")
@@ -150,7 +126,7 @@ def test_a_writers_reply_in_the_bots_thread_is_answered_there(
     root = fake_github.review_comments(REPO, NUMBER)[-1]["id"]
     set_role(fake_github, REPO, "Codertocat", "admin")
     reply = add_reply(fake_github, REPO, NUMBER, root, "Why is this a bug?", author="Codertocat")
-    with app(settings_for(make, fake_github, model)) as (client, queue):
+    with app_with_reviewer(settings_for(make, fake_github, model)) as (client, queue):
         answer = deliver(
             client, "pull_request_review_comment", reply_payload(reply), delivery="r-1"
         )

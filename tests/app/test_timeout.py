@@ -3,7 +3,6 @@ posted, never retried, and frees its PR; plus the store and context pieces that 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -19,24 +18,24 @@ from bot.app.attempt import RunContext
 from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.metrics import Metrics
 from bot.app.pool import WorkerPool
-from bot.app.queue import JobQueue
 from bot.app.reviewer import AppReviewer
 from bot.app.store import Store, open_store
-from bot.app.web import create_app
 from bot.github.api import GitHubClient
 from bot.settings import Settings
 from tests.app.helpers import (
-    ThreadServer,
     deliver,
     finished,
     make_settings,
     opened_queue,
     wait_for,
+    web_app,
     with_head,
 )
 from tests.fakes.github import FakeGitHub
+from tests.fakes.jobs import FakeJobContext
 from tests.fakes.openai_server import FakeModel, findings
 from tests.fakes.reviewer import FakeReviewer
+from tests.helpers.settings import review_values
 
 Factory = Callable[..., Settings]
 HUNG, NEWER = "a" * 40, "b" * 40
@@ -70,14 +69,6 @@ class HungReviewer:
         self.inner.post_notice(job, text)
 
 
-@contextlib.contextmanager
-def web(settings: Settings, reviewer: Any) -> Iterator[tuple[httpx.Client, JobQueue]]:
-    with opened_queue(settings) as queue:
-        app = create_app(settings, queue=queue, reviewer=reviewer, workers=1, grace_s=0.5)
-        with ThreadServer(app).running() as client:
-            yield client, queue
-
-
 def push(client: httpx.Client, sha: str) -> str:
     delivery = str(uuid.uuid4())
     data = with_head("pull_request.synchronize", sha, installation=7)
@@ -98,7 +89,7 @@ def test_hung_review_times_out_frees_the_pr_and_its_late_result_is_not_posted(
     caplog.set_level(logging.INFO, logger="bot.app")
     try:
         # One worker thread: the newer head can only run if the runner stopped waiting.
-        with web(settings, reviewer) as (client, queue):
+        with web_app(settings, reviewer, grace_s=0.5) as (client, queue):
             hung = push(client, HUNG)
             timed_out = wait_for(lambda: finished(queue, hung), what="timeout")
             newer = push(client, NEWER)
@@ -132,7 +123,7 @@ def test_timed_out_job_is_not_revived_by_the_sweeper(make: Factory, tmp_path: Pa
     release = threading.Event()
     reviewer = HungReviewer(FakeReviewer(tmp_path / "reviewer.sqlite3"), release)
     try:
-        with web(settings, reviewer) as (client, queue):
+        with web_app(settings, reviewer, grace_s=0.5) as (client, queue):
             hung = push(client, HUNG)
             wait_for(lambda: finished(queue, hung), what="timeout")
             # Long enough for a stale `running` record to be revived (stale_after_s, then a
@@ -191,7 +182,7 @@ def test_no_post_once_the_run_is_cancelled_while_it_waits_out_a_rate_limit(
         settings = _real_settings(tmp_path, fake_github, model)
         reviewer = AppReviewer(settings, client_for=lambda _: GitHubClient.from_token(settings))
         # The job stops being ours (timed out, superseded) once the first POST was refused.
-        ctx = _CancelledWhen(lambda: bool(fake_github.calls("POST", r"/reviews$")))
+        ctx = FakeJobContext(cancel=lambda: bool(fake_github.calls("POST", r"/reviews$")))
         result = reviewer.review(ReviewJob("d-1", None, "octo/widgets", 7, HUNG, "auto"), ctx)
     assert result.status == "superseded"
     assert [r.status for r in fake_github.calls("POST", r"/reviews$")] == [429]
@@ -206,18 +197,7 @@ _FILE = {
 
 
 def _real_settings(tmp: Path, fake: FakeGitHub, model: FakeModel, **more: Any) -> Settings:
-    return make_settings(
-        tmp / "data",
-        api_key="test-key",
-        base_url=model.url,
-        github_token="tok-write",
-        github_api_url=fake.url,
-        github_write_spacing_s=0,
-        github_secondary_wait_s=0,
-        github_retry_base_s=0,
-        retry_base_s=0,
-        **more,
-    )
+    return make_settings(tmp / "data", **review_values(fake, model), **more)
 
 
 class _Recording:
@@ -232,19 +212,6 @@ class _Recording:
 
     def post_notice(self, job: ReviewJob, text: str) -> None:
         self.inner.post_notice(job, text)
-
-
-class _CancelledWhen:
-    budget_left_usd = None
-
-    def __init__(self, predicate: Callable[[], bool]) -> None:
-        self.predicate = predicate
-
-    def heartbeat(self) -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return self.predicate()
 
 
 # --- store and context -----------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import uuid
@@ -15,44 +14,18 @@ import pytest
 
 from bot.app.queue import JobQueue
 from bot.app.signature import sign_body
-from bot.app.web import MAX_BODY, create_app
-from bot.settings import Settings
+from bot.app.web import MAX_BODY
 from tests.app.helpers import (
     SECRET,
-    ThreadServer,
+    backend_redis,
     deliver,
-    flush_redis,
     make_settings,
-    opened_queue,
     payload,
     pr_comment,
-    reset,
     signed,
+    web_app,
     with_head,
 )
-
-
-def _settings(kind: str, data_dir: Path, request: pytest.FixtureRequest) -> Any:
-    url = request.getfixturevalue("redis_url") if kind == "redis" else None
-    if url:
-        flush_redis(url)
-    return make_settings(data_dir, redis_url=url)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "redis"])
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[httpx.Client, JobQueue]]:
-    """One web app per backend for the module (no reviewer: accepted jobs stay queued)."""
-    settings = _settings(request.param, tmp_path_factory.mktemp(request.param), request)
-    with opened_queue(settings) as queue, web_only(settings, queue) as client:
-        yield client, queue
-
-
-@pytest.fixture
-def app(served: tuple[httpx.Client, JobQueue]) -> tuple[httpx.Client, JobQueue]:
-    reset(served[1])
-    return served
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -60,15 +33,9 @@ def fresh_app(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[httpx.Client, JobQueue]]:
     """A web app of its own, for tests that break the store or read cumulative metrics."""
-    settings = _settings(request.param, tmp_path, request)
-    with opened_queue(settings) as queue, web_only(settings, queue) as client:
+    settings = make_settings(tmp_path, redis_url=backend_redis(request))
+    with web_app(settings) as (client, queue):
         yield client, queue
-
-
-@contextlib.contextmanager
-def web_only(settings: Settings, queue: JobQueue) -> Iterator[httpx.Client]:
-    with ThreadServer(create_app(settings, queue=queue, reviewer=None)).running() as client:
-        yield client
 
 
 def outcome(response: httpx.Response) -> str:

@@ -20,16 +20,15 @@ from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.metrics import Metrics
 from bot.app.pool import WorkerPool
 from bot.app.queue import JobQueue
-from bot.app.web import create_app
 from bot.settings import Settings
 from tests.app.helpers import (
-    ThreadServer,
     deliver,
     finished,
     opened_queue,
     payload,
     pr_comment,
     wait_for,
+    web_app,
     with_head,
 )
 from tests.app.processes import spawn_worker
@@ -41,16 +40,6 @@ Factory = Callable[..., Settings]
 @pytest.fixture
 def reviewer_db(tmp_path: Path) -> Path:
     return tmp_path / "reviewer.sqlite3"
-
-
-@contextlib.contextmanager
-def web(
-    settings: Settings, reviewer: FakeReviewer | None = None, *, workers: int = 1
-) -> Iterator[tuple[httpx.Client, JobQueue]]:
-    with opened_queue(settings) as queue:
-        app = create_app(settings, queue=queue, reviewer=reviewer, workers=workers, grace_s=2.0)
-        with ThreadServer(app).running() as client:
-            yield client, queue
 
 
 @contextlib.contextmanager
@@ -99,7 +88,7 @@ def test_newer_push_cancels_the_running_review_and_only_it_is_posted(
 ) -> None:
     release = threading.Event()
     reviewer = FakeReviewer(reviewer_db, gate=release.is_set)
-    with web(make(), reviewer, workers=2) as (client, queue):
+    with web_app(make(), reviewer, workers=2) as (client, queue):
         old = push(client, "a" * 40)
         wait_for(lambda: len(reviewer.calls()) == 1, what="first review to start")
         new = push(client, "b" * 40)
@@ -118,7 +107,7 @@ def test_newer_push_cancels_the_running_review_and_only_it_is_posted(
 def test_queued_older_head_is_skipped_when_dequeued(make: Factory, reviewer_db: Path) -> None:
     settings = make()
     reviewer = FakeReviewer(reviewer_db)
-    with web(settings) as (client, _):
+    with web_app(settings) as (client, _):
         old, new = push(client, "a" * 40), push(client, "b" * 40)
     with pool(settings, reviewer) as queue:
         wait_for(lambda: finished(queue, new), what="newer head reviewed")
@@ -129,7 +118,7 @@ def test_queued_older_head_is_skipped_when_dequeued(make: Factory, reviewer_db: 
 def test_closed_pr_cancels_its_queued_work(make: Factory, reviewer_db: Path) -> None:
     settings = make()
     reviewer = FakeReviewer(reviewer_db)
-    with web(settings) as (client, _):
+    with web_app(settings) as (client, _):
         cancelled = push(client, "a" * 40)
         assert (
             deliver(client, "pull_request", payload("pull_request.closed")).json()["outcome"]
@@ -150,7 +139,7 @@ def test_job_that_raises_is_retried_with_backoff_then_failed(
 ) -> None:
     settings = make(job_retries=2, job_retry_delay_s=0.05)
     reviewer = FakeReviewer(reviewer_db, fail_times=99)
-    with web(settings, reviewer) as (client, queue):
+    with web_app(settings, reviewer) as (client, queue):
         delivery = push(client, "a" * 40)
         record = wait_for(lambda: finished(queue, delivery), what="job to fail")
         metrics = client.get("/metrics").text
@@ -175,7 +164,7 @@ class _Refused:
 
 
 def test_failed_job_logs_why(make: Factory, caplog: pytest.LogCaptureFixture) -> None:
-    with web(make(), _Refused()) as (client, queue):  # type: ignore[arg-type]
+    with web_app(make(), _Refused()) as (client, queue):  # type: ignore[arg-type]
         delivery = push(client, "a" * 40)
         record = wait_for(lambda: finished(queue, delivery), what="job to fail")
     assert record.state == "failed"
@@ -187,7 +176,7 @@ def test_failed_job_logs_why(make: Factory, caplog: pytest.LogCaptureFixture) ->
 
 def test_job_that_raises_once_is_retried_and_posted_once(make: Factory, reviewer_db: Path) -> None:
     reviewer = FakeReviewer(reviewer_db, fail_times=1, cost_usd=0.25)
-    with web(make(), reviewer) as (client, queue):
+    with web_app(make(), reviewer) as (client, queue):
         delivery = push(client, "a" * 40)
         record = wait_for(lambda: finished(queue, delivery), what="job to finish")
         metrics = client.get("/metrics").text
@@ -202,7 +191,7 @@ def test_job_accepted_while_no_worker_ran_is_processed_when_one_starts(
     make: Factory, reviewer_db: Path
 ) -> None:
     settings = make()
-    with web(settings) as (client, _):
+    with web_app(settings) as (client, _):
         delivery = push(client, "a" * 40)
     # Everything was closed in between: only the files (or Redis) carry the job over.
     reviewer = FakeReviewer(reviewer_db)
@@ -213,7 +202,7 @@ def test_job_accepted_while_no_worker_ran_is_processed_when_one_starts(
 
 def test_job_lost_by_huey_is_requeued_by_the_sweeper(make: Factory, reviewer_db: Path) -> None:
     settings = make()
-    with web(settings) as (client, queue):
+    with web_app(settings) as (client, queue):
         delivery = push(client, "a" * 40)
         queue.huey.flush()  # as if a worker took the message and died before claiming it
         assert queue.depth() == 0
@@ -230,7 +219,7 @@ def test_daily_budget_stops_reviews_with_one_notice_per_pr(
     make: Factory, reviewer_db: Path
 ) -> None:
     reviewer = FakeReviewer(reviewer_db, cost_usd=1.5)
-    with web(make(daily_budget_usd=1.0), reviewer) as (client, queue):
+    with web_app(make(daily_budget_usd=1.0), reviewer) as (client, queue):
         first = push(client, "a" * 40, installation=7)
         assert wait_for(lambda: finished(queue, first), what="first review").status == "posted"
         # One at a time: a newer push would otherwise supersede a queued older one.
@@ -254,13 +243,13 @@ def test_daily_budget_stops_reviews_with_one_notice_per_pr(
 
 def test_each_review_is_told_the_daily_budget_left(make: Factory, reviewer_db: Path) -> None:
     reviewer = FakeReviewer(reviewer_db, cost_usd=0.5)
-    with web(make(daily_budget_usd=2.0), reviewer) as (client, queue):
+    with web_app(make(daily_budget_usd=2.0), reviewer) as (client, queue):
         for head in ("a", "b"):
             delivery = push(client, head * 40, installation=7)
             wait_for(partial(finished, queue, delivery), what="review")
     assert [c["budget"] for c in reviewer.calls()] == [2.0, 1.5]
     unbudgeted = FakeReviewer(reviewer_db.with_name("other.sqlite3"))
-    with web(make(), unbudgeted) as (client, queue):
+    with web_app(make(), unbudgeted) as (client, queue):
         delivery = push(client, "c" * 40)
         wait_for(partial(finished, queue, delivery), what="review")
     assert [c["budget"] for c in unbudgeted.calls()] == [None]
@@ -268,7 +257,7 @@ def test_each_review_is_told_the_daily_budget_left(make: Factory, reviewer_db: P
 
 def test_one_pr_is_never_reviewed_by_two_workers_at_once(make: Factory, reviewer_db: Path) -> None:
     reviewer = FakeReviewer(reviewer_db, hold_s=0.15)
-    with web(make(), reviewer, workers=3) as (client, queue):
+    with web_app(make(), reviewer, workers=3) as (client, queue):
         jobs = [push(client, "a" * 40), command(client, "/review"), command(client, "/review full")]
         for delivery in jobs:
             wait_for(partial(finished, queue, delivery), what="all three reviews")
@@ -282,13 +271,13 @@ def test_stop_lets_a_short_job_finish_and_gives_a_long_one_back(
     make: Factory, reviewer_db: Path
 ) -> None:
     settings = make(stale_after_s=5.0)  # so only the give-back, not the sweeper, can rerun it
-    with web(settings) as (client, _):
+    with web_app(settings) as (client, _):
         short = push(client, "a" * 40)
     with pool(settings, FakeReviewer(reviewer_db, hold_s=0.2), grace_s=5.0) as queue:
         wait_for(lambda: queue.store.get(short).state == "running", what="short job start")  # type: ignore[union-attr]
     with opened_queue(settings) as queue:
         assert queue.store.get(short).state == "done"  # type: ignore[union-attr]
-    with web(settings) as (client, _):
+    with web_app(settings) as (client, _):
         long = push(client, "b" * 40)
     stuck = FakeReviewer(reviewer_db, gate=lambda: False)
     with pool(settings, stuck, grace_s=0.1) as queue:
@@ -304,7 +293,7 @@ def test_stop_lets_a_short_job_finish_and_gives_a_long_one_back(
 def test_worker_killed_mid_review_is_rerun_and_posts_once(make: Factory, reviewer_db: Path) -> None:
     settings = make()
     reviewer = FakeReviewer(reviewer_db)
-    with web(settings) as (client, queue):
+    with web_app(settings) as (client, queue):
         delivery = push(client, "a" * 40)
         doomed = spawn_worker(settings, reviewer_db=reviewer_db, block=True)
         try:

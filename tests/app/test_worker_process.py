@@ -23,8 +23,9 @@ from bot.app.pool import run_worker
 from bot.app.queue import open_queue
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
-from tests.app.helpers import app_private_key, free_port, make_settings, opened_queue, wait_for
+from tests.app.helpers import free_port, make_settings, opened_queue, wait_for
 from tests.fakes.reviewer import FakeReviewer
+from tests.helpers.keys import app_private_key
 
 
 @pytest.fixture

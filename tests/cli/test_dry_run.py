@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.git import git, init_repo
+
 PLAN_KEYS = {
     "model",
     "context_tokens",
@@ -34,26 +36,12 @@ def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | None 
     )
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A checkout with main and a feature branch of two commits, plus staged/unstaged edits."""
-    r = tmp_path / "repo"
-    r.mkdir()
-    git(r, "init", "-q", "-b", "main")
-    (r / "src").mkdir()
-    (r / "src" / "app.py").write_text("def f(x):\n    return x\n")
-    (r / "README.md").write_text("# demo\n")
-    git(r, "add", ".")
-    git(r, "commit", "-qm", "base")
+    r = init_repo(
+        tmp_path / "repo", {"src/app.py": "def f(x):\n    return x\n", "README.md": "# demo\n"}
+    )
     git(r, "checkout", "-qb", "feature")
     (r / "src" / "app.py").write_text("def f(x):\n    return x * 2\n\n\ndef g():\n    pass\n")
     git(r, "commit", "-qam", "double it")
@@ -98,9 +86,7 @@ def test_base_ref_staged_and_working_tree(repo: Path) -> None:
 
 
 def test_diff_file_and_stdin_agree(repo: Path, tmp_path: Path) -> None:
-    diff = subprocess.run(
-        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
-    ).stdout
+    diff = git(repo, "diff", "main", "feature").encode()
     (tmp_path / "x.diff").write_bytes(diff)
     from_file = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
     from_stdin = plan_of(
@@ -111,9 +97,7 @@ def test_diff_file_and_stdin_agree(repo: Path, tmp_path: Path) -> None:
 
 
 def test_a_diff_file_alone_has_no_context_and_the_plan_says_so(repo: Path, tmp_path: Path) -> None:
-    diff = subprocess.run(
-        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
-    ).stdout
+    diff = git(repo, "diff", "main", "feature").encode()
     (tmp_path / "x.diff").write_bytes(diff)
     plan = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
     assert plan["context"]["source"] == "none"
@@ -354,9 +338,7 @@ def test_tools_off_or_without_a_repository_are_said_in_the_plan(repo: Path, tmp_
     off = plan_of(run_cli("--dry-run", "--format", "json", cwd=repo))
     assert off["tools"]["max_rounds"] == 0 and "tools.enabled: false" in off["tools"]["note"]
     assert off["tools"]["estimated_cost_usd"] == off["estimated_cost_usd"]
-    diff = subprocess.run(
-        ["git", "diff", "main", "feature"], cwd=repo, capture_output=True, check=True
-    ).stdout
+    diff = git(repo, "diff", "main", "feature").encode()
     (tmp_path / "x.diff").write_bytes(diff)
     alone = plan_of(run_cli("--dry-run", "--format", "json", "--diff", "x.diff", cwd=tmp_path))
     assert alone["tools"]["max_rounds"] == 0 and "no repository" in alone["tools"]["note"]

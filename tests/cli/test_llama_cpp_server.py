@@ -25,6 +25,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.helpers.git import git, init_repo
+
 pytestmark = pytest.mark.integration
 
 MODEL = "smollm2"
@@ -97,30 +99,19 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"llama_cpp.server did not start in {START_TIMEOUT_S} s:\n{tail}")
 
 
-def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout
-
-
 @pytest.fixture
 def small_diff(tmp_path: Path) -> Path:
     """A real `git diff` of a small change with a real bug (an off-by-one loop)."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
-    (repo / "stats.py").write_text("def mean(xs):\n    return sum(xs) / len(xs)\n")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "base")
+    repo = init_repo(
+        tmp_path / "repo", {"stats.py": "def mean(xs):\n    return sum(xs) / len(xs)\n"}
+    )
     (repo / "stats.py").write_text(
         "def mean(xs):\n    total = 0\n    for i in range(len(xs) - 1):\n        total += xs[i]\n"
         "    return total / len(xs)\n\n\ndef median(xs):\n    xs.sort()\n"
         "    return xs[len(xs) // 2]\n"
     )
     diff = tmp_path / "small.diff"
-    diff.write_text(_git(repo, "diff"))
+    diff.write_text(git(repo, "diff"))
     return diff
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,32 +10,19 @@ import pytest
 
 from bot.cli.main import main
 from bot.cli.snapshot import NO_REPOSITORY
-from bot.review import pipeline
 from tests.fakes.openai_server import FakeModel
+from tests.helpers.git import git, init_repo
 
 BASE_APP = "def f(x):\n    return x\n"
 HEAD_APP = "def f(x):\n    return half(x)\n"
 
 
-def git(cwd: Path, *args: str) -> str:
-    out = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-    return out.stdout.decode()
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch) -> Path:
-    r = tmp_path / "repo"
-    (r / "src").mkdir(parents=True)
-    git(r, "init", "-q", "-b", "main")
-    (r / "src" / "app.py").write_text(BASE_APP)
-    (r / "src" / "util.py").write_text("def half(n):\n    return n / 2\n")
-    git(r, "add", ".")
-    git(r, "commit", "-qm", "base")
+    r = init_repo(
+        tmp_path / "repo",
+        {"src/app.py": BASE_APP, "src/util.py": "def half(n):\n    return n / 2\n"},
+    )
     git(r, "checkout", "-qb", "feature")
     (r / "src" / "app.py").write_text(HEAD_APP)
     git(r, "commit", "-qam", "use half")
@@ -44,27 +30,6 @@ def repo(tmp_path: Path, monkeypatch) -> Path:
     for name in ("XAI_API_KEY", "GROK_REVIEW_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return r
-
-
-@pytest.fixture
-def prepared(monkeypatch) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-    real = pipeline.prepare_review
-
-    def spy(*args: Any, **kwargs: Any):
-        snap = kwargs.get("snapshot")
-        calls.append(
-            {
-                "source": snap.source if snap else None,
-                "app": snap.read("src/app.py") if snap else None,
-                "base": snap.read_base("src/app.py") if snap else None,
-                "note": kwargs.get("context_note"),
-            }
-        )
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "prepare_review", spy)
-    return calls
 
 
 def test_branch_review_reads_the_head_commit_not_the_disk(repo, prepared):

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from bot.cli.main import main
-from tests.cli.test_snapshot import HEAD_APP, git
+from tests.cli.test_snapshot import HEAD_APP
 from tests.fakes.openai_server import FakeModel, calls, finding, findings, messages_of, tool_call
+from tests.helpers.git import git, init_repo
 
 BUG = finding(path="src/app.py", line=2, code="    return half(x)")
 
@@ -28,13 +29,13 @@ def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModel]:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    r = tmp_path / "repo"
-    (r / "src").mkdir(parents=True)
-    git(r, "init", "-q", "-b", "main")
-    (r / "src" / "app.py").write_text("def f(x):\n    return x\n")
-    (r / "src" / "util.py").write_text("def half(n):\n    return n / 2\n")
-    git(r, "add", ".")
-    git(r, "commit", "-qm", "base")
+    r = init_repo(
+        tmp_path / "repo",
+        {
+            "src/app.py": "def f(x):\n    return x\n",
+            "src/util.py": "def half(n):\n    return n / 2\n",
+        },
+    )
     git(r, "checkout", "-qb", "feature")
     (r / "src" / "app.py").write_text(HEAD_APP)
     git(r, "commit", "-qam", "use half")

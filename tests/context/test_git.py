@@ -11,28 +11,19 @@ import pytest
 from bot.context import git as context_git
 from bot.context.git import commit_snapshot, head_commit, index_snapshot
 from bot.context.worktree import WorktreeSnapshot, read_regular_file
-
-
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-    return proc.stdout.decode().strip()
+from tests.helpers.git import git, init_repo
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """base: app.py, util.py; head: app.py changed, new.py, a symlink, a gitlink, a binary."""
-    r = tmp_path / "repo"
-    (r / "src").mkdir(parents=True)
-    git(r, "init", "-q", "-b", "main")
-    (r / "src" / "app.py").write_text("def f(x):\n    return x\n")
-    (r / "src" / "util.py").write_text("def half(n):\n    return n / 2\n")
-    git(r, "add", ".")
-    git(r, "commit", "-qm", "base")
+    r = init_repo(
+        tmp_path / "repo",
+        {
+            "src/app.py": "def f(x):\n    return x\n",
+            "src/util.py": "def half(n):\n    return n / 2\n",
+        },
+    )
     (r / "src" / "app.py").write_text("def f(x):\n    return half(x)\n")
     (r / "src" / "new.py").write_text("NEW = 1\n")
     (r / "blob.bin").write_bytes(b"\x00\x01\x02binary")
@@ -48,7 +39,7 @@ def repo(tmp_path: Path) -> Path:
 def test_commit_snapshot_lists_regular_files_and_reads_head_and_base(repo: Path):
     head = head_commit(repo)
     assert head and len(head) == 40
-    snap = commit_snapshot(repo, head, base=git(repo, "rev-parse", "HEAD~1"))
+    snap = commit_snapshot(repo, head, base=git(repo, "rev-parse", "HEAD~1").strip())
     try:
         assert snap.source == "git"
         # The symlink and the submodule are not files of the snapshot.
@@ -90,7 +81,9 @@ def test_one_long_lived_cat_file_process_serves_every_read(repo: Path, monkeypat
         return real(argv, *args, **kwargs)
 
     monkeypatch.setattr(context_git.subprocess, "Popen", counting)
-    snap = commit_snapshot(repo, head_commit(repo) or "", base=git(repo, "rev-parse", "HEAD~1"))
+    snap = commit_snapshot(
+        repo, head_commit(repo) or "", base=git(repo, "rev-parse", "HEAD~1").strip()
+    )
     for _ in range(3):
         for path in snap.paths():
             snap.read(path)
@@ -141,7 +134,9 @@ def test_git_filters_and_textconv_never_run(repo: Path, tmp_path: Path):
     git(repo, "add", ".gitattributes")
     git(repo, "commit", "-qm", "attributes")
     marker.unlink(missing_ok=True)  # `git add` itself ran the clean filter: that is git's
-    snap = commit_snapshot(repo, head_commit(repo) or "", base=git(repo, "rev-parse", "HEAD~1"))
+    snap = commit_snapshot(
+        repo, head_commit(repo) or "", base=git(repo, "rev-parse", "HEAD~1").strip()
+    )
     try:
         assert snap.read("src/app.py") and snap.read_base("src/app.py")
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from bot.context.tools import TOOL_NAMES, Toolbox, ToolResult, run_all, tool_spe
 from bot.context.worktree import WorktreeSnapshot
 from bot.diff.parse import parse_diff
 from bot.tokens import estimate_tokens
+from tests.helpers.git import git
 
 AWS_KEY = "AKIA" + "Q3EGWHK7ZR2XN5TU"  # shaped like an access key id, split so no scanner trips
 PRICES = '''"""Prices."""
@@ -62,16 +62,6 @@ export const TAX = 0.2;
 CONFIG = f"""aws_access_key_id = {AWS_KEY}
 region = eu-west-1
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-    return done.stdout.decode()
 
 
 @pytest.fixture(scope="module")

@@ -5,46 +5,33 @@ seconds_between_requests=None, seconds_between_writes=None)` at it. It answers i
 shapes, applies GitHub's rules (tokens and permissions, review comments only on diff lines, body
 limits, `Link` pagination), records every request and can answer with injected failures.
 
-Modules: this one is the HTTP server and the public API; `github_routes` maps paths to endpoints;
-`github_state`, `github_reviews`, `github_checks` hold the objects and rules; `github_diff`
-knows which lines of a patch GitHub lets a comment land on.
+Modules: this one is the public API (set up, inject, read back) and the server's lifecycle;
+`github_http` the HTTP handler, records and pagination; `github_access` tokens, permissions and
+injected failures; `github_routes` maps paths to endpoints; `github_state`, `github_reviews`,
+`github_checks` hold the objects and rules; `github_diff` knows which lines of a patch GitHub
+lets a comment land on.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import re
 import threading
-import time
-from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import github_reviews
+from .github_access import Injection, authenticate, authorize, take_injection
 from .github_git import GitStore
-from .github_http import RecordedRequest, Reply
-from .github_routes import APP_ONLY, NO_AUTH, find_route
+from .github_http import Handler, RecordedRequest, Reply, paginate
+from .github_routes import find_route
 from .github_state import DOCS, ApiError, GitHubState, Pull, Repo
 
 __all__ = ["FakeGitHub", "RecordedRequest", "Reply"]
 
-NO_ACCESS = {"message": "Resource not accessible by integration", "documentation_url": DOCS}
-BAD_JWT = {"message": "A JSON web token could not be decoded", "documentation_url": DOCS}
-BAD_CREDENTIALS = {"message": "Bad credentials", "documentation_url": DOCS}
 Files = list[dict[str, Any]] | tuple[dict[str, Any], ...]
-
-
-@dataclass
-class Injection:
-    method: str
-    pattern: re.Pattern[str]
-    reply: Reply
-    times: int
-    apply_then_fail: bool
 
 
 class FakeGitHub:
@@ -61,7 +48,7 @@ class FakeGitHub:
         self.jwt_claims: list[dict[str, Any]] = []  # claims of every App JWT received
         self._injections: list[Injection] = []
         self._lock = threading.RLock()
-        handler = type("BoundHandler", (_Handler,), {"fake": self})
+        handler = type("BoundHandler", (Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -302,123 +289,22 @@ class FakeGitHub:
             return reply
 
     def _answer(self, request: RecordedRequest) -> Reply:
-        injection = self._take_injection(request)
+        injection = take_injection(self._injections, request)
         if injection is None:
             return self._route(request)
         if injection.apply_then_fail:
             self._route(request)  # carried out, then answered as injected
         return injection.reply
 
-    def _take_injection(self, request: RecordedRequest) -> Injection | None:
-        for injection in self._injections:
-            if injection.method == request.method and injection.pattern.search(request.path):
-                injection.times -= 1
-                if injection.times <= 0:
-                    self._injections.remove(injection)
-                return injection
-        return None
-
     def _route(self, request: RecordedRequest) -> Reply:
         try:
-            permission = self._authenticate(request)
+            permission = authenticate(request, tokens=self.tokens, jwt_claims=self.jwt_claims)
             endpoint, groups = find_route(request.method, request.path)
-            self._authorize(request, permission)
+            authorize(request, permission)
             return endpoint(self, request, **groups)
         except ApiError as error:
             return Reply(error.status, error.body, error.headers)
 
-    def _authenticate(self, request: RecordedRequest) -> str:
-        scheme, _, credential = request.headers.get("authorization", "").partition(" ")
-        if NO_AUTH.search(request.path):
-            return "download"
-        if APP_ONLY.search(request.path):
-            if scheme.lower() != "bearer" or not self._valid_jwt(credential):
-                raise ApiError(401, dict(BAD_JWT))
-            return "app"
-        permission = self.tokens.get(credential) if scheme.lower() in ("token", "bearer") else None
-        if permission is None:
-            raise ApiError(401, dict(BAD_CREDENTIALS))
-        return permission
-
-    def _valid_jwt(self, token: str) -> bool:
-        """Shape and claims only: the signature is not checked."""
-        parts = token.split(".")
-        try:
-            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-        except (IndexError, ValueError):
-            return False
-        if len(parts) != 3 or not isinstance(claims, dict) or "iss" not in claims:
-            return False
-        self.jwt_claims.append(claims)
-        # GitHub refuses an expired JWT and one that is valid for more than 10 minutes.
-        expires = claims.get("exp")
-        return isinstance(expires, int | float) and time.time() < expires <= time.time() + 660
-
-    def _authorize(self, request: RecordedRequest, permission: str) -> None:
-        if request.method == "GET" or permission == "app":
-            return
-        checks = "/check-runs" in request.path
-        if permission == "read" or (permission == "write-no-checks" and checks):
-            raise ApiError(403, dict(NO_ACCESS))
-
     def paginate(self, request: RecordedRequest, items: list[Any]) -> Reply:
         """One page of `items` with GitHub's `Link` header (per_page default 30, max 100)."""
-        try:
-            per_page = min(max(int(request.query.get("per_page", 30)), 1), 100)
-            page = max(int(request.query.get("page", 1)), 1)
-        except ValueError:
-            per_page, page = 30, 1
-        last = max(1, -(-len(items) // per_page))
-        rels = {"prev": page - 1, "first": 1} if page > 1 else {}
-        if page < last:
-            rels = {"next": page + 1, "last": last, **rels}
-        links = []
-        for rel, number in rels.items():
-            query = urlencode({**request.query, "per_page": per_page, "page": number})
-            links.append(f'<{self.url}{request.path}?{query}>; rel="{rel}"')
-        chunk = items[(page - 1) * per_page : page * per_page]
-        return Reply(200, chunk, {"Link": ", ".join(links)} if links else None)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeGitHub  # bound per server in FakeGitHub.__init__
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        request = RecordedRequest(self.command, url.path, dict(parse_qsl(url.query)), headers, None)
-        self._write(self.fake.handle(request, raw))
-
-    def _write(self, reply: Reply) -> None:
-        if reply.delay_s:
-            time.sleep(reply.delay_s)
-        if isinstance(reply.body, bytes):
-            data, kind = reply.body, "application/octet-stream"
-        elif isinstance(reply.body, str):
-            data, kind = reply.body.encode(), "text/plain; charset=utf-8"
-        else:
-            data, kind = json.dumps(reply.body).encode(), "application/json; charset=utf-8"
-        headers = {
-            "Content-Type": kind,
-            "X-RateLimit-Limit": "5000",
-            "X-RateLimit-Remaining": "4999",
-            "X-RateLimit-Reset": str(int(time.time()) + 3600),
-            "X-GitHub-Request-Id": "FAKE",
-            **(reply.headers or {}),
-        }
-        try:
-            self.send_response(reply.status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a delayed reply)
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the per-request log on stderr."""
+        return paginate(self.url, request, items)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.errors import ConfigError, GitHubAccessError, GitHubError
 from bot.github.api import GitHubClient
 from bot.github.data import GitHubRateLimited, file_from_github
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
+from tests.helpers.keys import app_private_key
+from tests.helpers.settings import github_values
 
 REPO, NUMBER = "octo/widgets", 7
 BASE, HEAD = "b" * 40, "c" * 40
@@ -30,16 +30,7 @@ BOT_BODY = "Summary\n\n<!-- grok-review:head=" + HEAD + " -->"
 
 
 def make_settings(fake: FakeGitHub, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_write_spacing_s": 0,
-        "github_secondary_wait_s": 0,
-        "github_retry_base_s": 0,
-        "github_retries": 2,
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**{**github_values(fake), "github_retries": 2, **overrides})
 
 
 class Waits:
@@ -362,18 +353,9 @@ def test_dismiss_review(fake):
     assert fake.reviews(REPO, NUMBER)[0]["state"] == "DISMISSED"
 
 
-def _pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-
-
 def test_app_installation_client_gets_a_token_and_reads(fake):
     settings = make_settings(
-        fake, github_token=None, github_app_id="123", github_app_private_key=_pem()
+        fake, github_token=None, github_app_id="123", github_app_private_key=app_private_key()
     )
     client = GitHubClient.for_installation(settings, 1)
     assert client.fetch_pull_request(REPO, NUMBER).pr.head_sha == HEAD

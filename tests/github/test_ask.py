@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,10 +32,9 @@ def fake(fake_github: FakeGitHub) -> FakeGitHub:
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        server.script(lambda request: raw(ANSWER, prompt_tokens=900, completion_tokens=40))
-        yield server
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: raw(ANSWER, prompt_tokens=900, completion_tokens=40))
+    return fake_model
 
 
 def ask(fake: FakeGitHub, settings: Settings, body: str, **comment: Any) -> Any:

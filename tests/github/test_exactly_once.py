@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from bot.cli import main as cli
 from tests.fakes.github import FakeGitHub
-from tests.fakes.openai_server import FakeModel, finding
+from tests.fakes.openai_server import finding
 from tests.github.test_review import (
     BASE,
     CONFIG,
@@ -36,30 +35,6 @@ TARGET = f"{REPO}#{NUMBER}"
 def fake(fake_github: FakeGitHub) -> Iterator[FakeGitHub]:
     fake_github.add_pr(REPO, NUMBER, base_sha=BASE, head_sha=HEAD, files=V1)
     yield fake_github
-
-
-@pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
-@pytest.fixture
-def cli_env(fake: FakeGitHub, model: FakeModel, monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name in ("GROK_REVIEW_API_KEY", "GROK_REVIEW_GITHUB_TOKEN", "GROK_REVIEW_GITHUB_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    env = {
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_TOKEN": "tok-write",
-        "XAI_API_KEY": "test-key",
-        "GROK_REVIEW_BASE_URL": model.url,
-        "GROK_REVIEW_GITHUB_WRITE_SPACING_S": "0",
-        "GROK_REVIEW_GITHUB_RETRY_BASE_S": "0",
-        "GROK_REVIEW_RETRY_BASE_S": "0",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
 
 
 def test_post_on_a_reviewed_head_asks_the_model_nothing(cli_env, fake, model, capsys):

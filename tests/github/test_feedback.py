@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +16,9 @@ from bot.review.feedback import Votes
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import age_comment, set_role
-from tests.fakes.openai_server import FakeModel, finding
+from tests.fakes.openai_server import finding
 from tests.github.feedback_helpers import bot_finding, post_bot_comment, vote
+from tests.helpers.settings import github_values, settings_for
 
 REPO = "octo/widgets"
 HEAD = "b" * 40
@@ -27,12 +27,7 @@ HEAD = "b" * 40
 @pytest.fixture
 def settings(fake_github: FakeGitHub) -> Settings:
     fake_github.add_repo(REPO)
-    return Settings(
-        github_token="tok-write",
-        github_api_url=fake_github.url,
-        github_write_spacing_s=0,
-        github_retry_base_s=0,
-    )
+    return Settings(**github_values(fake_github))
 
 
 def client(settings: Settings) -> GitHubClient:
@@ -149,26 +144,6 @@ def test_disabled_or_unreadable_feedback_leaves_the_review_alone(fake_github, se
 # --- a review with feedback, end to end --------------------------------------------------------
 
 
-@pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
-def _review_settings(fake: FakeGitHub, model: FakeModel, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_key": "test-key",
-        "base_url": model.url,
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_write_spacing_s": 0,
-        "github_retry_base_s": 0,
-        "retry_base_s": 0,
-        **kw,
-    }
-    return Settings(**values)
-
-
 def _big_file(name: str, lines: int) -> dict[str, Any]:
     added = "".join(
         f"+value_{i} = compute_something_long({i}, name='{name}')\n" for i in range(lines)
@@ -182,7 +157,7 @@ def test_a_muted_kind_is_not_posted_again_and_the_model_is_told(fake_github, mod
     vote(fake, REPO, earlier, "-1", "maintainer", "maintain")
     files = [_big_file("src/a.py", 120), _big_file("src/b.py", 120)]
     fake.add_pr(REPO, 7, base_sha="a" * 40, head_sha=HEAD, files=files)
-    settings = _review_settings(fake, model, context_tokens=8_000, max_output_tokens=512)
+    settings = settings_for(fake, model, context_tokens=8_000, max_output_tokens=512)
     like_it = finding(path="src/a.py", line=3, title="Possible off-by-one", code="value_2 = ")
     other = finding(path="src/b.py", line=3, title="Shadowed name", code="value_2 = ")
 
@@ -213,7 +188,7 @@ def test_a_read_only_vote_mutes_nothing(fake_github, model):
     vote(fake, REPO, earlier, "-1", "reader", "read")
     set_role(fake, REPO, "writer", "write")
     fake.add_pr(REPO, 7, head_sha=HEAD, files=[_big_file("src/app.py", 3)])
-    settings = _review_settings(fake, model)
+    settings = settings_for(fake, model)
     model.script(lambda request: [finding(path="src/app.py", line=2, code="value_1 = ")])
     outcome = review_pull_request(
         settings, client(settings), repo=REPO, number=7, trigger="auto", post=False
@@ -232,7 +207,7 @@ def test_feedback_disabled_on_the_base_branch_reads_nothing_and_mutes_nothing(fa
     vote(fake, REPO, earlier, "-1", "writer", "write")
     fake.add_pr(REPO, 7, base_sha="a" * 40, head_sha=HEAD, files=[_big_file("src/app.py", 3)])
     fake.add_file_content(REPO, "a" * 40, ".github/grok-review.yml", "feedback: {enabled: false}")
-    settings = _review_settings(fake, model)
+    settings = settings_for(fake, model)
     model.script(lambda request: [finding(path="src/app.py", line=2, code="value_1 = ")])
     outcome = review_pull_request(
         settings, client(settings), repo=REPO, number=7, trigger="auto", post=False

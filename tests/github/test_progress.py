@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from bot.models import Finding
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeModel, finding
+from tests.helpers.settings import settings_for
 
 REPO, NUMBER = "octo/widgets", 7
 HEAD = "b" * 40
@@ -29,25 +29,9 @@ def fake(fake_github: FakeGitHub) -> FakeGitHub:
     return fake_github
 
 
-@pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
-def settings_for(fake: FakeGitHub, model: FakeModel, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_key": "test-key",
-        "base_url": model.url,
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_write_spacing_s": 0,
-        "github_retry_base_s": 0,
-        "github_retries": 1,
-        "retry_base_s": 0,
-        **kw,
-    }
-    return Settings(**values)
+def one_retry(fake: FakeGitHub, model: FakeModel, **kw: Any) -> Settings:
+    """Settings for both fakes, retrying a failed GitHub call once."""
+    return settings_for(fake, model, github_retries=1, **kw)
 
 
 def run(settings: Settings, **kw: Any) -> Any:
@@ -70,7 +54,7 @@ def states_seen_by_the_model(fake: FakeGitHub, model: FakeModel) -> list[list[st
 
 def test_the_check_run_is_in_progress_while_the_model_works_then_completes(fake, model):
     seen = states_seen_by_the_model(fake, model)
-    outcome = run(settings_for(fake, model))
+    outcome = run(one_retry(fake, model))
     assert outcome.posted and seen == [["in_progress"]]
     (check,) = fake.check_runs(REPO)
     assert (check["status"], check["conclusion"], check["head_sha"]) == (
@@ -94,7 +78,7 @@ def test_a_stopped_run_cancels_its_check_run(fake, model):
         asked[0] += 1
         return asked[0] > 1
 
-    outcome = run(settings_for(fake, model), cancelled=cancelled)
+    outcome = run(one_retry(fake, model), cancelled=cancelled)
     assert outcome.skipped_reason == "superseded" and seen == [["in_progress"]]
     (check,) = fake.check_runs(REPO)
     assert (check["status"], check["conclusion"]) == ("completed", "cancelled")
@@ -105,7 +89,7 @@ def test_a_failed_review_ends_its_check_run_neutral_with_the_reason(fake, model,
     monkeypatch.setattr(github_publish, "_sleep", lambda s: None)
     states_seen_by_the_model(fake, model)
     fake.inject("POST", r"/reviews$", 502, times=5)
-    outcome = run(settings_for(fake, model))
+    outcome = run(one_retry(fake, model))
     assert outcome.error and not outcome.posted
     (check,) = fake.check_runs(REPO)
     assert (check["status"], check["conclusion"]) == ("completed", "neutral")
@@ -122,14 +106,14 @@ def test_a_run_that_raises_does_not_leave_its_check_run_running(fake, model, mon
     monkeypatch.setattr(pipeline, "assemble_review", boom)
     states_seen_by_the_model(fake, model)
     with pytest.raises(RuntimeError):
-        run(settings_for(fake, model))
+        run(one_retry(fake, model))
     (check,) = fake.check_runs(REPO)
     assert (check["status"], check["conclusion"]) == ("completed", "neutral")
 
 
 def test_nothing_new_on_a_reviewed_head_still_completes_the_check_run(fake, model):
     states_seen_by_the_model(fake, model)
-    settings = settings_for(fake, model)
+    settings = one_retry(fake, model)
     run(settings)
     again = run(settings)  # the same finding: already on the PR, nothing posted
     assert again.skipped_reason == "already reviewed"
@@ -142,7 +126,7 @@ def test_nothing_new_on_a_reviewed_head_still_completes_the_check_run(fake, mode
 
 def test_no_checks_permission_is_asked_once_and_noted_once(fake, model):
     states_seen_by_the_model(fake, model)
-    outcome = run(settings_for(fake, model, github_token="tok-nochecks"))
+    outcome = run(one_retry(fake, model, github_token="tok-nochecks"))
     assert outcome.posted and not fake.check_runs(REPO)
     assert outcome.notes.count("token cannot write checks: check run skipped") == 1
     assert len(fake.calls("POST", r"/check-runs$")) == 1
@@ -150,8 +134,8 @@ def test_no_checks_permission_is_asked_once_and_noted_once(fake, model):
 
 def test_a_run_without_post_or_checks_writes_no_check_run(fake, model):
     states_seen_by_the_model(fake, model)
-    run(settings_for(fake, model), post=False)
-    run(settings_for(fake, model), checks=False)
+    run(one_retry(fake, model), post=False)
+    run(one_retry(fake, model), checks=False)
     assert not fake.calls("POST", r"/check-runs$")
 
 

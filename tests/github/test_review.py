@@ -20,7 +20,9 @@ from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
+from tests.fakes.jobs import FakeJobContext
 from tests.fakes.openai_server import FakeModel, finding, last_message
+from tests.helpers.settings import settings_for
 
 REPO, NUMBER = "octo/widgets", 7
 BASE, HEAD, HEAD2, HEAD3 = "a" * 40, "b" * 40, "c" * 40, "d" * 40
@@ -67,12 +69,6 @@ def fake(fake_github: FakeGitHub) -> Iterator[FakeGitHub]:
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
-@pytest.fixture
 def settings(fake: FakeGitHub, model: FakeModel) -> Settings:
     return make_settings(fake, model)
 
@@ -85,19 +81,7 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 def make_settings(fake: FakeGitHub, model: FakeModel, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_key": "test-key",
-        "base_url": model.url,
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_write_spacing_s": 0,
-        "github_secondary_wait_s": 0,
-        "github_retry_base_s": 0,
-        "retry_base_s": 0,
-        "retry_max_s": 0,
-        **kw,
-    }
-    return Settings(**values)
+    return settings_for(fake, model, retry_max_s=0, **kw)
 
 
 def script(model: FakeModel, by_path: dict[str, list[dict[str, Any]]]) -> None:
@@ -431,25 +415,6 @@ def test_binary_and_patchless_files_are_listed_as_skipped(fake, model, settings)
 # --- the review-pr command ----------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(fake, model, monkeypatch):
-    for name in ("GROK_REVIEW_API_KEY", "GROK_REVIEW_GITHUB_TOKEN", "GROK_REVIEW_GITHUB_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    env = {
-        "GITHUB_API_URL": fake.url,
-        "GITHUB_TOKEN": "tok-write",
-        "XAI_API_KEY": "test-key",
-        "GROK_REVIEW_BASE_URL": model.url,
-        "GROK_REVIEW_GITHUB_WRITE_SPACING_S": "0",
-        "GROK_REVIEW_GITHUB_SECONDARY_WAIT_S": "0",
-        "GROK_REVIEW_GITHUB_RETRY_BASE_S": "0",
-        "GROK_REVIEW_RETRY_BASE_S": "0",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
-
-
 def test_cli_prints_json_without_posting(cli_env, fake, model, capsys):
     script(model, {"src/app.py": [OFF_BY_ONE]})
     code = cli.main([f"https://github.com/{REPO}/pull/{NUMBER}", "--format", "json"])
@@ -555,35 +520,25 @@ def test_parse_pr_ref_rejects_other_text(text):
 # --- the webhook app's reviewer -----------------------------------------------------------
 
 
-class Ctx:
-    budget_left_usd = None
-
-    def __init__(self, *, cancel: bool = False) -> None:
-        self.beats = 0
-        self.cancel = cancel
-
-    def heartbeat(self) -> None:
-        self.beats += 1
-
-    def cancelled(self) -> bool:
-        return self.cancel
-
-
 def test_app_reviewer_posts_and_reports_cost(fake, model, settings):
     script(model, {"src/app.py": [OFF_BY_ONE]})
     reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
     job = ReviewJob("delivery-1", 1, REPO, NUMBER, HEAD, "auto")
-    ctx = Ctx()
+    ctx = FakeJobContext()
     result = reviewer.review(job, ctx)
     assert result.status == "posted"
     assert result.review_url == fake.reviews(REPO, NUMBER)[0]["html_url"]
     assert result.prompt_tokens > 0 and ctx.beats >= 2
     assert "<!-- grok-review:run=delivery-1 -->" in fake.reviews(REPO, NUMBER)[0]["body"]
-    redelivered = reviewer.review(job, Ctx())
+    redelivered = reviewer.review(job, FakeJobContext())
     assert (redelivered.status, redelivered.detail) == ("skipped", "already reviewed")
-    stale = reviewer.review(ReviewJob("delivery-2", 1, REPO, NUMBER, HEAD2, "auto"), Ctx())
+    stale = reviewer.review(
+        ReviewJob("delivery-2", 1, REPO, NUMBER, HEAD2, "auto"), FakeJobContext()
+    )
     assert stale.status == "superseded"
-    cancelled = reviewer.review(ReviewJob("d3", 1, REPO, NUMBER, None, "command"), Ctx(cancel=True))
+    cancelled = reviewer.review(
+        ReviewJob("d3", 1, REPO, NUMBER, None, "command"), FakeJobContext(cancel=True)
+    )
     assert cancelled.status == "superseded"
     assert len(fake.reviews(REPO, NUMBER)) == 1
 
@@ -593,9 +548,11 @@ def test_app_reviewer_remembers_how_the_model_server_takes_json_across_jobs(fake
     with FakeModel(formats=("json_object", "text")) as model:  # like llama-cpp-python
         settings = make_settings(fake, model)
         reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
-        first = reviewer.review(ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), Ctx())
+        first = reviewer.review(ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), FakeJobContext())
         sent = len(model.requests)
-        second = reviewer.review(ReviewJob("d2", 1, REPO, NUMBER + 1, HEAD2, "auto"), Ctx())
+        second = reviewer.review(
+            ReviewJob("d2", 1, REPO, NUMBER + 1, HEAD2, "auto"), FakeJobContext()
+        )
     assert (first.status, second.status) == ("posted", "posted")
     kinds = [r["json"]["response_format"]["type"] for r in model.requests]
     assert kinds[0] == "json_schema" and set(kinds[1:]) == {"json_object"}
@@ -607,7 +564,7 @@ def test_app_reviewer_remembers_how_the_model_server_takes_json_across_jobs(fake
 
 def test_app_reviewer_reports_failures_and_posts_notices(fake, model, settings):
     reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
-    missing = reviewer.review(ReviewJob("d1", 1, REPO, 404, None, "command"), Ctx())
+    missing = reviewer.review(ReviewJob("d1", 1, REPO, 404, None, "command"), FakeJobContext())
     assert missing.status == "failed" and "not found" in missing.detail
     reviewer.post_notice(ReviewJob("d2", 1, REPO, NUMBER, None, "auto"), "Budget used @alice")
     (comment,) = fake.issue_comments(REPO, NUMBER)

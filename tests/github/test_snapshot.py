@@ -3,8 +3,6 @@ files near the change for a large repository, the workspace, the cache, every fa
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +15,8 @@ from bot.models import PullRequest
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_git import HOSTILE_REFUSED, hostile_archive
+from tests.helpers.git import git, init_repo
+from tests.helpers.settings import github_values
 
 REPO = "octo/widgets"
 HEAD, BASE = "c" * 40, "b" * 40
@@ -45,14 +45,7 @@ def fake(fake_github: FakeGitHub) -> FakeGitHub:
 
 
 def settings_for(fake: FakeGitHub, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_retry_base_s": 0,
-        "github_secondary_wait_s": 0,
-        **kw,
-    }
-    return Settings(**values)
+    return Settings(**{**github_values(fake), **kw})
 
 
 def fetch(fake: FakeGitHub, pr: PullRequest = PR, **kw: Any):
@@ -169,24 +162,9 @@ def test_blob_refusal_stops_fetching_and_says_why(fake):
     assert len(fake.calls("GET", "/git/blobs/")) == 1
 
 
-def git(cwd: Path, *args: str) -> str:
-    out = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-    return out.stdout.decode().strip()
-
-
 def test_workspace_holding_the_head_costs_no_request(fake, tmp_path):
-    ws = tmp_path / "ws"
-    (ws / "src").mkdir(parents=True)
-    git(ws, "init", "-q")
-    (ws / "src" / "app.py").write_text(APP_NEW)
-    git(ws, "add", ".")
-    git(ws, "commit", "-qm", "head")
-    head = git(ws, "rev-parse", "HEAD")
+    ws = init_repo(tmp_path / "ws", {"src/app.py": APP_NEW}, message="head")
+    head = git(ws, "rev-parse", "HEAD").strip()
     (ws / "src" / "app.py").write_text("a later step's edit\n")
     pr = PR.model_copy(update={"head_sha": head})
     snap, note = fetch(fake, pr, workspace=ws)

@@ -3,7 +3,6 @@ App, and not fetched when nothing is left to review."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,10 +11,11 @@ from bot.app.jobs import ReviewJob
 from bot.app.reviewer import AppReviewer
 from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
-from bot.review import pipeline
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
+from tests.fakes.jobs import FakeJobContext
 from tests.fakes.openai_server import FakeModel, finding
+from tests.helpers.settings import settings_for
 
 REPO, NUMBER = "octo/widgets", 7
 BASE, HEAD = "a" * 40, "b" * 40
@@ -25,64 +25,16 @@ APP = "import os\nfor i in range(len(xs) - 1):\nprint('done')\n"
 BUG = finding(path="src/app.py", line=2)
 
 
-class Ctx:
-    budget_left_usd: float | None = None
-
-    def heartbeat(self) -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return False
-
-
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        server.script(lambda request: [BUG])
-        yield server
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: [BUG])
+    return fake_model
 
 
 @pytest.fixture
 def fake(fake_github: FakeGitHub) -> FakeGitHub:
     fake_github.add_pr(REPO, NUMBER, base_sha=BASE, head_sha=HEAD, files=FILES)
     return fake_github
-
-
-@pytest.fixture
-def prepared(monkeypatch) -> list[dict[str, Any]]:
-    """The snapshot and note each prepare_review call was given (read while it is open)."""
-    calls: list[dict[str, Any]] = []
-    real = pipeline.prepare_review
-
-    def spy(*args: Any, **kwargs: Any):
-        snap = kwargs.get("snapshot")
-        calls.append(
-            {
-                "source": snap.source if snap else None,
-                "app": snap.read("src/app.py") if snap else None,
-                "base": snap.read_base("src/app.py") if snap else None,
-                "note": kwargs.get("context_note"),
-            }
-        )
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "prepare_review", spy)
-    return calls
-
-
-def settings_for(fake: FakeGitHub, model: FakeModel, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_key": "test-key",
-        "base_url": model.url,
-        "github_token": "tok-write",
-        "github_api_url": fake.url,
-        "github_write_spacing_s": 0,
-        "github_secondary_wait_s": 0,
-        "github_retry_base_s": 0,
-        "retry_base_s": 0,
-        **kw,
-    }
-    return Settings(**values)
 
 
 def review(settings: Settings, **kw: Any):
@@ -140,11 +92,11 @@ def test_app_caches_the_snapshot_by_head_under_its_data_dir(fake, model, prepare
     settings = settings_for(fake, model, data_dir=tmp_path)
     reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
     job = ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto")
-    assert reviewer.review(job, Ctx()).status == "posted"
+    assert reviewer.review(job, FakeJobContext()).status == "posted"
     (cached,) = (tmp_path / "snapshots").rglob("*.zip")
     assert cached.name == f"{HEAD}.zip"
     trees = len(fake.calls("GET", "/git/trees/"))
-    reviewer.review(ReviewJob("d2", 1, REPO, NUMBER, HEAD, "command"), Ctx())
+    reviewer.review(ReviewJob("d2", 1, REPO, NUMBER, HEAD, "command"), FakeJobContext())
     assert len(fake.calls("GET", "/git/trees/")) == trees == 1  # the second came from disk
     assert prepared[1] == prepared[0] and prepared[1]["app"] == APP
 

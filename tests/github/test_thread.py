@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,10 +44,9 @@ def fake(fake_github: FakeGitHub) -> FakeGitHub:
 
 
 @pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        server.script(lambda request: raw("It skips `xs[-1]`. cc @octocat", prompt_tokens=500))
-        yield server
+def model(fake_model: FakeModel) -> FakeModel:
+    fake_model.script(lambda request: raw("It skips `xs[-1]`. cc @octocat", prompt_tokens=500))
+    return fake_model
 
 
 def finding_comment(fake: FakeGitHub, *, author: str | None = None) -> int:

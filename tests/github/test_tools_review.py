@@ -3,7 +3,6 @@ App): the model reads the PR head's snapshot, and the App's daily budget bounds 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,28 +13,13 @@ from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
+from tests.fakes.jobs import FakeJobContext
 from tests.fakes.openai_server import FakeModel, calls, finding, findings, messages_of, tool_call
-from tests.github.test_snapshot_review import APP, BASE, FILES, HEAD, NUMBER, REPO, settings_for
+from tests.github.test_snapshot_review import APP, BASE, FILES, HEAD, NUMBER, REPO
+from tests.helpers.settings import settings_for
 
 UTIL = "def half(n):\n    return n / 2\n"
 BUG = finding(path="src/app.py", line=2)
-
-
-class Ctx:
-    def __init__(self, budget: float | None) -> None:
-        self.budget_left_usd = budget
-
-    def heartbeat(self) -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return False
-
-
-@pytest.fixture
-def model() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
 
 
 @pytest.fixture
@@ -71,7 +55,9 @@ def test_the_model_reads_the_head_snapshot_and_the_review_counts_it(fake, model)
 def app_review(fake: FakeGitHub, model: FakeModel, budget: float | None, **kw: Any) -> Any:
     settings: Settings = settings_for(fake, model, **kw)
     reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
-    return reviewer.review(ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), Ctx(budget))
+    return reviewer.review(
+        ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), FakeJobContext(budget=budget)
+    )
 
 
 def test_the_app_offers_no_round_the_daily_budget_cannot_cover(fake, model, tmp_path) -> None:

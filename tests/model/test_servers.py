@@ -3,11 +3,9 @@ shared-cache servers, servers that go away, and the repair budget."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -17,7 +15,6 @@ from bot.model.client import ModelAuthError
 from bot.model.ladder import ServerMemory
 from bot.model.schema import response_schema, schema_note
 from bot.model.session import CONTEXT_FULL_HINT, SLOTS_NOTE
-from bot.models import ChunkResult
 from bot.settings import Settings
 from tests.fakes.openai_server import (
     CONTEXT_FULL,
@@ -29,39 +26,7 @@ from tests.fakes.openai_server import (
     raw,
     stall,
 )
-from tests.model.test_client import PREFIX, Waits, by_file, make_settings
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
-def review(
-    settings: Settings,
-    chunks: Sequence[str],
-    *,
-    servers: ServerMemory | None = None,
-    sleep: Waits | None = None,
-) -> list[ChunkResult]:
-    async def go() -> list[ChunkResult]:
-        client = llm.make_client(settings)
-        try:
-            return await llm.review_chunks(
-                client,
-                settings=settings,
-                model=settings.model,
-                prefix_messages=PREFIX,
-                chunk_texts=chunks,
-                conv_id="grok-review-abc123",
-                state=llm.new_run_state(settings, servers=servers),
-                sleep=sleep or Waits(),
-            )
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
+from tests.model.helpers import PREFIX, Waits, by_file, make_settings, run_review
 
 
 def formats_sent(fake: FakeModel) -> list[str]:
@@ -75,7 +40,7 @@ def test_llama_cpp_python_gets_json_object_with_the_schema_after_one_refusal() -
     with FakeModel(formats=("json_object", "text")) as fake:
         fake.script(by_file)
         chunks = ["one.py", "two.py", "three.py"]
-        results = review(make_settings(fake, concurrency=1), chunks)
+        results = run_review(make_settings(fake, concurrency=1), chunks)
 
     assert [r.findings[0].path for r in results] == ["one.py", "two.py", "three.py"]
     assert all(r.error is None and r.mode == "json_object" for r in results)
@@ -97,7 +62,7 @@ def test_llama_cpp_python_gets_json_object_with_the_schema_after_one_refusal() -
 def test_a_server_taking_neither_format_gets_plain_text_in_two_steps_per_run() -> None:
     with FakeModel(formats=("text",)) as fake:
         fake.script(lambda request: raw("Sure!\n" + json.dumps({"findings": [finding()]})))
-        results = review(make_settings(fake, concurrency=1), ["a", "b", "c"])
+        results = run_review(make_settings(fake, concurrency=1), ["a", "b", "c"])
     assert all(r.error is None and len(r.findings) == 1 and r.mode == "text" for r in results)
     assert formats_sent(fake) == ["json_schema", "json_object", "text", "text", "text"]
     assert "response_format" not in fake.requests[-1]["json"]
@@ -109,20 +74,20 @@ def test_a_server_taking_neither_format_gets_plain_text_in_two_steps_per_run() -
 def test_the_rung_is_remembered_per_base_url_and_model_across_runs() -> None:
     servers = ServerMemory()
     with FakeModel(formats=("json_object", "text")) as fake:
-        review(make_settings(fake), ["a"], servers=servers)
+        run_review(make_settings(fake), ["a"], servers=servers)
         assert formats_sent(fake) == ["json_schema", "json_object"]
-        review(make_settings(fake), ["b"], servers=servers)  # the App's next review
+        run_review(make_settings(fake), ["b"], servers=servers)  # the App's next review
         assert formats_sent(fake)[2:] == ["json_object"]
-        review(make_settings(fake, model="other-model"), ["c"], servers=servers)
+        run_review(make_settings(fake, model="other-model"), ["c"], servers=servers)
         assert formats_sent(fake)[3:] == ["json_schema", "json_object"]
-        review(make_settings(fake), ["d"])  # a run of its own starts at the top again
+        run_review(make_settings(fake), ["d"])  # a run of its own starts at the top again
         assert formats_sent(fake)[5:] == ["json_schema", "json_object"]
 
 
 def test_concurrent_refusals_step_down_once() -> None:
     with FakeModel(formats=("json_object", "text")) as fake:
         fake.script(lambda request: delayed(0.05, findings([])))
-        results = review(make_settings(fake, concurrency=4), [f"c{i}" for i in range(8)])
+        results = run_review(make_settings(fake, concurrency=4), [f"c{i}" for i in range(8)])
     assert all(r.error is None for r in results)
     sent = formats_sent(fake)
     assert sent.count("json_object") == 8  # every chunk answered in JSON mode
@@ -133,7 +98,7 @@ def test_concurrent_refusals_step_down_once() -> None:
 def test_no_rung_left_fails_the_chunk_without_retries() -> None:
     with FakeModel(formats=()) as fake:
         waits = Waits()
-        (result,) = review(make_settings(fake), ["a"], sleep=waits)
+        (result,) = run_review(make_settings(fake), ["a"], sleep=waits)
     assert formats_sent(fake) == ["json_schema", "json_object", "text"]
     assert result.error is not None and "no structured-output format left" in result.error
     assert waits.waits == []
@@ -146,7 +111,7 @@ def test_a_500_that_is_a_validation_error_is_not_retried(fake: FakeModel) -> Non
     body = {"detail": "1 validation error: {'loc': ('body', 'temperature'), 'msg': 'bad'}"}
     fake.queue([error(500, body)])
     waits = Waits()
-    (result,) = review(make_settings(fake), ["a"], sleep=waits)
+    (result,) = run_review(make_settings(fake), ["a"], sleep=waits)
     assert len(fake.requests) == 1 and waits.waits == []
     assert result.error is not None and "500" in result.error and "validation" in result.error
     assert (result.usage.requests, result.usage.failed_requests) == (1, 1)
@@ -157,7 +122,7 @@ def test_401_stops_the_whole_run_at_once(key: str | None, says: str) -> None:
     with FakeModel(api_key="right") as fake:
         settings = make_settings(fake, api_key=key, concurrency=2)
         with pytest.raises(ModelAuthError) as exc:
-            review(settings, [f"c{i}" for i in range(6)])
+            run_review(settings, [f"c{i}" for i in range(6)])
     assert exc.value.exit_code == 2
     message = str(exc.value)
     assert says in message and fake.url in message and "GROK_REVIEW_API_KEY" in message
@@ -171,7 +136,7 @@ def test_401_stops_the_whole_run_at_once(key: str | None, says: str) -> None:
 def test_context_size_exceeded_steps_concurrency_down_to_one() -> None:
     with FakeModel(shared_context=True) as fake:
         fake.script(lambda request: delayed(0.1, findings([])))
-        results = review(make_settings(fake, concurrency=3), [f"c{i}" for i in range(5)])
+        results = run_review(make_settings(fake, concurrency=3), [f"c{i}" for i in range(5)])
     assert all(r.error is None for r in results)
     notes = [n for r in results for n in r.notes]
     assert notes == [SLOTS_NOTE]  # said once, by the request that lowered it
@@ -184,7 +149,7 @@ def test_context_size_exceeded_alone_fails_the_chunk_naming_the_server_settings(
 ) -> None:
     fake.script(lambda request: error(500, CONTEXT_FULL))
     waits = Waits()
-    (result,) = review(make_settings(fake, concurrency=1), ["a"], sleep=waits)
+    (result,) = run_review(make_settings(fake, concurrency=1), ["a"], sleep=waits)
     assert len(fake.requests) == 1 and waits.waits == []
     assert result.error is not None and CONTEXT_FULL_HINT in result.error
     assert "-np 1" in result.error and "-c" in result.error
@@ -206,7 +171,7 @@ def test_a_server_that_stops_listening_costs_seconds_not_the_timeout() -> None:
         threading.Thread(target=stop_when_asked, daemon=True).start()
         settings = make_settings(fake, timeout_s=300.0, probe_s=0.05, model_retries=1)
         started = time.monotonic()
-        (result,) = review(settings, ["a"])
+        (result,) = run_review(settings, ["a"])
         elapsed = time.monotonic() - started
     assert elapsed < 10  # a guard against the 300 s hang, not a timing assertion
     assert result.error is not None and "could not reach the model API" in result.error
@@ -220,7 +185,7 @@ def test_once_the_server_is_unreachable_later_chunks_are_not_sent() -> None:
     settings = Settings(
         api_key="k", base_url=url, model_retries=1, retry_base_s=0.001, concurrency=1
     )
-    results = review(settings, ["a", "b", "c"])
+    results = run_review(settings, ["a", "b", "c"])
     assert results[0].error is not None and "could not reach" in results[0].error
     assert results[0].usage.requests == 0  # no connection: nothing was sent
     for later in results[1:]:
@@ -247,7 +212,7 @@ def test_a_repair_leaves_out_a_reply_that_would_not_fit(fake: FakeModel) -> None
     long_reply = json.dumps({"findings": [finding(body="x " * 6000)]})[:-3]  # cut off
     fake.queue([raw(long_reply, finish_reason="length"), [finding()]])
     settings = make_settings(fake, context_tokens=8192, max_output_tokens=4096)
-    (result,) = review(settings, ["chunk"])
+    (result,) = run_review(settings, ["chunk"])
     assert result.error is None
     repair = fake.requests[1]["json"]["messages"]
     assert [m["role"] for m in repair] == ["system", "user", "user", "user"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,12 +28,6 @@ from bot.settings import Settings
 from tests.fakes.openai_server import Completion, FakeModel, error, finding, raw
 
 SECRET = "ghp_" + "a1B2" * 9  # a GitHub token's shape
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
 
 
 def settings_for(fake: FakeModel, **kw: Any) -> Settings:

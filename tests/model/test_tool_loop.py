@@ -4,17 +4,12 @@ results with their ids, append-only prompts, the round limit, the room, a misbeh
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-import pytest
 
 from bot.config import TOOL_CALL_TOKENS
 from bot.context.snapshot import MemorySnapshot
 from bot.context.tools import Toolbox
-from bot.model import client as llm
-from bot.model.ladder import ServerMemory
 from bot.model.loop import MAX_CALLS_PER_ROUND, Allowance, ToolOptions
 from bot.model.reply import CALLED_PAST_LIMIT
 from bot.model.toolcalls import TOOLS, TOOLS_TOKENS, conversation_tokens
@@ -32,7 +27,7 @@ from tests.fakes.openai_server import (
     raw,
     tool_call,
 )
-from tests.model.test_client import PREFIX, Waits, make_settings
+from tests.model.helpers import make_settings, run_review
 
 APP = "def area(w, h):\n    return w * h\n\n\ndef volume(w, h, d):\n    return area(w, h) * d\n"
 FILES = {
@@ -42,12 +37,6 @@ FILES = {
     "keys.env": "GITHUB_TOKEN=ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8" + "\n",
 }
 CHUNK = "Review part 1 of 1 of the diff.\n\n<untrusted_diff>\n--- src/use.py\n</untrusted_diff>"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
 
 
 def options(*, rounds: int = 4, allowance: float | None = None) -> ToolOptions:
@@ -60,30 +49,9 @@ def options(*, rounds: int = 4, allowance: float | None = None) -> ToolOptions:
     )
 
 
-def review(
-    settings: Settings,
-    chunks: Sequence[str] = (CHUNK,),
-    *,
-    tools: ToolOptions | None = None,
-    servers: ServerMemory | None = None,
-) -> list[ChunkResult]:
-    async def go() -> list[ChunkResult]:
-        client = llm.make_client(settings)
-        try:
-            return await llm.review_chunks(
-                client,
-                settings=settings,
-                model=settings.model,
-                prefix_messages=PREFIX,
-                chunk_texts=chunks,
-                conv_id="grok-review-abc123",
-                state=llm.new_run_state(settings, servers=servers, tools=tools),
-                sleep=Waits(),
-            )
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
+def review(settings: Settings, chunks: Sequence[str] = (CHUNK,), **kw: Any) -> list[ChunkResult]:
+    """run_review of CHUNK, or of `chunks`."""
+    return run_review(settings, chunks, **kw)
 
 
 def tool_messages(request: dict[str, Any]) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ long."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,15 +24,8 @@ from tests.fakes.openai_server import (
     messages_of,
     tool_call,
 )
-from tests.model.test_client import make_settings
+from tests.model.helpers import make_settings
 from tests.model.test_tool_loop import CHUNK, always_calls, options, review
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
 
 # --- money -------------------------------------------------------------------------------
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from bot.config import RepoConfig
 from bot.context.snapshot import MemorySnapshot
@@ -52,12 +49,6 @@ def overview_reply(request: dict[str, Any], **extra: Any) -> Completion:
 
 def is_merge(request: dict[str, Any]) -> bool:
     return "untrusted_overview_parts" in request["json"]["messages"][-1]["content"]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
 
 
 def settings_for(fake: FakeModel, *, context_tokens: int = 400_000) -> Settings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from bot.review.resplit import Window, fitted, halves
 from bot.settings import Settings
 from bot.tokens import estimate_tokens
 from tests.fakes.openai_server import FakeModel, error, exceeds_context, finding, findings
+from tests.model.helpers import make_settings
 
 # The wording OpenAI's API uses; xAI's is not documented, so several are recognised.
 TOO_LONG = {
@@ -38,23 +38,8 @@ def diff_of(files: int, lines: int) -> str:
     return "".join(parts)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as server:
-        yield server
-
-
 def settings_for(fake: FakeModel) -> Settings:
-    return Settings(
-        api_key="test-key",
-        base_url=fake.url,
-        retry_base_s=0.001,
-        retry_max_s=0.01,
-        timeout_s=5.0,
-        prices={},
-        context_tokens=400_000,
-        max_output_tokens=10_000,
-    )
+    return make_settings(fake, context_tokens=400_000, max_output_tokens=10_000)
 
 
 def files_in(request: dict[str, Any]) -> list[str]:

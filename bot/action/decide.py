@@ -16,6 +16,7 @@ from bot.github.triggers import (
     Talk,
     Trigger,
     comment_command,
+    describe_refusal,
     review_reply,
 )
 
@@ -106,7 +107,9 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Answer | Ignored
     if event == "pull_request_review_comment":
         reply = review_reply(payload)
         if isinstance(reply, Refused):
-            return Ignored("grok-review: " + _refusal(reply, what="a reply"))
+            return Ignored(
+                "grok-review: " + describe_refusal(reply, event="pull_request_review_comment")
+            )
         return Answer("reply", reply.number, reply.comment_id)
     return Ignored(
         f"grok-review: event '{event}' is not handled; it handles pull_request, issue_comment "
@@ -117,32 +120,11 @@ def decide(event: str, payload: Mapping[str, Any]) -> Request | Answer | Ignored
 def _decide_comment(payload: Mapping[str, Any]) -> Request | Answer | Ignored:
     verdict = comment_command(payload)
     if isinstance(verdict, Refused):
-        return Ignored("grok-review: " + _refusal(verdict))
+        return Ignored("grok-review: " + describe_refusal(verdict))
     number = int((payload.get("issue") or {})["number"])
     if verdict == "ask":
         return Answer("ask", number, int((payload.get("comment") or {})["id"]))
     return Request(number=number, trigger=verdict, head_sha=None, fork=False)
-
-
-def _refusal(refused: Refused, *, what: str = "the command") -> str:
-    if refused.why == "action":
-        return f"issue_comment '{refused.action}' needs no review"
-    if refused.why == "issue":
-        return "a comment on an issue, not on a pull request"
-    if refused.why == "not_command":
-        return "the comment is not a /review or /ask command"
-    if refused.why == "not_reply":
-        return "a review comment that starts a thread, not a reply"
-    if refused.why == "not_for_bot":
-        return "the reply asks nothing of grok-review"
-    if refused.why == "no_pull_request":
-        return "the payload names no pull request"
-    if refused.why == "untrusted":
-        return (
-            f"{what} from {refused.login} ({refused.association}) is ignored: "
-            "only owners, members and collaborators may ask grok-review"
-        )
-    return f"{what} from a bot is ignored"
 
 
 def input_names(target: Literal["settings", "config"]) -> dict[str, str]:

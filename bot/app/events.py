@@ -12,6 +12,7 @@ from bot.github.triggers import (
     REVIEW_ACTIONS,
     Refused,
     comment_command,
+    describe_refusal,
     rerun_request,
     review_reply,
 )
@@ -135,7 +136,7 @@ def _pull_request(
 def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int | None) -> Decision:
     verdict = comment_command(payload, app_id=app_id)
     if isinstance(verdict, Refused):
-        return Ignore(_refusal(verdict))
+        return Ignore(describe_refusal(verdict))
     issue, comment = _mapping(payload.get("issue")), _mapping(payload.get("comment"))
     repo, number = _repo(payload), _bounded(issue.get("number"), MAX_NUMBER)
     if repo is None or number is None:
@@ -166,7 +167,7 @@ def _review_comment(
     that the thread is the bot's and that the person may push)."""
     verdict = review_reply(payload, app_id=app_id)
     if isinstance(verdict, Refused):
-        return Ignore(_refusal(verdict, event="pull_request_review_comment"))
+        return Ignore(describe_refusal(verdict, event="pull_request_review_comment"))
     repo, number = _repo(payload), _bounded(verdict.number, MAX_NUMBER)
     comment_id, installation = _bounded(verdict.comment_id, MAX_ID), _installation_id(payload)
     if repo is None or number is None or comment_id is None or installation is False:
@@ -193,7 +194,7 @@ def _check_run(
 ) -> Decision:
     verdict = rerun_request(payload, app_id=app_id)
     if isinstance(verdict, Refused):
-        return Ignore(_refusal(verdict, event="check_run"))
+        return Ignore(describe_refusal(verdict, event="check_run"))
     repo, number = _repo(payload), _bounded(verdict.number, MAX_NUMBER)
     installation = _installation_id(payload)
     if repo is None or number is None or installation is False:
@@ -211,29 +212,6 @@ def _check_run(
     )
     # A click is its body (the check run, who clicked): replayed, it is the same click.
     return Enqueue(job, replay_key=f"body:{digest}" if digest else "")
-
-
-def _refusal(refused: Refused, *, event: str = "issue_comment") -> str:
-    if refused.why == "action":
-        return f"{event}.{refused.action} is not handled"
-    if refused.why == "other_check":
-        return "check run of another app or name"
-    if refused.why == "no_pull_request":
-        return "check run names no pull request"
-    if refused.why == "issue":
-        return "comment on an issue, not a pull request"
-    if refused.why == "not_command":
-        return "comment is not a /review or /ask command"
-    if refused.why == "this_app":
-        return "comment by this app"
-    if refused.why == "untrusted":
-        what = "reply" if event == "pull_request_review_comment" else "command"
-        return f"{what} from author_association {refused.association} is not allowed"
-    if refused.why == "not_reply":
-        return "review comment that starts a thread, not a reply"
-    if refused.why == "not_for_bot":
-        return "reply asks nothing of the bot"
-    return "re-run by a bot" if event == "check_run" else "comment by a bot"
 
 
 def _repo(payload: Mapping[str, Any]) -> str | None:

@@ -44,7 +44,7 @@ def parse_question(body: str) -> str:
 
 @dataclass(frozen=True)
 class Refused:
-    """Why an issue_comment does not start a review; each entry point words it itself."""
+    """Why an event starts no review or answer (`describe_refusal` words it)."""
 
     why: Literal[
         "action",
@@ -61,6 +61,29 @@ class Refused:
     action: str = ""
     login: str = ""
     association: str = ""
+
+
+def describe_refusal(refused: Refused, *, event: str = "issue_comment") -> str:
+    """One line saying why `event` was left alone: the Action's notice and the App's log."""
+    what = {"pull_request_review_comment": "a reply", "check_run": "a re-run"}.get(
+        event, "the command"
+    )
+    said: dict[str, str] = {
+        "action": f"{event} '{refused.action}' needs no review",
+        "issue": "a comment on an issue, not on a pull request",
+        "not_command": "the comment is not a /review or /ask command",
+        "this_app": "a comment made through this app",
+        "other_check": "a check run of another app or name",
+        "no_pull_request": "the payload names no pull request",
+        "not_reply": "a review comment that starts a thread, not a reply",
+        "not_for_bot": "the reply asks nothing of grok-review",
+        "bot": f"{what} from a bot is ignored",
+        "untrusted": (
+            f"{what} from {refused.login or 'someone'} ({refused.association or 'no association'})"
+            " is ignored: only owners, members and collaborators may ask grok-review"
+        ),
+    }
+    return said[refused.why]
 
 
 def comment_command(

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import RepoConfig
-from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP, render_chunk
@@ -28,7 +27,7 @@ from bot.model.toolcalls import TOOLS_TOKENS
 from bot.models import Chunk, Plan, PullRequest, SkippedFile, TextReply
 from bot.plan.build import build_plan, estimate_cost, input_budget
 from bot.pricing import price_for
-from bot.review.context import add_context
+from bot.review.context import plan_context
 from bot.review.pipeline import conversation_id
 from bot.review.tools import plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files, redact_text
@@ -109,17 +108,7 @@ def prepare_answer(
         price=price,
         files_total=len(pr.files) + len(extra_skipped),
     )
-    index = SymbolIndex(snapshot, changed=files) if snapshot is not None else None
-    plan = add_context(
-        plan,
-        files,
-        snapshot,
-        config.context,
-        price=price,
-        max_cost_usd=config.max_cost_usd,
-        note=context_note,
-        index=index,
-    )
+    plan, index = plan_context(plan, files, snapshot, config, price=price, note=context_note)
     chunk = pick_chunk(plan.chunks, question)
     note = fit_note(plan, chunk)
     # Tools may spend what max_cost_usd leaves above the one request that is sent.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.config import ContextConfig
+from bot.config import ContextConfig, RepoConfig
 from bot.context.index import SymbolIndex
 from bot.context.select import select_context
 from bot.context.snapshot import Snapshot
@@ -24,6 +24,31 @@ MIN_CONTEXT_TOKENS = 200  # less room than this is not worth a section
 # At most twice the request it joins, so no request grows past three times its diff-only
 # size: on the measured pull requests this cap cost no recall (a cap of one did).
 MAX_CONTEXT_RATIO = 2
+
+
+def plan_context(
+    plan: Plan,
+    files: Sequence[FileDiff],
+    snapshot: Snapshot | None,
+    config: RepoConfig,
+    *,
+    price: Price,
+    note: str | None,
+) -> tuple[Plan, SymbolIndex | None]:
+    """`plan` with context (add_context, under the config's caps), and the snapshot's symbol
+    index for the model's tools to share (None without a snapshot)."""
+    index = SymbolIndex(snapshot, changed=files) if snapshot is not None else None
+    plan = add_context(
+        plan,
+        files,
+        snapshot,
+        config.context,
+        price=price,
+        max_cost_usd=config.max_cost_usd,
+        note=note,
+        index=index,
+    )
+    return plan, index
 
 
 def add_context(

@@ -31,7 +31,7 @@ from bot.models import (
 from bot.plan.build import build_plan, input_budget
 from bot.pricing import known_price, price_for
 from bot.review.anchor import anchor_findings, restore_paths
-from bot.review.context import add_context
+from bot.review.context import plan_context
 from bot.review.findings import Selection, select_findings, with_fingerprints
 from bot.review.overview import build_overview
 from bot.review.summary import build_summary
@@ -131,17 +131,7 @@ def prepare_review(
     )
     if known_price(model, settings.prices) is None:
         plan = plan.model_copy(update={"price_known": False})
-    index = SymbolIndex(snapshot, changed=files) if snapshot is not None else None
-    plan = add_context(
-        plan,
-        files,
-        snapshot,
-        config.context,
-        price=price,
-        max_cost_usd=config.max_cost_usd,
-        note=context_note,
-        index=index,
-    )
+    plan, index = plan_context(plan, files, snapshot, config, price=price, note=context_note)
     plan = plan_tools(
         plan, config.tools, offered=offered, price=price, max_cost_usd=config.max_cost_usd
     )

@@ -73,7 +73,7 @@ def test_other_events_and_actions() -> None:
     assert isinstance(_decide("push", payload("ping")), Ignore)
     # The recorded comment is on a plain issue, not a PR.
     assert _decide("issue_comment", payload("issue_comment.created")) == Ignore(
-        "comment on an issue, not a pull request"
+        "a comment on an issue, not on a pull request"
     )
 
 
@@ -211,6 +211,6 @@ def test_check_run_reruns_with_odd_fields_are_invalid(change: Any) -> None:
 def test_a_rerun_with_a_huge_external_id_names_no_pull_request() -> None:
     data = _our_rerun()
     data["check_run"].update(pull_requests=[], external_id="9" * 5_000)  # int() would raise
-    assert _decide("check_run", data) == Ignore("check run names no pull request")
+    assert _decide("check_run", data) == Ignore("the payload names no pull request")
     replayed = decide("check_run", _our_rerun(), delivery_id="d-9", body_digest="ef")
     assert isinstance(replayed, Enqueue) and replayed.replay_key == "body:ef"

@@ -63,10 +63,10 @@ def test_a_rerun_of_our_check_run_asks_for_a_review_of_the_current_head() -> Non
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (payload("check_run.rerequested"), "check run of another app or name"),
-        ({**ours(), "action": "completed"}, "check_run.completed is not handled"),
-        (ours(type="Bot"), "re-run by a bot"),
-        (ours(number=None), "check run names no pull request"),
+        (payload("check_run.rerequested"), "a check run of another app or name"),
+        ({**ours(), "action": "completed"}, "check_run 'completed' needs no review"),
+        (ours(type="Bot"), "a re-run from a bot is ignored"),
+        (ours(number=None), "the payload names no pull request"),
     ],
 )
 def test_other_check_run_deliveries_are_ignored(data: dict[str, Any], reason: str) -> None:

@@ -147,7 +147,7 @@ def test_replies_that_ask_nothing_start_no_job() -> None:
     data = payload("pull_request_review_comment.created")
     data["comment"].update(in_reply_to_id=7, body="Thanks, fixed.")
     assert decide("pull_request_review_comment", data, delivery_id="d") == Ignore(
-        "reply asks nothing of the bot"
+        "the reply asks nothing of grok-review"
     )
     top = payload("pull_request_review_comment.created")  # as recorded: starts a thread
     assert isinstance(decide("pull_request_review_comment", top, delivery_id="d"), Ignore)

@@ -21,6 +21,7 @@ from bot.github.stats import collect_stats
 from bot.github.talk import TalkOutcome
 from bot.github.thread import answer_thread_reply
 from bot.model.ladder import ServerMemory
+from bot.models import Usage
 from bot.review.feedback import can_write
 from bot.settings import Settings
 
@@ -186,14 +187,7 @@ def job_result(outcome: GitHubOutcome) -> JobResult:
         detail = "a newer head or a close replaced this job"
     else:
         detail = outcome.skipped_reason or "; ".join(outcome.notes)
-    return JobResult(
-        status=status,
-        detail=detail,
-        cost_usd=usage.cost_usd if usage else 0.0,
-        prompt_tokens=usage.prompt_tokens if usage else 0,
-        completion_tokens=usage.completion_tokens if usage else 0,
-        review_url=outcome.review_url,
-    )
+    return _job_result(status, detail, usage, url=outcome.review_url)
 
 
 def talk_result(outcome: TalkOutcome) -> JobResult:
@@ -207,13 +201,19 @@ def talk_result(outcome: TalkOutcome) -> JobResult:
         status, detail = "posted", "answered"
     else:
         status, detail = "skipped", outcome.skipped_reason or ""
+    return _job_result(status, detail, usage, url=outcome.url)
+
+
+def _job_result(
+    status: ResultStatus, detail: str, usage: Usage | None, *, url: str | None
+) -> JobResult:
     return JobResult(
         status=status,
         detail=detail,
         cost_usd=usage.cost_usd if usage else 0.0,
         prompt_tokens=usage.prompt_tokens if usage else 0,
         completion_tokens=usage.completion_tokens if usage else 0,
-        review_url=outcome.url,
+        review_url=url,
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from bot.github.markers import answered_ids
 from bot.github.render import render_comment_body
 from bot.models import Finding
-from tests.action.test_main import FILES, REPO, payload, review_comment, run_action
+from tests.action.helpers import FILES, REPO, payload, review_comment, run_action
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import set_role
 from tests.fakes.github_talk import add_reply

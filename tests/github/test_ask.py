@@ -15,7 +15,7 @@ from bot.models import TextReply, Usage
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeModel, calls, error, messages_of, raw, tool_call
-from tests.github.test_review import BASE, HEAD, NUMBER, REPO, V1, make_settings
+from tests.github.review.helpers import BASE, HEAD, NUMBER, REPO, V1, make_settings
 from tests.output.test_defused_markdown import CORPUS, assert_defused
 
 QUESTION = "Why does the loop in src/app.py stop early?"

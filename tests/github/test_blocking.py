@@ -10,7 +10,7 @@ import pytest
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeModel, finding
-from tests.github.test_review import (
+from tests.github.review.helpers import (
     BASE,
     CONFIG,
     HEAD,

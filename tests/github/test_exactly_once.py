@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main as cli
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import finding
-from tests.github.test_review import (
+from tests.github.review.helpers import (
     BASE,
     CONFIG,
     HEAD,

@@ -11,7 +11,7 @@ from bot.github.review import review_pull_request
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import Completion, FakeModel, raw
-from tests.github.test_review import (
+from tests.github.review.helpers import (
     HEAD,
     HEAD2,
     NUMBER,

@@ -19,7 +19,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import age_comment, set_role
 from tests.fakes.github_talk import add_reply
 from tests.fakes.openai_server import FakeModel, error, raw
-from tests.github.test_review import BASE, HEAD, NUMBER, REPO, V1, make_settings
+from tests.github.review.helpers import BASE, HEAD, NUMBER, REPO, V1, make_settings
 
 APP_PY = "import os\nfor i in range(len(xs) - 1):\n    print(xs[i])\nprint('done')\n"
 FINDING = Finding(

@@ -11,8 +11,8 @@ from bot.github.render import render_review_body
 from bot.models import FocusSpot, Overview, OverviewFile, Review, Usage
 from bot.output.formats import REPORTED_LABEL, render_markdown, render_text, review_to_json
 from bot.output.overview import COLLAPSE_AFTER, render_overview_markdown
+from tests.output.helpers import REVIEW
 from tests.output.test_defused_markdown import CORPUS, FUZZ, HEAD, assert_defused
-from tests.output.test_formats import REVIEW
 
 OVERVIEW = Overview(
     summary="Adds a retry loop to the client and logs each attempt.",

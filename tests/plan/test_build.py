@@ -15,7 +15,7 @@ from bot.output.plan import plan_to_json, render_plan_text
 from bot.plan.build import build_plan, classify_path, input_budget
 from bot.plan.chunking import coverage_problems
 from bot.pricing import Price
-from tests.plan.test_chunking import check_chunks, make_added, make_modified, make_pr
+from tests.plan.helpers import check_chunks, make_added, make_modified, make_pr
 
 PRICE = Price(input=1.25, cached=0.20, output=2.50)
 

@@ -11,7 +11,7 @@ import pytest
 from bot.diff.parse import parse_diff
 from bot.diff.render import render_file
 from bot.secrets.redact import redact_files, redact_line, redact_text
-from tests.secrets.test_redact import _all_text, _assert_gone, _diff, _files, _noise, _pem_lines
+from tests.secrets.helpers import _all_text, _assert_gone, _diff, _files, _noise, _pem_lines
 
 # Assembled at run time, like every fake secret in these tests.
 HEX64 = hashlib.sha256(b"signing").hexdigest()

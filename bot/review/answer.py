@@ -19,7 +19,7 @@ from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP, render_chunk
 from bot.model.ladder import ServerMemory
 from bot.model.loop import ToolOptions
-from bot.model.prompt import build_prefix_messages, prefix_tokens
+from bot.model.prompt import prefix_tokens
 from bot.model.schema import Message
 from bot.model.sections import truncate_chars
 from bot.model.talk import answer_tools_help, build_ask_messages, build_thread_messages
@@ -28,7 +28,7 @@ from bot.models import Chunk, Plan, PullRequest, SkippedFile, TextReply
 from bot.plan.build import build_plan, estimate_cost, input_budget
 from bot.pricing import price_for
 from bot.review.context import plan_context
-from bot.review.pipeline import conversation_id
+from bot.review.pipeline import conversation_id, pr_prefix_messages
 from bot.review.tools import plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files, redact_text
 from bot.settings import Settings
@@ -68,16 +68,10 @@ def prepare_answer(
     kept, skipped = filter_files(pr.files, config)
     files, _ = redact_files(kept)
     budget = input_budget(settings.context_tokens, settings.max_output_tokens)
-    pr_context = build_prefix_messages(
-        title=pr.title,
-        body=pr.body,
-        instructions=config.instructions,
-        path_instructions=config.path_instructions,
-        agents_md=agents_md,
-        style_nits=config.style_nits,
-        format_help=RENDER_FORMAT_HELP,
-        budget_tokens=budget,
-    )[1]["content"]
+    _system, context_message = pr_prefix_messages(
+        pr, config, agents_md=agents_md, budget_tokens=budget
+    )
+    pr_context = context_message["content"]
     asked = truncate_chars(redact_text(question.strip()), MAX_QUESTION_CHARS)
     offered = tools_offered(config.tools, snapshot)
     help_text = answer_tools_help(config.tools.max_rounds) if offered else ""

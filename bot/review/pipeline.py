@@ -72,6 +72,34 @@ def conversation_id(pr: PullRequest) -> str:
     return "grok-review-" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
+def pr_prefix_messages(
+    pr: PullRequest,
+    config: RepoConfig,
+    *,
+    agents_md: str | None,
+    budget_tokens: int,
+    unwanted: Sequence[MutedKind] = (),
+    tools_help: str = "",
+    overview: bool = True,
+) -> list[dict[str, str]]:
+    """The prompt prefix of every request about `pr` (reviews and answers alike): system
+    rules, then the PR's title, description and the repository's instructions. Every text
+    is redacted by build_prefix_messages."""
+    return build_prefix_messages(
+        title=pr.title,
+        body=pr.body,
+        instructions=config.instructions,
+        path_instructions=config.path_instructions,
+        agents_md=agents_md,
+        style_nits=config.style_nits,
+        format_help=RENDER_FORMAT_HELP,
+        budget_tokens=budget_tokens,
+        unwanted=unwanted,
+        tools_help=tools_help,
+        overview=overview,
+    )
+
+
 def prepare_review(
     pr: PullRequest,
     config: RepoConfig,
@@ -97,14 +125,10 @@ def prepare_review(
     files, secret_findings = redact_files(kept)
     budget = input_budget(settings.context_tokens, settings.max_output_tokens)
     offered = tools_offered(config.tools, snapshot)
-    prefix = build_prefix_messages(
-        title=pr.title,  # build_prefix_messages redacts every text it is given
-        body=pr.body,
-        instructions=config.instructions,
-        path_instructions=config.path_instructions,
+    prefix = pr_prefix_messages(
+        pr,
+        config,
         agents_md=agents_md,
-        style_nits=config.style_nits,
-        format_help=RENDER_FORMAT_HELP,
         budget_tokens=budget,
         unwanted=unwanted,
         tools_help=tools_help(config.tools.max_rounds) if offered else "",

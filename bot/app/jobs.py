@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, get_args
 
 from bot.github.run import OutcomeStatus
 from bot.github.triggers import Talk
@@ -26,6 +26,11 @@ class ReviewJob:
     trigger: JobKind
     requested_by: str | None = None
     comment_id: int | None = None  # the comment an answer answers (read again when it runs)
+
+    @property
+    def is_answer(self) -> bool:
+        """An answer to `/ask` or to a reply in a review thread, not a review."""
+        return self.trigger in get_args(Talk)
 
 
 @dataclass(frozen=True)

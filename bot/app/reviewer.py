@@ -73,7 +73,7 @@ class AppReviewer:
             return ctx.cancelled()
 
         client = self.client(job.installation_id)
-        if job.trigger == "ask" or job.trigger == "reply":
+        if job.trigger == "ask" or job.trigger == "reply":  # narrows the type for mypy
             return self._answer(client, job, stop=cancelled, budget_usd=ctx.budget_left_usd)
         try:
             refusal = self._rerun_refusal(client, job)

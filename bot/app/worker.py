@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def budget_notice(*, cap: float, spent: float) -> str:
+def budget_notice(*, cap: float, spent: float, answer: bool = False) -> str:
+    """The once-a-day comment on a PR whose job the budget stopped; `answer`: the job was an
+    answer to `/ask` or a thread reply, not a review."""
+    what = "answer here" if answer else "review this pull request"
     return (
-        f"grok-review did not review this pull request: the daily model budget of "
+        f"grok-review did not {what}: the daily model budget of "
         f"${cap:.2f} for this installation is used up (${spent:.2f} spent today, UTC). "
         "Reviews resume after midnight UTC; until then `/review` and `/ask` are stopped too, "
         "since the budget caps cost whoever asks."
@@ -93,7 +96,8 @@ class JobRunner:
             return cap - spent
         if self._store.claim_notice(repo=job.repo, number=job.number):
             try:
-                self._reviewer.post_notice(job, budget_notice(cap=cap, spent=spent))
+                notice = budget_notice(cap=cap, spent=spent, answer=job.is_answer)
+                self._reviewer.post_notice(job, notice)
             except Exception as exc:
                 self._metrics.errors.labels("notice").inc()
                 log.error("budget notice failed", extra=_fields(job, error=scrub(str(exc))))

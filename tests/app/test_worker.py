@@ -20,6 +20,7 @@ from bot.app.jobs import JobContext, JobResult, ReviewJob
 from bot.app.metrics import Metrics
 from bot.app.pool import WorkerPool
 from bot.app.queue import JobQueue
+from bot.app.worker import budget_notice
 from bot.settings import Settings
 from tests.app.helpers import (
     deliver,
@@ -323,3 +324,14 @@ def test_payload_helpers_do_not_change_the_recorded_files() -> None:
     comment = copy.deepcopy(payload("issue_comment.created"))
     pr_comment("/review", association="NONE", user_type="Bot")
     assert payload("issue_comment.created") == comment
+
+
+def test_budget_notice_says_what_was_not_done() -> None:
+    review = budget_notice(cap=1.0, spent=1.25)
+    answer = budget_notice(cap=1.0, spent=1.25, answer=True)
+    assert "did not review this pull request" in review and "$1.00" in review
+    assert "did not answer here" in answer and "review this pull request" not in answer
+    assert "$1.25" in answer
+    assert ReviewJob("d", 1, "o/r", 1, None, "ask").is_answer
+    assert ReviewJob("d", 1, "o/r", 1, None, "reply").is_answer
+    assert not ReviewJob("d", 1, "o/r", 1, None, "command").is_answer

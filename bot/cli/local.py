@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.diff.globs import path_matches
 from bot.diff.parse import decode_diff, parse_diff
 from bot.errors import UsageError
 from bot.models import PullRequest
@@ -23,6 +24,43 @@ _DIFF_FLAGS = (
     "--find-renames",
     "--src-prefix=a/",
     "--dst-prefix=b/",
+)
+
+
+# Untracked files with these names hold credentials by convention (dotenv files, private keys
+# and keystores, package-registry and netrc logins, Terraform state and variables). Nobody
+# committed them, so `--working-tree` leaves them out of the diff it sends to the model, and
+# says so; a tracked file of any name is reviewed like the rest.
+CREDENTIAL_FILES = (
+    ".env",
+    ".env.*",
+    "!.env.example",
+    "!.env.sample",
+    "!.env.template",
+    "!.env.dist",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.kdbx",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    "_netrc",
+    ".git-credentials",
+    ".htpasswd",
+    ".pgpass",
+    "credentials.json",
+    "client_secret*.json",
+    "*.tfstate",
+    "*.tfstate.backup",
+    "*.tfvars",
 )
 
 
@@ -106,7 +144,10 @@ def local_pull_request(
         text = git(*_DIFF_FLAGS, "--cached", against, cwd=top)
         return _pr(text, title="Staged changes", base_sha=head, head_sha=None)
     if working_tree:
-        text = working_tree_diff(top, against=against)
+        untracked, secret = untracked_files(top)
+        if secret:
+            print(left_out_note(secret), file=sys.stderr)
+        text = working_tree_diff(top, against=against, untracked=untracked)
         return _pr(text, title="Uncommitted changes", base_sha=head, head_sha=None)
     assert head is not None
     ref = base or default_base(top)
@@ -133,13 +174,28 @@ def empty_tree(top: Path) -> str:
     return git("hash-object", "-t", "tree", "--stdin", cwd=top, stdin="").strip()
 
 
-def working_tree_diff(top: Path, *, against: str) -> str:
-    """Every uncommitted change against `against`, untracked files included as added files
-    (ignored ones are not): they are marked intent-to-add in a throwaway copy of the index,
-    so the user's own index is never touched."""
+def untracked_files(top: Path) -> tuple[list[str], list[str]]:
+    """The untracked, not ignored files: (those to review, those left out as credentials)."""
     listed = git("ls-files", "--others", "--exclude-standard", "-z", cwd=top).split("\0")
     # A path ending in "/" is a nested repository, not a file: leave it out.
-    untracked = [p for p in listed if p and not p.endswith("/")]
+    files = [p for p in listed if p and not p.endswith("/")]
+    secret = [p for p in files if path_matches(p, CREDENTIAL_FILES)]
+    return [p for p in files if not path_matches(p, CREDENTIAL_FILES)], secret
+
+
+def left_out_note(paths: list[str]) -> str:
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    files = "file" if len(paths) == 1 else "files"
+    return (
+        f"review-pr: left out {len(paths)} untracked {files} named like credentials ({shown}); "
+        "track one (git add -N PATH) to have it reviewed"
+    )
+
+
+def working_tree_diff(top: Path, *, against: str, untracked: list[str]) -> str:
+    """Every uncommitted change against `against`, the `untracked` files included as added
+    files: they are marked intent-to-add in a throwaway copy of the index, so the user's own
+    index is never touched."""
     if not untracked:
         return git(*_DIFF_FLAGS, against, cwd=top)
     index = top / git("rev-parse", "--git-path", "index", cwd=top).strip()  # may be absolute

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.git import git, init_repo
+from tests.cli.helpers import plan_of, run_cli
+from tests.helpers.git import git
 
 PLAN_KEYS = {
     "model",
@@ -21,40 +18,6 @@ PLAN_KEYS = {
     "chunks",
     "estimated_cost_usd",
 }
-
-
-def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GROK_REVIEW_", "XAI_"))}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        env=full_env,
-        timeout=60,
-    )
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A checkout with main and a feature branch of two commits, plus staged/unstaged edits."""
-    r = init_repo(
-        tmp_path / "repo", {"src/app.py": "def f(x):\n    return x\n", "README.md": "# demo\n"}
-    )
-    git(r, "checkout", "-qb", "feature")
-    (r / "src" / "app.py").write_text("def f(x):\n    return x * 2\n\n\ndef g():\n    pass\n")
-    git(r, "commit", "-qam", "double it")
-    (r / "package-lock.json").write_text('{"lockfileVersion": 3}\n')
-    (r / "src" / "util.py").write_text("VALUE = 1\n")
-    git(r, "add", ".")
-    git(r, "commit", "-qm", "add util and lock")
-    return r
-
-
-def plan_of(proc: subprocess.CompletedProcess) -> dict:
-    assert proc.returncode == 0, proc.stderr.decode()
-    return json.loads(proc.stdout)
 
 
 def test_branch_against_merge_base_json_shape(repo: Path) -> None:
@@ -248,55 +211,6 @@ def test_usage_mistakes_exit_2_in_one_line(
     assert captured.out == ""
     assert captured.err.startswith("review-pr: error: ") and message in captured.err
     assert captured.err.count("\n") == 1
-
-
-def files_of(plan: dict) -> list[str]:
-    return sorted(f for c in plan["chunks"] for f in c["files"])
-
-
-def test_working_tree_includes_untracked_files_but_not_ignored_ones(repo: Path) -> None:
-    (repo / ".gitignore").write_text("*.log\nbuild/\n")
-    git(repo, "add", ".gitignore")
-    git(repo, "commit", "-qm", "ignore logs")
-    (repo / "src" / "util.py").write_text("VALUE = 2\n")  # tracked, changed
-    (repo / "src" / "fresh.py").write_text("def fresh():\n    return 1\n")  # untracked
-    (repo / "run.log").write_text("noise\n")  # ignored
-    (repo / "build").mkdir()
-    (repo / "build" / "out.py").write_text("X = 1\n")  # ignored
-    before = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
-    plan = plan_of(run_cli("--dry-run", "--format", "json", "--working-tree", cwd=repo))
-    assert files_of(plan) == ["src/fresh.py", "src/util.py"]
-    assert plan["changed_lines"]["total"] == 4  # 1 removed + 1 added, 2 added
-    after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
-    assert after.stdout == before.stdout  # the user's index is untouched
-    assert b"?? src/fresh.py" in after.stdout
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Path:
-    """`git init` with a staged file and an untracked one: no commit yet."""
-    r = tmp_path / "fresh"
-    r.mkdir()
-    git(r, "init", "-q", "-b", "main")
-    (r / "app.py").write_text("def main():\n    return 0\n")
-    git(r, "add", "app.py")
-    (r / "notes.py").write_text("TODO = 1\n")
-    return r
-
-
-def test_no_commit_yet_staged_changes_are_reviewed_against_the_empty_tree(fresh: Path) -> None:
-    plan = plan_of(run_cli("--dry-run", "--format", "json", "--staged", cwd=fresh))
-    assert files_of(plan) == ["app.py"] and plan["changed_lines"]["total"] == 2
-    tree = plan_of(run_cli("--dry-run", "--format", "json", "--working-tree", cwd=fresh))
-    assert files_of(tree) == ["app.py", "notes.py"]
-
-
-def test_no_commit_yet_branch_review_says_so_in_one_line(fresh: Path) -> None:
-    proc = run_cli("--dry-run", cwd=fresh)
-    assert proc.returncode == 2
-    err = proc.stderr.decode()
-    assert err.count("\n") == 1 and "no commit yet" in err and "--staged" in err
-    assert "rev-parse" not in err
 
 
 def test_a_model_without_a_price_says_what_the_estimate_assumes(repo: Path) -> None:

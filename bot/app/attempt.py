@@ -39,9 +39,11 @@ class RunContext:
         lock_ttl_s: float,
         timeout_s: float,
         budget_left_usd: float | None = None,
+        daily_budget_usd: float | None = None,
     ) -> None:
         self.owner = owner
         self.budget_left_usd = budget_left_usd
+        self._cap = daily_budget_usd
         self._store = store
         self._id = delivery_id
         self._interval = interval_s
@@ -87,6 +89,20 @@ class RunContext:
 
     def cancel(self) -> None:
         self._cancelled.set()
+
+    def reserve_budget(self, worst_usd: float) -> float | None:
+        """The job's share of the installation's daily budget, set aside in the store so that
+        its other running jobs are not told the same dollars (JobContext.reserve_budget)."""
+        if self._cap is None:
+            return None
+        try:
+            return self._store.reserve(self._id, owner=self.owner, amount=worst_usd, cap=self._cap)
+        except StoreError as exc:
+            # Cannot tell what the others set aside: nothing beyond the planned requests.
+            log.warning(
+                "budget reservation failed", extra={"delivery": self._id, "error": str(exc)}
+            )
+            return 0.0
 
     def __enter__(self) -> RunContext:
         # Beats from a thread, so a reviewer stuck in one long model call keeps its lease.

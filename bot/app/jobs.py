@@ -45,8 +45,13 @@ class JobResult:
 
 
 class JobContext(Protocol):
-    # What the job may spend: the installation's daily budget left (None: no daily budget).
+    # The installation's daily budget left when the job started (None: no daily budget).
     budget_left_usd: float | None
+
+    def reserve_budget(self, worst_usd: float) -> float | None:
+        """Set aside the job's share of the daily budget for a run that can cost at most
+        `worst_usd`, and return it (what the run may spend); None: no daily budget."""
+        ...
 
     def heartbeat(self) -> None: ...  # the reviewer calls this between stages
 

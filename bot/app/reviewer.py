@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.app.jobs import JobContext, JobResult, ResultStatus, ReviewJob
 from bot.config import FeedbackConfig
@@ -15,6 +16,9 @@ from bot.errors import BotError
 from bot.github.api import GitHubClient
 from bot.github.ask import answer_question
 from bot.github.render import render_notice
+
+if TYPE_CHECKING:
+    from bot.review.tools import BudgetGrant
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome, outcome_status
 from bot.github.stats import collect_stats
@@ -74,7 +78,7 @@ class AppReviewer:
 
         client = self.client(job.installation_id)
         if job.trigger == "ask" or job.trigger == "reply":  # narrows the type for mypy
-            return self._answer(client, job, stop=cancelled, budget_usd=ctx.budget_left_usd)
+            return self._answer(client, job, stop=cancelled, budget=ctx.reserve_budget)
         try:
             refusal = self._rerun_refusal(client, job)
             if refusal is not None:
@@ -92,7 +96,7 @@ class AppReviewer:
                 run_key=job.delivery_id,
                 snapshot_cache=self._snapshots,
                 servers=self.servers,
-                budget_usd=ctx.budget_left_usd,
+                budget=ctx.reserve_budget,
             )
         except BotError as exc:
             return JobResult(status="failed", detail=exc.message)
@@ -104,7 +108,7 @@ class AppReviewer:
         job: ReviewJob,
         *,
         stop: Callable[[], bool],
-        budget_usd: float | None,
+        budget: BudgetGrant,
     ) -> JobResult:
         """An /ask or a reply in one of the bot's threads: at most one comment."""
         given = self._settings.github_app_id
@@ -122,7 +126,7 @@ class AppReviewer:
                     servers=self.servers,
                     app_id=app_id,
                     stop=stop,
-                    budget_usd=budget_usd,
+                    budget=budget,
                 )
             else:
                 outcome = answer_thread_reply(

@@ -118,6 +118,7 @@ class JobRunner:
             lock_ttl_s=s.stale_after_s,
             timeout_s=s.job_timeout_s,
             budget_left_usd=budget_left_usd,
+            daily_budget_usd=s.daily_budget_usd,
         )
         attempt = Attempt(lambda: self._reviewer.review(job, ctx), name=f"review-{job.delivery_id}")
         with self._lock:

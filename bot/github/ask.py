@@ -36,6 +36,7 @@ from bot.review.answer import PreparedAnswer, ask_text, prepare_answer
 
 if TYPE_CHECKING:
     from bot.model.ladder import ServerMemory
+    from bot.review.tools import BudgetGrant
     from bot.settings import Settings
 
 
@@ -52,11 +53,11 @@ def answer_question(
     servers: ServerMemory | None = None,
     app_id: int | None = None,
     stop: Callable[[], bool] | None = None,
-    budget_usd: float | None = None,
+    budget: BudgetGrant | None = None,
 ) -> TalkOutcome:
     """Answer the `/ask` comment `comment_id` on PR `number`, once. GitHub's errors raise;
-    the model's become a comment saying the answer failed (exit code 3). `budget_usd`: the
-    App's daily budget left, which the model's tool rounds stay under."""
+    the model's become a comment saying the answer failed (exit code 3). `budget`: the
+    App's daily budget, asked for the answer's share; the model's tool rounds stay under it."""
     comment = client.fetch_issue_comment(repo, comment_id)
     if comment is None:
         return TalkOutcome(skipped_reason="the comment is gone")
@@ -99,7 +100,7 @@ def answer_question(
             extra_skipped=extra,
             snapshot=snapshot,
             context_note=context_note,
-            budget_usd=budget_usd,
+            budget=budget,
         )
         # The snapshot stays open while the model may call tools over it.
         asked = ask_for_answer(settings, prepared, servers=servers)

@@ -42,6 +42,7 @@ from bot.review.findings import review_blocks
 if TYPE_CHECKING:
     from bot.model.ladder import ServerMemory
     from bot.review.pipeline import Prepared
+    from bot.review.tools import BudgetGrant
     from bot.settings import Settings
 
 
@@ -94,7 +95,7 @@ def review_pull_request(
     workspace: Path | None = None,
     snapshot_cache: SnapshotCache | None = None,
     servers: ServerMemory | None = None,
-    budget_usd: float | None = None,
+    budget: BudgetGrant | None = None,
     force: bool = False,
 ) -> GitHubOutcome:
     """Fetch the PR, decide whether and what to review, review it and (with `post`) submit.
@@ -104,8 +105,9 @@ def review_pull_request(
     `workspace` (the Action's checkout) and `snapshot_cache` (the App's) are where the
     repository snapshot may come from before the API (bot.github.snapshot).
     `servers`: what earlier runs learned about the model server (the App keeps one).
-    `budget_usd`: the most the run may spend besides the config's `max_cost_usd` (the App's
-    daily budget left); the model's tool rounds stop before either is crossed.
+    `budget`: the App's daily budget, asked for the run's share once its worst case is known
+    (bot.review.tools.BudgetGrant); the model's tool rounds stop before that share or the
+    config's `max_cost_usd` is crossed.
     Whether to review at all (exactly once per head, `enabled`) is decided before the model
     is asked; `force` (review-pr --force) reviews anyway, like a person's `/review`.
     """
@@ -140,7 +142,7 @@ def review_pull_request(
         checks=checks,
         reviews=reviews,
         stop=cancelled or (lambda: False),
-        budget_usd=budget_usd,
+        budget=budget,
     )
     sources = _SnapshotSources(workspace, snapshot_cache)
     outcome = _review(
@@ -283,10 +285,12 @@ def _ask_and_post(
 ) -> GitHubOutcome:
     from bot.review.ask import ask_model
     from bot.review.pipeline import assemble_review
+    from bot.review.tools import granted_budget
 
     superseded = GitHubOutcome(skipped_reason="superseded", head_sha=run.head)
+    budget_usd = granted_budget(run.budget, prepared.plan)
     results = ask_model(
-        prepared, run.settings, on_event=on_event, servers=servers, budget_usd=run.budget_usd
+        prepared, run.settings, on_event=on_event, servers=servers, budget_usd=budget_usd
     )
     if run.stop():
         return superseded

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.github.api import GitHubClient
     from bot.github.data import BotItem, FetchedPull
     from bot.github.feedback import ReviewFeedback
+    from bot.review.tools import BudgetGrant
 
 Trigger = Literal["cli", EventTrigger]  # review-pr, or what a GitHub event asked for
 # Why a run reviewed nothing (or posted nothing); shown to people as it is.
@@ -114,7 +115,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     stop: Callable[[], bool] = field(default=lambda: False)  # asked again before every POST
     check: CheckRunState = field(default_factory=CheckRunState)
-    budget_usd: float | None = None  # what the run may spend (the App's daily budget left)
+    budget: BudgetGrant | None = None  # the App's daily budget: what the run may spend
 
     @property
     def pr(self) -> PullRequest:

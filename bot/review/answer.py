@@ -29,7 +29,7 @@ from bot.plan.build import build_plan, estimate_cost, input_budget
 from bot.pricing import price_for
 from bot.review.context import plan_context
 from bot.review.pipeline import conversation_id, pr_prefix_messages
-from bot.review.tools import plan_tools, tool_options, tools_offered
+from bot.review.tools import BudgetGrant, granted_budget, plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files, redact_text
 from bot.settings import Settings
 
@@ -59,17 +59,18 @@ def prepare_answer(
     extra_skipped: Sequence[SkippedFile] = (),
     snapshot: Snapshot | None = None,
     context_note: str | None = None,
-    budget_usd: float | None = None,
+    budget: BudgetGrant | None = None,
 ) -> PreparedAnswer:
     """The request answering `question` about `pr`: its text, what did not fit, and the tools
-    offered. Pure but for reading `snapshot`. `budget_usd`: what the run may spend besides
-    `max_cost_usd` (the App's daily budget left); tool rounds stay under both."""
+    offered. Pure but for reading `snapshot` (and asking `budget`, the App's daily budget, for
+    the answer's share once its worst case is known); tool rounds stay under that share and
+    `max_cost_usd`."""
     model = settings.model
     kept, skipped = filter_files(pr.files, config)
     files, _ = redact_files(kept)
-    budget = input_budget(settings.context_tokens, settings.max_output_tokens)
+    input_tokens = input_budget(settings.context_tokens, settings.max_output_tokens)
     _system, context_message = pr_prefix_messages(
-        pr, config, agents_md=agents_md, budget_tokens=budget
+        pr, config, agents_md=agents_md, budget_tokens=input_tokens
     )
     pr_context = context_message["content"]
     asked = truncate_chars(redact_text(question.strip()), MAX_QUESTION_CHARS)
@@ -115,7 +116,7 @@ def prepare_answer(
     sent = plan_tools(
         sent, config.tools, offered=offered, price=price, max_cost_usd=config.max_cost_usd
     )
-    caps = (config.max_cost_usd, budget_usd)
+    caps = (config.max_cost_usd, granted_budget(budget, sent))
     tools = tool_options(sent, snapshot, index, price=price, caps=caps)
     conv = conversation_id(pr)
     return PreparedAnswer(messages(chunk, note), model, conv, note, tools=tools)

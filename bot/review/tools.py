@@ -3,6 +3,8 @@ cost, and what a run lets them spend (max_cost_usd, the App's daily budget)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.config import ToolsConfig
 from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
@@ -11,6 +13,23 @@ from bot.model.loop import Allowance, ToolOptions
 from bot.models import Plan
 from bot.plan.build import estimate_tools_cost
 from bot.pricing import Price
+
+# The App's daily budget, asked once a run knows its worst case: given that cost in USD, what
+# the run may spend (a share of the budget set aside for it, so that concurrent jobs of one
+# installation never count the same dollars twice), or None with no daily budget.
+BudgetGrant = Callable[[float], float | None]
+
+
+def worst_case_usd(plan: Plan) -> float:
+    """The most `plan` can cost: its upper estimate, with every tool round when it has any."""
+    if plan.tool_rounds:
+        return max(plan.estimated_cost_usd, plan.estimated_cost_with_tools_usd)
+    return plan.estimated_cost_usd
+
+
+def granted_budget(budget: BudgetGrant | None, plan: Plan) -> float | None:
+    """What the run of `plan` may spend of the App's daily budget (None: no such budget)."""
+    return budget(worst_case_usd(plan)) if budget is not None else None
 
 
 def tools_offered(config: ToolsConfig, snapshot: Snapshot | None) -> bool:

@@ -15,7 +15,13 @@ class FakeJobContext:
     ) -> None:
         self.budget_left_usd = budget
         self.beats = 0
+        self.reserved: list[float] = []
         self._cancel = cancel
+
+    def reserve_budget(self, worst_usd: float) -> float | None:
+        """The budget left, all of it for this job (it runs alone); each ask is recorded."""
+        self.reserved.append(worst_usd)
+        return None if self.budget_left_usd is None else min(worst_usd, self.budget_left_usd)
 
     def heartbeat(self) -> None:
         self.beats += 1

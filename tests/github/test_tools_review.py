@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from bot.app.attempt import RunContext
 from bot.app.jobs import ReviewJob
 from bot.app.reviewer import AppReviewer
+from bot.app.store.sqlite import SqliteStore
 from bot.github.api import GitHubClient
 from bot.github.review import review_pull_request
 from bot.settings import Settings
@@ -80,3 +82,46 @@ def test_tools_off_in_the_base_branch_config_sends_no_tools(fake, model, tmp_pat
     result = app_review(fake, model, budget=None, data_dir=tmp_path)
     assert result.status == "posted"
     assert ["tools" in r["json"] for r in model.requests] == [False]
+
+
+def test_the_app_asks_its_share_of_the_budget_once_with_the_worst_case(fake, model, tmp_path):
+    model.script(reads_then_answers)
+    settings: Settings = settings_for(fake, model, data_dir=tmp_path)
+    reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
+    ctx = FakeJobContext(budget=5.0)
+    reviewer.review(ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), ctx)
+    (worst,) = ctx.reserved
+    assert 0 < worst < 5.0  # the plan's upper estimate with every tool round, not the budget
+
+
+def test_what_another_running_job_set_aside_is_not_spent_twice(fake, model, tmp_path) -> None:
+    """Two jobs of one installation: the first holds all but $0.001 of the $5 budget, so the
+    second (told at its start that $5 is left, enough for its rounds alone) gets none."""
+    model.script(reads_then_answers)
+    settings: Settings = settings_for(fake, model, data_dir=tmp_path, daily_budget_usd=5.0)
+    store = SqliteStore(tmp_path / "queue.sqlite3")
+    try:
+        contexts = []
+        for delivery, number in (("d-other", 9), ("d1", NUMBER)):
+            store.accept(ReviewJob(delivery, 1, REPO, number, HEAD, "auto"))
+            store.claim(delivery, owner=f"w-{delivery}", lock_ttl_s=60)
+            contexts.append(
+                RunContext(
+                    store,
+                    delivery,
+                    owner=f"w-{delivery}",
+                    interval_s=60,
+                    lock_ttl_s=60,
+                    timeout_s=60,
+                    budget_left_usd=5.0,
+                    daily_budget_usd=5.0,
+                )
+            )
+        other, mine = contexts
+        assert other.reserve_budget(4.999) == pytest.approx(4.999)
+        reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
+        result = reviewer.review(ReviewJob("d1", 1, REPO, NUMBER, HEAD, "auto"), mine)
+        assert result.status == "posted"
+        assert [r["json"]["tool_choice"] for r in model.requests] == ["none"]
+    finally:
+        store.close()

@@ -104,6 +104,14 @@ class Store(Protocol):
 
     def spent_today(self, installation_id: int | None) -> float: ...
 
+    def reserve(self, delivery_id: str, *, owner: str, amount: float, cap: float) -> float:
+        """Set aside up to `amount` of the installation's daily budget `cap` for the running
+        job and return what was granted: at most what the cap leaves after today's spend and
+        the reservations of the installation's other running jobs (never below 0). A job's
+        reservation replaces its earlier one and ends with the run (finish, release, lease
+        lost); 0 when the job no longer runs as `owner`."""
+        ...
+
     def claim_notice(self, *, repo: str, number: int) -> bool:
         """True the first time today (UTC) for this PR: post the budget notice."""
         ...
@@ -140,6 +148,11 @@ def newer_head_detail(head_sha: str) -> str:
 def installation_key(installation_id: int | None) -> str:
     """How spend is keyed per installation; jobs without one (plain token) share "none"."""
     return "none" if installation_id is None else str(installation_id)
+
+
+def granted_amount(amount: float, cap: float, *, spent: float, others: float) -> float:
+    """What a reservation of `amount` gets under the daily `cap` (Store.reserve)."""
+    return max(0.0, min(float(amount), float(cap) - float(spent) - float(others)))
 
 
 def utc_day(now: float) -> str:

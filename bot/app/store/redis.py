@@ -133,6 +133,13 @@ class RedisStore:
     def prune(self, *, older_than_s: float = DELIVERY_TTL_S) -> None:
         """Nothing to do: every key carries a TTL."""
 
+    def reserve(self, delivery_id: str, *, owner: str, amount: float, cap: float) -> float:
+        day = utc_day(self._clock())
+        granted = self._run(
+            "RESERVE", delivery_id, owner, repr(float(amount)), repr(float(cap)), day
+        )
+        return float(granted)
+
     def spent_today(self, installation_id: int | None) -> float:
         inst = installation_key(installation_id)
         with self._errors():

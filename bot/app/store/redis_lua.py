@@ -103,7 +103,8 @@ if v[1] ~= 'queued' then return 'gone' end
 if not redis.call('SET', lockkey(v[2], v[3]), ARGV[3], 'NX', 'PX', ARGV[5]) then
   return 'busy'
 end
-redis.call('HSET', jobkey(ARGV[2]), 'state', 'running', 'owner', ARGV[3], 'touched', ARGV[4])
+redis.call('HSET', jobkey(ARGV[2]), 'state', 'running', 'owner', ARGV[3], 'touched', ARGV[4],
+  'reserved', 0)
 redis.call('HINCRBY', jobkey(ARGV[2]), 'attempts', 1)
 return 'claimed'
 """
@@ -164,6 +165,31 @@ return moved
 """
 )
 
+# ARGV: prefix, id, owner, amount, cap, day. Returns the amount granted, as a string (a Lua
+# number would come back as an integer). The installation's other running jobs are found in
+# the `active` set, whose size is bounded by the jobs queued and running.
+RESERVE = (
+    _PRELUDE
+    + """
+local id, owner = ARGV[2], ARGV[3]
+local v = redis.call('HMGET', jobkey(id), 'state', 'owner', 'installation_id')
+if v[1] ~= 'running' or v[2] ~= owner then return '0' end
+local inst = v[3] ~= '' and v[3] or 'none'
+local spent = tonumber(redis.call('GET', p .. ':spend:' .. inst .. ':' .. ARGV[6]) or '0')
+local others = 0
+for _, other in ipairs(redis.call('SMEMBERS', p .. ':active')) do
+  if other ~= id then
+    local o = redis.call('HMGET', jobkey(other), 'state', 'installation_id', 'reserved')
+    if o[1] == 'running' and o[2] == v[3] then others = others + (tonumber(o[3]) or 0) end
+  end
+end
+local granted = math.max(0, math.min(tonumber(ARGV[4]), tonumber(ARGV[5]) - spent - others))
+local shown = string.format('%.17g', granted)
+redis.call('HSET', jobkey(id), 'reserved', shown)
+return shown
+"""
+)
+
 # ARGV: prefix, now, cutoff, max attempts
 REVIVE = (
     _PRELUDE
@@ -205,4 +231,14 @@ return out
 """
 )
 
-SCRIPTS = ("ACCEPT", "CANCEL", "CLAIM", "HEARTBEAT", "RELEASE", "FINISH", "REVIVE", "TOUCH")
+SCRIPTS = (
+    "ACCEPT",
+    "CANCEL",
+    "CLAIM",
+    "HEARTBEAT",
+    "RELEASE",
+    "FINISH",
+    "RESERVE",
+    "REVIVE",
+    "TOUCH",
+)

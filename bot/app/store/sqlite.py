@@ -23,6 +23,7 @@ from bot.app.store.base import (
     JobState,
     StoreError,
     StoreKind,
+    granted_amount,
     installation_key,
     newer_head_detail,
     pr_key,
@@ -55,6 +56,8 @@ class SqliteStore:
             columns = {row[1] for row in db.execute("PRAGMA table_info(gr_job)")}
             if "comment_id" not in columns:
                 db.execute(sql.ADD_COMMENT_ID)
+            if "reserved" not in columns:
+                db.execute(sql.ADD_RESERVED)
 
     # --- deliveries and jobs -------------------------------------------------------------
 
@@ -200,6 +203,25 @@ class SqliteStore:
                 (installation_key(installation_id), utc_day(self._clock())),
             ).fetchone()
             return float(row[0]) if row else 0.0
+
+    def reserve(self, delivery_id: str, *, owner: str, amount: float, cap: float) -> float:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT installation_id FROM gr_job WHERE id = ? AND state = 'running' "
+                "AND owner = ?",
+                (delivery_id, owner),
+            ).fetchone()
+            if row is None:
+                return 0.0
+            spend = db.execute(
+                "SELECT usd FROM gr_spend WHERE installation = ? AND day = ?",
+                (installation_key(row[0]), utc_day(self._clock())),
+            ).fetchone()
+            others = db.execute(sql.RESERVED_BY_OTHERS, (row[0], delivery_id)).fetchone()[0]
+            spent = spend[0] if spend else 0.0
+            granted = granted_amount(amount, cap, spent=spent, others=others)
+            db.execute("UPDATE gr_job SET reserved = ? WHERE id = ?", (granted, delivery_id))
+            return granted
 
     def claim_notice(self, *, repo: str, number: int) -> bool:
         with self._tx() as db:

@@ -21,16 +21,23 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gr_feedback (repo TEXT PRIMARY KEY, stats TEXT NOT NULL, "
     "saved REAL NOT NULL)",
 )
-# Files made before answers (/ask, thread replies) have no comment_id column: it is added.
+# Files made before answers (/ask, thread replies) have no comment_id column, and files made
+# before budget reservations no reserved column: they are added.
 ADD_COMMENT_ID = "ALTER TABLE gr_job ADD COLUMN comment_id INTEGER"
+ADD_RESERVED = "ALTER TABLE gr_job ADD COLUMN reserved REAL NOT NULL DEFAULT 0"
 INSERT_JOB = (
     "INSERT INTO gr_job (id, installation_id, repo, number, head_sha, trigger, requested_by, "
     "comment_id, state, attempts, owner, touched, created) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, ?, ?)"
 )
 START_JOB = (
-    "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, attempts = attempts + 1 "
-    "WHERE id = ?"
+    "UPDATE gr_job SET state = 'running', owner = ?, touched = ?, attempts = attempts + 1, "
+    "reserved = 0 WHERE id = ?"
+)
+# What the installation's other running jobs have set aside of its daily budget.
+RESERVED_BY_OTHERS = (
+    "SELECT COALESCE(SUM(reserved), 0) FROM gr_job "
+    "WHERE installation_id IS ? AND state = 'running' AND id != ?"
 )
 # Only the attempt that owns a running job may give it back or finish it.
 REQUEUE_JOB = (

@@ -154,9 +154,11 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
         head_sha=None,
         trigger=verdict,
         requested_by=login if isinstance(login, str) and len(login) <= _LOGIN_MAX else None,
-        comment_id=comment_id if verdict == "ask" else None,
+        comment_id=comment_id,
     )
     # A comment asks once: the same comment replayed (or delivered again) is the same request.
+    # The store remembers it for DELIVERY_TTL_S; after that the comment id still names the
+    # review's run (ReviewJob.run_key), so GitHub itself says it was done.
     return Enqueue(job, replay_key=f"comment:{comment_id}")
 
 

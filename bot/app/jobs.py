@@ -25,7 +25,17 @@ class ReviewJob:
     # "/ask" / a reply in one of the bot's review threads
     trigger: JobKind
     requested_by: str | None = None
-    comment_id: int | None = None  # the comment an answer answers (read again when it runs)
+    # The comment of a `/review` or an answer (read again when an answer runs).
+    comment_id: int | None = None
+
+    @property
+    def run_key(self) -> str:
+        """What the posted review is marked with, so that running the job again finds it
+        instead of paying for another: the comment of a `/review` (replayed under a new
+        delivery id however late, it is the same request), else the delivery."""
+        if self.trigger in ("command", "command_full") and self.comment_id is not None:
+            return f"comment-{self.comment_id}"
+        return self.delivery_id
 
     @property
     def is_answer(self) -> bool:

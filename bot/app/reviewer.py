@@ -93,7 +93,7 @@ class AppReviewer:
                 expected_head=job.head_sha,
                 on_event=lambda event: ctx.heartbeat(),
                 cancelled=cancelled,
-                run_key=job.delivery_id,
+                run_key=job.run_key,
                 snapshot_cache=self._snapshots,
                 servers=self.servers,
                 budget=ctx.reserve_budget,

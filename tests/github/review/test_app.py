@@ -86,3 +86,30 @@ def test_app_reviewer_caches_one_client_per_installation(settings):
     now[0] += app_reviewer.INSTALLATION_CLIENT_TTL_S + 1
     assert reviewer.client(1) is not first
     assert made == [1, 2, 1]
+
+
+def test_a_review_command_replayed_after_the_store_forgot_it_is_not_paid_twice(
+    fake, model, settings
+):
+    """The store remembers a comment for 7 days; past that, a replayed `/review` body comes back
+    under a new delivery id, and the review posted for that comment is what stops it."""
+    script(model, {"src/app.py": [OFF_BY_ONE]})
+    reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
+    first = ReviewJob("d1", 1, REPO, NUMBER, None, "command", requested_by="octocat", comment_id=7)
+    assert reviewer.review(first, FakeJobContext()).status == "posted"
+    sent = len(model.requests)
+    again = ReviewJob("d9", 1, REPO, NUMBER, None, "command", requested_by="octocat", comment_id=7)
+    replayed = reviewer.review(again, FakeJobContext())
+    assert (replayed.status, replayed.detail) == ("skipped", "already reviewed")
+    assert len(model.requests) == sent and len(fake.reviews(REPO, NUMBER)) == 1
+    # Another comment asking for a full review is another request: the model is asked again.
+    other = ReviewJob("d10", 1, REPO, NUMBER, None, "command_full", comment_id=8)
+    reviewer.review(other, FakeJobContext())
+    assert len(model.requests) > sent
+
+
+def test_run_keys_name_the_comment_of_a_command_and_the_delivery_otherwise():
+    assert ReviewJob("d1", 1, REPO, 1, None, "command_full", comment_id=5).run_key == "comment-5"
+    assert ReviewJob("d1", 1, REPO, 1, "a" * 40, "auto").run_key == "d1"
+    assert ReviewJob("d1", 1, REPO, 1, None, "rerun").run_key == "d1"
+    assert ReviewJob("d1", 1, REPO, 1, None, "ask", comment_id=5).run_key == "d1"

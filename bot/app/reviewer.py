@@ -16,9 +16,6 @@ from bot.errors import BotError
 from bot.github.api import GitHubClient
 from bot.github.ask import answer_question
 from bot.github.render import render_notice
-
-if TYPE_CHECKING:
-    from bot.review.tools import BudgetGrant
 from bot.github.review import review_pull_request
 from bot.github.run import GitHubOutcome, outcome_status
 from bot.github.stats import collect_stats
@@ -28,6 +25,9 @@ from bot.model.ladder import ServerMemory
 from bot.models import Usage
 from bot.review.feedback import can_write
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.review.tools import BudgetGrant
 
 log = logging.getLogger(__name__)
 

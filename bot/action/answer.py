@@ -39,6 +39,7 @@ def answer_and_report(
     print(f"grok-review: answering {what} {answer.comment_id} on {repo}#{answer.number}", file=out)
     client = GitHubClient.from_token(settings)
     if answer.kind == "ask":
+        client.acknowledge(repo, answer.comment_id)  # seen: 👀 on the `/ask` comment
         outcome = answer_question(
             settings,
             client,

@@ -58,6 +58,7 @@ class Request:
     trigger: Trigger
     head_sha: str | None  # the payload's PR head (never GITHUB_SHA); None for comments
     fork: bool  # the head lives in another repository: the token is read-only
+    comment_id: int | None = None  # the `/review` comment that asked, if one did
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,10 @@ def _decide_comment(payload: Mapping[str, Any]) -> Request | Answer | Ignored:
     if isinstance(verdict, Refused):
         return Ignored("grok-review: " + describe_refusal(verdict))
     number = int((payload.get("issue") or {})["number"])
+    comment_id = int((payload.get("comment") or {})["id"])
     if verdict == "ask":
-        return Answer("ask", number, int((payload.get("comment") or {})["id"]))
-    return Request(number=number, trigger=verdict, head_sha=None, fork=False)
+        return Answer("ask", number, comment_id)
+    return Request(number=number, trigger=verdict, head_sha=None, fork=False, comment_id=comment_id)
 
 
 def input_names(target: Literal["settings", "config"]) -> dict[str, str]:

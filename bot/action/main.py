@@ -113,6 +113,8 @@ def review_and_report(
     at = f" at {request.head_sha[:7]}" if request.head_sha else ""
     print(f"grok-review: reviewing {repo}#{request.number}{at} ({request.trigger})", file=out)
     client = GitHubClient.from_token(settings)
+    if request.comment_id is not None and post:
+        client.acknowledge(repo, request.comment_id)  # seen: 👀 on the `/review` comment
     outcome = review_pull_request(
         settings,
         client,

@@ -77,6 +77,9 @@ class AppReviewer:
             return ctx.cancelled()
 
         client = self.client(job.installation_id)
+        if job.comment_id is not None and job.trigger in ("command", "command_full", "ask"):
+            # Seen and at work: the person who asked sees it on their comment at once.
+            client.acknowledge(job.repo, job.comment_id)
         if job.trigger == "ask" or job.trigger == "reply":  # narrows the type for mypy
             return self._answer(client, job, stop=cancelled, budget=ctx.reserve_budget)
         try:

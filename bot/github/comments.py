@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.errors import GitHubAccessError
+from bot.errors import GitHubAccessError, GitHubError
 from bot.github.data import Access, Comment, comment_from_github
 
 if TYPE_CHECKING:
@@ -37,6 +37,20 @@ class CommentCalls:
         access = Access("read review comments", "pull-requests: read", f"{repo}#{number}")
         items = self._http.pages(f"/repos/{repo}/pulls/{number}/comments", access)
         return [comment_from_github(c, ours=self._http.is_ours(c)) for c in items]
+
+    def acknowledge(self, repo: str, comment_id: int) -> bool:
+        """React 👀 to conversation comment `comment_id` (a `/review` or `/ask` being worked
+        on). GitHub keeps one reaction per person and kind, so doing it again changes nothing.
+        False when GitHub refused (a read-only token, a deleted comment): the work goes on."""
+        access = Access(
+            "react to comments", "pull-requests: write", f"comment {comment_id} in {repo}"
+        )
+        path = f"/repos/{repo}/issues/comments/{int(comment_id)}/reactions"
+        try:
+            self._http.request("POST", path, access, body={"content": "eyes"})
+        except GitHubError:
+            return False
+        return True
 
     def reply_in_thread(self, repo: str, number: int, comment_id: int, body: str) -> str | None:
         """Answer in the thread of review comment `comment_id` (its first comment); the

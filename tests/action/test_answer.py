@@ -48,8 +48,10 @@ def ask_event(gh: FakeGitHub, text: str, association: str = "MEMBER") -> dict[st
 def test_ask_posts_one_answer_with_its_cost(
     tmp_path: Path, gh: FakeGitHub, model: FakeModel
 ) -> None:
-    run = run_action(tmp_path, gh, model, "issue_comment", ask_event(gh, "/ask Why skip one?"))
+    event = ask_event(gh, "/ask Why skip one?")
+    run = run_action(tmp_path, gh, model, "issue_comment", event)
     assert run.code == 0, run.stdout + run.stderr
+    assert gh.issue_comment_reactions(REPO, event["comment"]["id"]) == ["eyes"]
     [answer] = [c for c in gh.issue_comments(REPO, 2) if answered_ids(c["body"])]
     assert ANSWER in answer["body"] and "$0.0050" in answer["body"]
     assert run.outputs["cost-usd"] == "0.0050"

@@ -95,11 +95,15 @@ def test_a_newer_head_than_the_payload_is_left_to_its_own_run(
 def test_review_command_from_a_member_reviews_the_current_head(
     tmp_path: Path, gh: FakeGitHub, model: FakeModel
 ) -> None:
-    run = run_action(tmp_path, gh, model, "issue_comment", review_comment("MEMBER"))
+    body = review_comment("MEMBER")
+    comment = gh.add_issue_comment(REPO, 2, "/review", author="Codertocat")
+    body["comment"]["id"] = comment["id"]
+    run = run_action(tmp_path, gh, model, "issue_comment", body)
     assert run.code == 0, run.stdout + run.stderr
     [review] = posted_reviews(gh)
     assert review["commit_id"] == payload("pull_request.opened")["pull_request"]["head"]["sha"]
     assert run.outputs["review-url"]
+    assert gh.issue_comment_reactions(REPO, comment["id"]) == ["eyes"]  # seen, on the comment
 
 
 def test_review_command_from_a_contributor_is_ignored(

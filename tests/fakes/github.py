@@ -260,6 +260,11 @@ class FakeGitHub:
         """Every stored review comment, pending reviews' included."""
         return copy.deepcopy(self.state.repo(full_name).review_comments.get(number, []))
 
+    def issue_comment_reactions(self, full_name: str, comment_id: int) -> list[str]:
+        """The kinds of reaction the bot made to conversation comment `comment_id`."""
+        made = self.state.repo(full_name).issue_reactions.get(comment_id, [])
+        return [r["content"] for r in made]
+
     def issue_comments(self, full_name: str, number: int) -> list[dict[str, Any]]:
         return copy.deepcopy(self.state.repo(full_name).issue_comments.get(number, []))
 

@@ -232,6 +232,11 @@ _TABLE: list[tuple[str, str, Endpoint]] = [
     ("POST", _PULL + r"/comments/(?P<cid>\d+)/replies", github_talk.create_reply),
     ("GET", _REPO + r"/pulls/comments/(?P<cid>\d+)", github_talk.get_review_comment),
     ("GET", _REPO + r"/issues/comments/(?P<cid>\d+)", github_talk.get_issue_comment),
+    (
+        "POST",
+        _REPO + r"/issues/comments/(?P<cid>\d+)/reactions",
+        github_talk.react_to_issue_comment,
+    ),
     ("GET", _REPO + r"/pulls/comments", github_feedback.list_repo_review_comments),
     (
         "GET",

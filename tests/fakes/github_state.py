@@ -79,6 +79,7 @@ class Repo:
     review_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issue_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by comment id
+    issue_reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # the same
     roles: dict[str, str] = field(default_factory=dict)  # collaborator login -> role
 
 

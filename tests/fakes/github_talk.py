@@ -14,6 +14,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import github_reviews
+from .github_feedback import REACTIONS
 from .github_http import RecordedRequest, Reply
 from .github_state import BODY_LIMIT, BODY_TOO_LONG, not_found, unprocessable
 
@@ -49,6 +50,27 @@ def get_issue_comment(fake: FakeGitHub, request: RecordedRequest, repo: str, cid
             if comment["id"] == int(cid):
                 return Reply(200, comment)
     raise not_found()
+
+
+def react_to_issue_comment(
+    fake: FakeGitHub, request: RecordedRequest, repo: str, cid: str
+) -> Reply:
+    """`POST /repos/{o}/{r}/issues/comments/{id}/reactions` by the token's user: 201 with the
+    new reaction, or 200 with the one it already made of that kind (GitHub keeps one per
+    person and kind); 422 for a kind GitHub does not have, 404 for no such comment."""
+    content = (request.json or {}).get("content")
+    if content not in REACTIONS:
+        raise unprocessable(f"content {content!r} is not a reaction")
+    get_issue_comment(fake, request, repo, cid)  # 404 when it is gone
+    made = fake.state.repo(repo).issue_reactions.setdefault(int(cid), [])
+    user = fake.state.bot_json()
+    for reaction in made:
+        if reaction["content"] == content and reaction["user"]["login"] == user["login"]:
+            return Reply(200, reaction)
+    rid = fake.state.next_id()
+    reaction = {"id": rid, "node_id": f"REA_{rid}", "user": user, "content": content}
+    made.append(reaction)
+    return Reply(201, reaction)
 
 
 def get_review_comment(fake: FakeGitHub, request: RecordedRequest, repo: str, cid: str) -> Reply:

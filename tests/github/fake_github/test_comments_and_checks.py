@@ -56,3 +56,20 @@ def test_check_run_create_and_patch(fake):
     with pytest.raises(GithubException) as caught:
         client(fake, "tok-nochecks").get_repo(REPO).create_check_run(name="x", head_sha=HEAD)
     assert caught.value.status == 403
+
+
+def test_reactions_to_issue_comments_are_kept_once_per_kind(fake):
+    """Through PyGithub, as GitHub answers: 201 the first time, 200 with the same reaction
+    after, 422 for a kind GitHub does not have, 404 for a comment that is not there."""
+    cid = fake.add_issue_comment(REPO, NUMBER, "/review", author="maintainer")["id"]
+    comment = client(fake).get_repo(REPO).get_pull(NUMBER).get_issue_comment(cid)
+    first = comment.create_reaction("eyes")
+    again = comment.create_reaction("eyes")
+    assert first.id == again.id and fake.issue_comment_reactions(REPO, cid) == ["eyes"]
+    with pytest.raises(GithubException) as bad:
+        comment.create_reaction("shrug")
+    assert bad.value.status == 422
+    fake.state.repo(REPO).issue_comments[NUMBER].clear()
+    with pytest.raises(GithubException) as gone:
+        comment.create_reaction("eyes")
+    assert gone.value.status == 404

@@ -113,3 +113,18 @@ def test_run_keys_name_the_comment_of_a_command_and_the_delivery_otherwise():
     assert ReviewJob("d1", 1, REPO, 1, "a" * 40, "auto").run_key == "d1"
     assert ReviewJob("d1", 1, REPO, 1, None, "rerun").run_key == "d1"
     assert ReviewJob("d1", 1, REPO, 1, None, "ask", comment_id=5).run_key == "d1"
+
+
+def test_the_app_reacts_to_the_comment_it_works_on_and_only_to_it(fake, model, settings):
+    script(model, {"src/app.py": [OFF_BY_ONE]})
+    reviewer = AppReviewer(settings, client_for=lambda iid: GitHubClient.from_token(settings))
+    cid = fake.add_issue_comment(REPO, NUMBER, "/review", author="octocat")["id"]
+    job = ReviewJob("d1", 1, REPO, NUMBER, None, "command", requested_by="octocat", comment_id=cid)
+    assert reviewer.review(job, FakeJobContext()).status == "posted"
+    assert fake.issue_comment_reactions(REPO, cid) == ["eyes"]
+    # A comment deleted meanwhile cannot be reacted to; the review goes on all the same.
+    gone = ReviewJob("d2", 1, REPO, NUMBER, None, "command_full", comment_id=cid + 1000)
+    reviewer.review(gone, FakeJobContext())
+    assert len(model.requests) > 1
+    reacted = fake.calls("POST", r"/issues/comments/\d+/reactions$")
+    assert len(reacted) == 2  # the two commands; an automatic review reacts to nothing

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import openai
 from openai import AsyncOpenAI
@@ -41,6 +42,7 @@ from bot.models import ChunkResult, ContextOverflow, Usage
 from bot.plan.build import input_budget
 from bot.settings import DEFAULT_BASE_URL, Settings
 
+_T = TypeVar("_T")
 _NO_HEADERS: Mapping[str, str] = {}
 _FAILED = Usage(requests=1, failed_requests=1)
 SLOTS_NOTE = (
@@ -122,15 +124,26 @@ class Session:
 
     async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
         """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""
-        tally, slots = _Tally(), self.state.slots
+        tally = _Tally()
+        try:
+            return await self._in_slot(
+                lambda: self._review(index, text, name=name, tally=tally), tally
+            )
+        except ContextFull as exc:
+            return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
+
+    async def _in_slot(self, work: Callable[[], Awaitable[_T]], tally: _Tally) -> _T:
+        """`work` holding one of the run's slots. A shared-cache overflow while others were in
+        flight lowers the run to one slot and tries again alone; alone, ContextFull is raised."""
+        slots = self.state.slots
         while True:
             async with slots:
                 crowded = slots.limit > 1  # at 1 a request only enters once it is alone
                 try:
-                    return await self._review(index, text, name=name, tally=tally)
-                except ContextFull as exc:
+                    return await work()
+                except ContextFull:
                     if not crowded:
-                        return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
+                        raise
                     if slots.lower_to(1):
                         tally.notes.append(SLOTS_NOTE)
 

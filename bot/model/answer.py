@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-import openai
 from openai import AsyncOpenAI
 
 from bot.model import session as sessions
@@ -99,6 +98,5 @@ def _text_session(
         prefix=[],
         conv_id=conv_id,
         sleep=asyncio.sleep,
-        omit_auth=None if settings.api_key else openai.Omit(),
         structured=False,
     )

@@ -83,7 +83,6 @@ async def review_chunks(
         prefix=list(prefix_messages),
         conv_id=conv_id,
         sleep=sleep,
-        omit_auth=None if settings.api_key else openai.Omit(),
     )
     progress = _Progress(total=len(chunk_texts), on_event=on_event)
 

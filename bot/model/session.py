@@ -119,8 +119,12 @@ class Session:
     prefix: list[Message]
     conv_id: str
     sleep: Sleep
-    omit_auth: object | None = None  # the SDK's marker to send no Authorization header
     structured: bool = True  # False: plain-text replies (bot.model.answer), no response format
+
+    @property
+    def omit_auth(self) -> object | None:
+        """The SDK's marker to send no Authorization header: a server used without a key."""
+        return None if self.state.settings.api_key else openai.Omit()
 
     async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
         """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""

@@ -98,6 +98,14 @@ def test_an_answer_is_one_plain_request_counted_like_a_chunk(fake: FakeModel) ->
     assert usage.cost_usd == pytest.approx((700 * 1.0 + 30 * 2.0) / 1e6)
 
 
+def test_an_answer_without_a_key_sends_no_authorization_header(fake: FakeModel) -> None:
+    fake.queue([raw("ok"), raw("ok")])
+    assert ask(fake, base_url=fake.url, api_key=None).text == "ok"
+    assert ask(fake).text == "ok"
+    without, with_key = (r["headers"] for r in fake.requests)
+    assert "authorization" not in without and with_key["authorization"] == "Bearer k"
+
+
 def test_a_transient_failure_is_retried_a_refusal_is_not(fake: FakeModel) -> None:
     fake.queue([error(503), raw("ok")])
     assert ask(fake).text == "ok" and len(fake.requests) == 2

@@ -40,7 +40,7 @@ from bot.model.slots import Slots
 from bot.model.toolcalls import ToolChoice
 from bot.models import ChunkResult, ContextOverflow, Usage
 from bot.plan.build import input_budget
-from bot.settings import DEFAULT_BASE_URL, Settings
+from bot.settings import Settings
 
 _T = TypeVar("_T")
 _NO_HEADERS: Mapping[str, str] = {}
@@ -91,7 +91,7 @@ def new_run_state(
             settings.base_url,
             # xAI's API sits behind load balancers that always accept a connection: probing
             # it would tell nothing. Servers of one's own are where a stop goes unanswered.
-            interval_s=0 if settings.base_url.rstrip("/") == DEFAULT_BASE_URL else settings.probe_s,
+            interval_s=0 if settings.at_xai else settings.probe_s,
             connect_timeout_s=settings.connect_timeout_s,
         ),
         context_tokens=settings.context_tokens,

@@ -79,13 +79,12 @@ def new_run_state(
     settings: Settings,
     *,
     servers: ServerMemory | None = None,
-    limiter: RateLimiter | None = None,
     tools: ToolOptions | None = None,
 ) -> RunState:
     return RunState(
         settings=settings,
         servers=servers or ServerMemory(),
-        limiter=limiter or RateLimiter(settings.rpm, settings.tpm),
+        limiter=RateLimiter(settings.rpm, settings.tpm),
         slots=Slots(settings.concurrency),
         liveness=Liveness(
             settings.base_url,

@@ -153,9 +153,14 @@ class Settings(BaseSettings):
         return value.expanduser()
 
     @property
+    def at_xai(self) -> bool:
+        """The model server is xAI's API, not one named with a base URL of one's own."""
+        return self.base_url.rstrip("/") == DEFAULT_BASE_URL
+
+    @property
     def key_required(self) -> bool:
         """xAI's API needs a key; a server named with a base URL of one's own may not."""
-        return self.base_url.rstrip("/") == DEFAULT_BASE_URL
+        return self.at_xai
 
     @property
     def private_key_pem(self) -> str | None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-import openai
 from openai import AsyncOpenAI
 
 from bot.model import session as sessions
 from bot.model.failures import ChunkFailed, ContextFull
 from bot.model.overview import build_merge_messages
+from bot.model.reply import Reply
 from bot.model.schema import CUT_OFF, Message
-from bot.model.session import CONTEXT_FULL_HINT, SLOTS_NOTE, RunState, Session, new_run_state
+from bot.model.session import CONTEXT_FULL_HINT, RunState, Session, new_run_state
 from bot.models import Overview, TextReply
 from bot.settings import Settings
 
@@ -62,24 +62,18 @@ class TextSession(Session):
         """A plain-text reply to `messages`: the same rate limits, retries of what may
         succeed, slots and usage as a chunk (a tally like a chunk's); no repair request.
         `tools`: False never offers the run's tools (the overview merge needs none)."""
-        tally, slots = sessions._Tally(), self.state.slots
-        while True:
-            async with slots:
-                crowded = slots.limit > 1
-                try:  # after rounds of tool calls when the run offers tools
-                    if tools:
-                        outcome = (await self._converse(messages, tally)).outcome
-                    else:
-                        outcome = await self._ask(messages, tally)
-                    break
-                except ChunkFailed as exc:
-                    error = f"{name} failed: {exc}"
-                except ContextFull as exc:
-                    if crowded:
-                        if slots.lower_to(1):
-                            tally.notes.append(SLOTS_NOTE)
-                        continue
-                    error = f"{name} failed: {exc}; {CONTEXT_FULL_HINT}"
+        tally = sessions._Tally()
+
+        async def ask() -> Reply:  # after rounds of tool calls when the run offers tools
+            if tools:
+                return (await self._converse(messages, tally)).outcome
+            return await self._ask(messages, tally)
+
+        try:
+            outcome = await self._in_slot(ask, tally)
+        except (ChunkFailed, ContextFull) as exc:
+            hint = f"; {CONTEXT_FULL_HINT}" if isinstance(exc, ContextFull) else ""
+            error = f"{name} failed: {exc}{hint}"
             return TextReply("", tally.usage, tally.served, error=error, notes=(*tally.notes,))
         text, problem = outcome.content.strip(), outcome.problem
         if problem == CUT_OFF and text:  # an answer cut short is still worth reading
@@ -104,6 +98,5 @@ def _text_session(
         prefix=[],
         conv_id=conv_id,
         sleep=asyncio.sleep,
-        omit_auth=None if settings.api_key else openai.Omit(),
         structured=False,
     )

@@ -11,8 +11,7 @@ from openai import AsyncOpenAI
 
 from bot.errors import MissingKeyError
 from bot.model.failures import ModelAuthError, error_message
-from bot.model.loop import ToolOptions
-from bot.model.ratelimit import RateLimiter, Sleep
+from bot.model.ratelimit import Sleep
 from bot.model.request import CONV_HEADER
 from bot.model.session import RunState, Session, new_run_state
 from bot.models import ChunkResult, ProgressEvent, Usage
@@ -61,9 +60,7 @@ async def review_chunks(
     on_event: Callable[[ProgressEvent], None] | None = None,
     chunk_labels: Sequence[str] | None = None,
     state: RunState | None = None,
-    limiter: RateLimiter | None = None,
     sleep: Sleep = asyncio.sleep,
-    tools: ToolOptions | None = None,
 ) -> list[ChunkResult]:
     """Ask the model about every chunk, concurrently; results in chunk order.
 
@@ -72,18 +69,17 @@ async def review_chunks(
     `ChunkResult.error`. What would fail every chunk alike ends the review instead: a
     rejected key (401/403) raises `ModelAuthError`, an unknown model (404) `ConfigError`.
     `state` carries what the run learned (the structured-output rung, a lowered concurrency,
-    an unreachable server) from one call to the next; `chunk_labels` name the chunks in
-    errors (default "chunk N"); `limiter` and `sleep` are injectable so tests never wait.
-    `tools` (without a `state`): the repository tools the model may call first.
+    an unreachable server) from one call to the next, and the repository tools offered;
+    `chunk_labels` name the chunks in errors (default "chunk N"); `sleep` is injectable so
+    tests never wait.
     """
     session = Session(
         client=client,
-        state=state or new_run_state(settings, limiter=limiter, tools=tools),
+        state=state or new_run_state(settings),
         model=model,
         prefix=list(prefix_messages),
         conv_id=conv_id,
         sleep=sleep,
-        omit_auth=None if settings.api_key else openai.Omit(),
     )
     progress = _Progress(total=len(chunk_texts), on_event=on_event)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot.model.schema import Message, ModelOverview, ModelReview, clean_strings
-from bot.model.sections import defuse_section_tags, truncate_chars
+from bot.model.sections import section, truncate_chars
 from bot.models import FocusSpot, Overview, OverviewFile
 from bot.secrets.redact import redact_text
 
@@ -99,9 +99,8 @@ def build_merge_messages(title: str, parts: Sequence[Overview]) -> list[Message]
     body = "\n\n".join(blocks)
     title_text = truncate_chars(redact_text(" ".join(title.split())), 1_000)
     user = (
-        f"<untrusted_pr_title>\n{defuse_section_tags(title_text) or '(no title)'}\n"
-        "</untrusted_pr_title>\n\n"
-        f"<untrusted_overview_parts>\n{defuse_section_tags(redact_text(body))}\n"
-        "</untrusted_overview_parts>\n\nWrite the summary of the whole pull request."
+        f"{section('untrusted_pr_title', title_text or '(no title)')}\n\n"
+        f"{section('untrusted_overview_parts', redact_text(body))}\n\n"
+        "Write the summary of the whole pull request."
     )
     return [{"role": "system", "content": MERGE_SYSTEM}, {"role": "user", "content": user}]

@@ -37,6 +37,7 @@ def defuse_section_tags(text: str) -> str:
 
 
 def section(tag: str, text: str) -> str:
+    """`text` inside our delimiters, every look-alike of them in it defused."""
     return f"<{tag}>\n{defuse_section_tags(text)}\n</{tag}>"
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import openai
 from openai import AsyncOpenAI
@@ -39,8 +40,9 @@ from bot.model.slots import Slots
 from bot.model.toolcalls import ToolChoice
 from bot.models import ChunkResult, ContextOverflow, Usage
 from bot.plan.build import input_budget
-from bot.settings import DEFAULT_BASE_URL, Settings
+from bot.settings import Settings
 
+_T = TypeVar("_T")
 _NO_HEADERS: Mapping[str, str] = {}
 _FAILED = Usage(requests=1, failed_requests=1)
 SLOTS_NOTE = (
@@ -77,19 +79,18 @@ def new_run_state(
     settings: Settings,
     *,
     servers: ServerMemory | None = None,
-    limiter: RateLimiter | None = None,
     tools: ToolOptions | None = None,
 ) -> RunState:
     return RunState(
         settings=settings,
         servers=servers or ServerMemory(),
-        limiter=limiter or RateLimiter(settings.rpm, settings.tpm),
+        limiter=RateLimiter(settings.rpm, settings.tpm),
         slots=Slots(settings.concurrency),
         liveness=Liveness(
             settings.base_url,
             # xAI's API sits behind load balancers that always accept a connection: probing
             # it would tell nothing. Servers of one's own are where a stop goes unanswered.
-            interval_s=0 if settings.base_url.rstrip("/") == DEFAULT_BASE_URL else settings.probe_s,
+            interval_s=0 if settings.at_xai else settings.probe_s,
             connect_timeout_s=settings.connect_timeout_s,
         ),
         context_tokens=settings.context_tokens,
@@ -117,20 +118,35 @@ class Session:
     prefix: list[Message]
     conv_id: str
     sleep: Sleep
-    omit_auth: object | None = None  # the SDK's marker to send no Authorization header
     structured: bool = True  # False: plain-text replies (bot.model.answer), no response format
+
+    @property
+    def omit_auth(self) -> object | None:
+        """The SDK's marker to send no Authorization header: a server used without a key."""
+        return None if self.state.settings.api_key else openai.Omit()
 
     async def review_one(self, index: int, text: str, *, name: str) -> ChunkResult:
         """The chunk's findings, or its failure; a shared-cache overflow waits for a lone slot."""
-        tally, slots = _Tally(), self.state.slots
+        tally = _Tally()
+        try:
+            return await self._in_slot(
+                lambda: self._review(index, text, name=name, tally=tally), tally
+            )
+        except ContextFull as exc:
+            return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
+
+    async def _in_slot(self, work: Callable[[], Awaitable[_T]], tally: _Tally) -> _T:
+        """`work` holding one of the run's slots. A shared-cache overflow while others were in
+        flight lowers the run to one slot and tries again alone; alone, ContextFull is raised."""
+        slots = self.state.slots
         while True:
             async with slots:
                 crowded = slots.limit > 1  # at 1 a request only enters once it is alone
                 try:
-                    return await self._review(index, text, name=name, tally=tally)
-                except ContextFull as exc:
+                    return await work()
+                except ContextFull:
                     if not crowded:
-                        return _failed(index, tally, f"{name} failed: {exc}; {CONTEXT_FULL_HINT}")
+                        raise
                     if slots.lower_to(1):
                         tally.notes.append(SLOTS_NOTE)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.model.context_section import render_context
 from bot.model.schema import Message
-from bot.model.sections import defuse_section_tags
+from bot.model.sections import section
 from bot.models import ContextPiece
 
 _RULES = """\
@@ -51,11 +51,6 @@ _LOGIN = re.compile(r"[^A-Za-z0-9_.\[\]-]")
 def _login(login: str) -> str:
     """A GitHub login as the messages name people (nothing else gets through)."""
     return _LOGIN.sub("", login)[:60] or "someone"
-
-
-def section(tag: str, text: str) -> str:
-    """`text` inside our delimiters, every look-alike of them in it defused."""
-    return f"<{tag}>\n{defuse_section_tags(text)}\n</{tag}>"
 
 
 def answer_tools_help(rounds: int) -> str:

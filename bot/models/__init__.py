@@ -19,7 +19,14 @@ from bot.models.core import (
     severity_rank,
 )
 from bot.models.diff import DiffLine, FileDiff, Hunk, LineMap, PullRequest
-from bot.models.plan import Chunk, ContextPiece, Plan, SkippedFile, requests_lower_bound
+from bot.models.plan import (
+    Chunk,
+    ContextPiece,
+    Plan,
+    SkippedFile,
+    requests_lower_bound,
+    worst_case_usd,
+)
 from bot.models.review import (
     Finding,
     FocusSpot,
@@ -65,4 +72,5 @@ __all__ = [
     "at_least",
     "requests_lower_bound",
     "severity_rank",
+    "worst_case_usd",
 ]

@@ -64,3 +64,10 @@ def requests_lower_bound(plan: Plan) -> int:
     Context is left out: it only fills room the diff leaves, so it never adds a request."""
     total = sum(c.estimated_tokens - c.context_tokens for c in plan.chunks)
     return -(-total // plan.input_budget_tokens) if plan.input_budget_tokens > 0 else 0
+
+
+def worst_case_usd(plan: Plan) -> float:
+    """The most `plan` can cost: its upper estimate, with every tool round when it has any."""
+    if plan.tool_rounds:
+        return max(plan.estimated_cost_usd, plan.estimated_cost_with_tools_usd)
+    return plan.estimated_cost_usd

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Chunk, Plan, requests_lower_bound
+from bot.models import Chunk, Plan, requests_lower_bound, worst_case_usd
 from bot.pricing import FALLBACK_PRICE, OUTPUT_TOKENS_PER_REQUEST
 
 
@@ -37,8 +37,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "chunks": [_chunk_json(c) for c in plan.chunks],
         "context": {
             "source": plan.context_source,
-            "tokens": sum(c.context_tokens for c in plan.chunks),
-            "items": sum(len(c.context) for c in plan.chunks),
+            "tokens": _context_tokens(plan),
+            "items": _context_items(plan),
             "note": plan.context_note,
         },
         "requests_lower_bound": requests_lower_bound(plan),
@@ -47,10 +47,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         # The upper estimate with every tool round used (max_cost_usd bounds it).
         "tools": {
             "max_rounds": plan.tool_rounds,
-            "requests": len(plan.chunks) * (plan.tool_rounds + 1),
-            "estimated_cost_usd": round(
-                max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd), 6
-            ),
+            "requests": _tool_requests(plan),
+            "estimated_cost_usd": round(worst_case_usd(plan), 6),
             "note": plan.tools_note,
         },
     }
@@ -114,9 +112,21 @@ def render_plan_text(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _context_tokens(plan: Plan) -> int:
+    return sum(c.context_tokens for c in plan.chunks)
+
+
+def _context_items(plan: Plan) -> int:
+    return sum(len(c.context) for c in plan.chunks)
+
+
+def _tool_requests(plan: Plan) -> int:
+    """Requests with every tool round used: each chunk's, then one per round."""
+    return len(plan.chunks) * (plan.tool_rounds + 1)
+
+
 def _context_line(plan: Plan) -> str:
-    tokens = sum(c.context_tokens for c in plan.chunks)
-    items = sum(len(c.context) for c in plan.chunks)
+    tokens, items = _context_tokens(plan), _context_items(plan)
     why = f" ({plan.context_note})" if plan.context_note else ""
     if plan.context_source == "none" or not items:
         return f"Repository context: none{why}"
@@ -129,8 +139,7 @@ def _context_line(plan: Plan) -> str:
 def _tools_line(plan: Plan) -> str:
     if not plan.tool_rounds:
         return f"Repository tools: {plan.tools_note or 'not offered'}"
-    requests = len(plan.chunks) * (plan.tool_rounds + 1)
-    cost = max(plan.estimated_cost_with_tools_usd, plan.estimated_cost_usd)
+    requests, cost = _tool_requests(plan), worst_case_usd(plan)
     return (
         f"Repository tools: up to {plan.tool_rounds} rounds of calls per request; with every "
         f"round used {requests:,} requests, ${cost:.4f} (upper estimate; max_cost_usd bounds it)"

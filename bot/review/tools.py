@@ -10,7 +10,7 @@ from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
 from bot.context.tools import Toolbox
 from bot.model.loop import Allowance, ToolOptions
-from bot.models import Plan
+from bot.models import Plan, worst_case_usd
 from bot.plan.build import estimate_tools_cost
 from bot.pricing import Price
 
@@ -18,13 +18,6 @@ from bot.pricing import Price
 # the run may spend (a share of the budget set aside for it, so that concurrent jobs of one
 # installation never count the same dollars twice), or None with no daily budget.
 BudgetGrant = Callable[[float], float | None]
-
-
-def worst_case_usd(plan: Plan) -> float:
-    """The most `plan` can cost: its upper estimate, with every tool round when it has any."""
-    if plan.tool_rounds:
-        return max(plan.estimated_cost_usd, plan.estimated_cost_with_tools_usd)
-    return plan.estimated_cost_usd
 
 
 def granted_budget(budget: BudgetGrant | None, plan: Plan) -> float | None:

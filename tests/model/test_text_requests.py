@@ -21,11 +21,11 @@ from bot.model.overview import (
 )
 from bot.model.request import build_request
 from bot.model.schema import ModelOverview, parse_review, response_schema
-from bot.model.session import new_run_state
+from bot.model.session import CONTEXT_FULL_HINT, SLOTS_NOTE, new_run_state
 from bot.model.talk import build_ask_messages, build_thread_messages
 from bot.models import Overview, OverviewFile, TextReply
 from bot.settings import Settings
-from tests.fakes.openai_server import Completion, FakeModel, error, finding, raw
+from tests.fakes.openai_server import CONTEXT_FULL, Completion, FakeModel, error, finding, raw
 
 SECRET = "ghp_" + "a1B2" * 9  # a GitHub token's shape
 
@@ -98,6 +98,14 @@ def test_an_answer_is_one_plain_request_counted_like_a_chunk(fake: FakeModel) ->
     assert usage.cost_usd == pytest.approx((700 * 1.0 + 30 * 2.0) / 1e6)
 
 
+def test_an_answer_without_a_key_sends_no_authorization_header(fake: FakeModel) -> None:
+    fake.queue([raw("ok"), raw("ok")])
+    assert ask(fake, base_url=fake.url, api_key=None).text == "ok"
+    assert ask(fake).text == "ok"
+    without, with_key = (r["headers"] for r in fake.requests)
+    assert "authorization" not in without and with_key["authorization"] == "Bearer k"
+
+
 def test_a_transient_failure_is_retried_a_refusal_is_not(fake: FakeModel) -> None:
     fake.queue([error(503), raw("ok")])
     assert ask(fake).text == "ok" and len(fake.requests) == 2
@@ -130,6 +138,21 @@ def test_a_format_complaint_does_not_step_the_server_down(fake: FakeModel) -> No
     reply = ask(fake, servers=servers)
     assert reply.error is not None and len(fake.requests) == 1
     assert servers.mode(fake.url, "grok-code-fast-1") == "json_schema"
+
+
+def test_a_shared_cache_overflow_waits_for_a_lone_slot_then_asks_again(fake: FakeModel) -> None:
+    fake.queue([error(500, CONTEXT_FULL), raw("ok")])
+    reply = ask(fake, concurrency=2)
+    assert (reply.text, reply.error, reply.notes) == ("ok", None, (SLOTS_NOTE,))
+    assert len(fake.requests) == 2 and reply.usage.failed_requests == 1
+
+
+def test_a_shared_cache_overflow_alone_fails_naming_the_server_settings(fake: FakeModel) -> None:
+    fake.script(lambda request: error(500, CONTEXT_FULL))
+    reply = ask(fake, concurrency=1)
+    assert reply.text == "" and len(fake.requests) == 1 and reply.notes == ()
+    assert reply.error is not None and reply.error.startswith("the answer failed: ")
+    assert CONTEXT_FULL_HINT in reply.error
 
 
 # --- the overview in the reply ---------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from bot.config import RepoConfig
 from bot.model.prompt import prefix_tokens
 from bot.model.toolcalls import TOOLS_TOKENS
-from bot.models import PullRequest
+from bot.models import PullRequest, worst_case_usd
 from bot.plan.build import estimate_cost
 from bot.pricing import price_for
 from bot.review.pipeline import Prepared, prepare_review
@@ -58,6 +58,12 @@ def test_the_upper_estimate_counts_every_round_and_a_cap_bounds_it() -> None:
     assert two.estimated_cost_with_tools_usd > estimate_cost(two.chunks, price=price)
     capped = prepare(max_cost_usd=0.02).plan
     assert capped.estimated_cost_usd <= capped.estimated_cost_with_tools_usd <= 0.02
+    assert worst_case_usd(four) == four.estimated_cost_with_tools_usd
+    off = prepare(tools={"enabled": False}).plan
+    assert worst_case_usd(off) == off.estimated_cost_usd > 0
+    # A tools estimate under the plan's own (a tight cap) never lowers the worst case.
+    under = four.model_copy(update={"estimated_cost_with_tools_usd": 0.0})
+    assert worst_case_usd(under) == four.estimated_cost_usd
 
 
 @pytest.mark.parametrize(

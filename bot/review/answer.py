@@ -28,7 +28,7 @@ from bot.models import Chunk, Plan, PullRequest, SkippedFile, TextReply
 from bot.plan.build import build_plan, estimate_cost, input_budget
 from bot.pricing import price_for
 from bot.review.context import plan_context
-from bot.review.pipeline import conversation_id, pr_prefix_messages
+from bot.review.pipeline import conversation_id, pr_prefix_messages, source_skipped
 from bot.review.tools import BudgetGrant, granted_budget, plan_tools, tool_options, tools_offered
 from bot.secrets.redact import redact_files, redact_text
 from bot.settings import Settings
@@ -92,7 +92,7 @@ def prepare_answer(
     price = price_for(model, settings.prices)
     plan = build_plan(
         files,
-        (*skipped, *extra_skipped),
+        (*skipped, *source_skipped(pr, extra_skipped)),
         model=model,
         context_tokens=settings.context_tokens,
         max_output_tokens=settings.max_output_tokens,
@@ -138,16 +138,20 @@ def pick_chunk(chunks: Sequence[Chunk], question: str) -> Chunk | None:
 
 def fit_note(plan: Plan, chunk: Chunk | None) -> str | None:
     """What the answer does not see of the PR, in one sentence (None: it sees everything)."""
+    unlisted = any(s.reason == "beyond_github_file_limit" for s in plan.skipped)
+    limit = "GitHub lists only the first 3,000 changed files of this pull request"
     if chunk is None or plan.changed_lines_total <= chunk.changed_lines:
-        return None
+        return f"{limit}, so the answer is based on those" if unlisted and chunk else None
     seen = len({f.path for f in chunk.files})
     files = len(plan.kept) + sum(1 for s in plan.skipped if s.reason == "budget")
-    return (
+    note = (
         f"this pull request is too large for one request, so the answer is based on {seen:,} "
         f"of its {files:,} changed files ({chunk.changed_lines:,} of "
-        f"{plan.changed_lines_total:,} changed lines); name a file in the question to have it "
-        "included"
+        f"{plan.changed_lines_total:,} changed lines)"
     )
+    if unlisted:
+        note += f", and {limit}"
+    return note + "; name a file in the question to have it included"
 
 
 def prepare_thread_answer(

@@ -66,6 +66,9 @@ class Prepared:
         return tuple(chunk_text(c, index=i, total=total) for i, c in enumerate(self.plan.chunks))
 
 
+BEYOND_GITHUB_LIMIT = "(files past the first 3,000)"
+
+
 def conversation_id(pr: PullRequest) -> str:
     """A stable per-PR id so every request of one review shares the provider's prompt cache."""
     key = f"{pr.repo}#{pr.number}" if pr.repo and pr.number else f"{pr.base_sha}:{pr.title}"
@@ -98,6 +101,17 @@ def pr_prefix_messages(
         tools_help=tools_help,
         overview=overview,
     )
+
+
+def source_skipped(
+    pr: PullRequest, extra_skipped: Sequence[SkippedFile]
+) -> tuple[SkippedFile, ...]:
+    """What the source set aside before the filters: `extra_skipped` (files GitHub sent no
+    patch for) and, when GitHub listed only its first 3,000 files, the rest."""
+    if not pr.github_file_limit_hit:
+        return tuple(extra_skipped)
+    beyond = SkippedFile(path=BEYOND_GITHUB_LIMIT, reason="beyond_github_file_limit")
+    return (*extra_skipped, beyond)
 
 
 def prepare_review(
@@ -134,15 +148,10 @@ def prepare_review(
         tools_help=tools_help(config.tools.max_rounds) if offered else "",
         overview=config.overview,
     )
-    extra = tuple(extra_skipped)
-    if pr.github_file_limit_hit:
-        extra += (
-            SkippedFile(path="(files past the first 3,000)", reason="beyond_github_file_limit"),
-        )
     price = price_for(model, settings.prices)
     plan = build_plan(
         files,
-        (*skipped, *extra),
+        (*skipped, *source_skipped(pr, extra_skipped)),
         model=model,
         context_tokens=settings.context_tokens,
         max_output_tokens=settings.max_output_tokens,

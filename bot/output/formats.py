@@ -21,6 +21,7 @@ from bot.output.markdown import (
     suggestion_block,
 )
 from bot.output.overview import overview_text_lines, overview_to_json, render_overview_markdown
+from bot.output.plan import counted
 
 # Keeps \t and \n; drops \r too, which moves a terminal's cursor (text could overwrite itself).
 _SCREEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -83,13 +84,12 @@ def usage_line(usage: Usage, *, model: str, served_model: str | None) -> str:
     completion = f"{usage.completion_tokens:,} completion"
     if usage.reasoning_tokens:
         completion += f" ({usage.reasoning_tokens:,} reasoning)"
-    requests = f"{usage.requests:,} request{'' if usage.requests == 1 else 's'}"
+    requests = counted(usage.requests, "request")
     if usage.failed_requests:
         requests += f" ({usage.failed_requests:,} failed)"
     if usage.tool_rounds:
         # Rounds are requests answered with tool calls, already among the requests.
-        calls = f"{usage.tool_calls:,} tool call{'' if usage.tool_calls == 1 else 's'}"
-        rounds = f"{usage.tool_rounds:,} round{'' if usage.tool_rounds == 1 else 's'}"
+        calls, rounds = counted(usage.tool_calls, "tool call"), counted(usage.tool_rounds, "round")
         requests += f" · {calls} in {rounds}"
     who = f"model {model}"
     if served_model and served_model != model:

@@ -54,7 +54,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _count(n: int, word: str) -> str:
+def counted(n: int, word: str) -> str:
     """'1 changed line', '3,185 changed lines'."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
@@ -73,11 +73,11 @@ def render_plan_text(plan: Plan) -> str:
     """A plain-text report of the plan (no colour codes; the CLI may add them)."""
     total, covered = plan.changed_lines_total, plan.changed_lines_in_chunks
     if covered == total:
-        lines_note = f"{_count(total, 'changed line')}, every one in a request"
+        lines_note = f"{counted(total, 'changed line')}, every one in a request"
     else:
         share = f"{100 * covered / total:.1f}%" if total else "100%"
         lines_note = (
-            f"{_count(total, 'changed line')}, {covered:,} ({share}) in a request, "
+            f"{counted(total, 'changed line')}, {covered:,} ({share}) in a request, "
             f"{total - covered:,} cut by a cap"
         )
     lines = [
@@ -99,7 +99,7 @@ def render_plan_text(plan: Plan) -> str:
         lines += [
             "",
             f"Chunk {number}: {chunk.estimated_tokens:,} tokens{context}, "
-            f"{_count(chunk.changed_lines, 'changed line')}, {_count(len(chunk.files), 'file')}",
+            f"{counted(chunk.changed_lines, 'changed line')}, {counted(len(chunk.files), 'file')}",
         ]
         lines += [
             f"  {f.path} ({part})" if part else f"  {f.path}"

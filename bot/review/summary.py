@@ -5,25 +5,22 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.models import Plan, Review
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+from bot.output.plan import counted
 
 
 def _coverage(plan: Plan, failed_chunks: Collection[int]) -> str:
     """What the model answered for: a file counts once every request carrying it answered."""
     if not failed_chunks:
         return (
-            f"Reviewed {len(plan.kept):,} of {_plural(plan.files_total, 'file')} "
-            f"({_plural(plan.changed_lines_in_chunks, 'changed line')})."
+            f"Reviewed {len(plan.kept):,} of {counted(plan.files_total, 'file')} "
+            f"({counted(plan.changed_lines_in_chunks, 'changed line')})."
         )
     missed = {f.path for i, c in enumerate(plan.chunks) if i in failed_chunks for f in c.files}
     files = sum(1 for path in plan.kept if path not in missed)
     lines = sum(c.changed_lines for i, c in enumerate(plan.chunks) if i not in failed_chunks)
     return (
-        f"Reviewed {files:,} of {_plural(plan.files_total, 'file')} "
-        f"({lines:,} of {_plural(plan.changed_lines_in_chunks, 'changed line')})."
+        f"Reviewed {files:,} of {counted(plan.files_total, 'file')} "
+        f"({lines:,} of {counted(plan.changed_lines_in_chunks, 'changed line')})."
     )
 
 
@@ -46,7 +43,7 @@ def findings_tally(review: Review) -> str:
     total = sum(n for n, _ in reported)
     if total:
         where = ", ".join(f"{n:,} {what}" for n, what in reported if n)
-        text = f"{_plural(total, 'finding')} reported: {where}."
+        text = f"{counted(total, 'finding')} reported: {where}."
     else:
         text = "No findings reported." if left.total else "No findings."
     if left.total:
@@ -72,11 +69,11 @@ def build_summary(
     if cut or plan.changed_lines_in_chunks < plan.changed_lines_total:
         missing = plan.changed_lines_total - plan.changed_lines_in_chunks
         lines.append(
-            f"Partly reviewed: {_plural(len(cut), 'file')} ({_plural(missing, 'changed line')}) "
+            f"Partly reviewed: {counted(len(cut), 'file')} ({counted(missing, 'changed line')}) "
             "not reviewed because of a request/cost cap or GitHub's file limit (listed below)."
         )
     if failed_chunks or review.errors:
-        failed = _plural(len(failed_chunks) or len(review.errors), "request")
+        failed = counted(len(failed_chunks) or len(review.errors), "request")
         lines.append(f"Incomplete: {failed} failed (see errors).")
     if context_note:
         lines.append(f"Context: {' '.join(context_note.split()).rstrip('.')}.")

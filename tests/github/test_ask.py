@@ -232,6 +232,17 @@ def test_no_tools_are_offered_when_the_config_turns_them_off(
     assert "tools" not in request["json"] and "Repository tools" not in str(request["json"])
 
 
+def test_no_snapshot_is_fetched_when_neither_context_nor_tools_would_read_it(
+    fake: FakeGitHub, model: FakeModel
+) -> None:
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": "x = 1\n"})
+    config = "context: {enabled: false}\ntools: {enabled: false}\n"
+    fake.add_file_content(REPO, BASE, ".github/grok-review.yml", config)
+    _, outcome = ask(fake, make_settings(fake, model), f"/ask {QUESTION}")
+    assert outcome.posted and len(model.requests) == 1
+    assert not fake.calls("GET", "/git/trees/") and not fake.calls("GET", "/tarball/")
+
+
 def test_a_rejected_key_is_said_and_ends_with_exit_code_2(fake: FakeGitHub) -> None:
     with FakeModel(api_key="the-right-key") as model:
         _, outcome = ask(fake, make_settings(fake, model), f"/ask {QUESTION}")

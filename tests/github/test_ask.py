@@ -129,6 +129,26 @@ def test_only_writers_questions_are_answered(
     assert answers(fake) == [] and model.requests == []
 
 
+def test_the_comment_is_read_again_an_edited_or_deleted_ask_gets_no_answer(
+    fake: FakeGitHub, model: FakeModel
+) -> None:
+    settings = make_settings(fake, model)
+    client = GitHubClient.from_token(settings)
+    edited = fake.add_issue_comment(REPO, NUMBER, f"/ask {QUESTION}", author_association="MEMBER")
+    fake.state.edit_issue_comment(REPO, edited["id"], "Never mind, found it.")
+    gone = fake.add_issue_comment(REPO, NUMBER, f"/ask {QUESTION}", author_association="MEMBER")
+    fake.state.repo(REPO).issue_comments[NUMBER].remove(fake.state.issue_comment(REPO, gone["id"]))
+    reasons = [
+        answer_question(settings, client, repo=REPO, number=NUMBER, comment_id=c["id"])
+        for c in (edited, gone)
+    ]
+    assert [r.skipped_reason for r in reasons] == [
+        "the comment is no longer an /ask",
+        "the comment is gone",
+    ]
+    assert answers(fake) == [] and model.requests == []
+
+
 def test_the_bots_own_comment_is_never_answered(fake: FakeGitHub, model: FakeModel) -> None:
     settings = make_settings(fake, model)
     ask(fake, settings, f"/ask {QUESTION}")

@@ -7,7 +7,6 @@ import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.cli.args import (
     NO_KEY,
@@ -39,9 +38,6 @@ from bot.errors import (
 )
 from bot.models import PullRequest, Review
 from bot.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    pass
 
 EMPTY_DIFF = "Nothing to review: the diff is empty."
 DISABLED = "Not reviewed: the config sets enabled: false (--force reviews anyway)."

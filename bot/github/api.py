@@ -7,13 +7,12 @@ translates errors, data.py holds the values.
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from bot.errors import GitHubAccessError, GitHubError
-from bot.github.auth import Credential, connect_installation, connect_token
+from bot.github.auth import connect_installation, connect_token
 from bot.github.comments import CommentCalls
 from bot.github.data import (
     Access,
@@ -31,9 +30,6 @@ from bot.github.data import (
 from bot.github.transport import GitHubTransport
 from bot.settings import Settings
 
-if TYPE_CHECKING:
-    from github import Github
-
 FILES_LIMIT = 3000  # GET /pulls/{n}/files lists no more
 COMPARE_FILES_LIMIT = 300  # GET /compare lists no more
 ANNOTATIONS_PER_REQUEST = 50
@@ -45,28 +41,20 @@ class GitHubClient(CommentCalls):
     The conversation calls (one comment, a thread, a reply in it) are in bot.github.comments.
     """
 
-    def __init__(
-        self,
-        gh: Github,
-        settings: Settings,
-        *,
-        credential: Credential = "token",
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._gh = gh
-        self._http = GitHubTransport(gh, settings, credential=credential, sleep=sleep, clock=clock)
+    def __init__(self, http: GitHubTransport) -> None:
+        self._http = http
 
     @classmethod
     def from_token(cls, settings: Settings, *, token: str | None = None) -> GitHubClient:
         """A client for `token` (default settings.github_token); anonymous without one."""
         gh, credential = connect_token(settings, token=token)
-        return cls(gh, settings, credential=credential)
+        return cls(GitHubTransport(gh, settings, credential=credential))
 
     @classmethod
     def for_installation(cls, settings: Settings, installation_id: int) -> GitHubClient:
         """A client acting as one App installation; PyGithub refreshes its 1-hour token."""
-        return cls(connect_installation(settings, installation_id), settings, credential="app")
+        gh = connect_installation(settings, installation_id)
+        return cls(GitHubTransport(gh, settings, credential="app"))
 
     # --- reads ---------------------------------------------------------------------------
 

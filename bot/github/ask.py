@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING
 from bot.config import DEFAULT_CONFIG_PATH
 from bot.context.cache import SnapshotCache
 from bot.context.snapshot import close_snapshot
-from bot.diff.filters import filter_files
 from bot.errors import BotError, ConfigError, ExitCode
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config
 from bot.github.run import split_unreviewable
-from bot.github.snapshot import fetch_snapshot
+from bot.github.snapshot import snapshot_for
 from bot.github.talk import (
     TalkOutcome,
     already_answered,
@@ -82,12 +81,9 @@ def answer_question(
         return replace(outcome, error=invalid, exit_code=ExitCode.BAD_INPUT)
     files, extra = split_unreviewable(fetched.pr.files)
     pr = fetched.pr.model_copy(update={"files": files})
-    kept, _ = filter_files(files, config)
-    snapshot, context_note = (None, None)
-    if any(f.hunks for f in kept):
-        snapshot, context_note = fetch_snapshot(
-            client, pr, files, settings=settings, workspace=workspace, cache=snapshot_cache
-        )
+    snapshot, context_note = snapshot_for(
+        client, pr, files, config, settings=settings, workspace=workspace, cache=snapshot_cache
+    )
     try:
         agents_md = client.fetch_file(repo, "AGENTS.md", ref=pr.base_sha or "")
         prepared = prepare_answer(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from bot.config import DEFAULT_CONFIG_PATH, with_overrides
 from bot.context.cache import SnapshotCache
 from bot.context.snapshot import Snapshot, close_snapshot
-from bot.diff.filters import filter_files
 from bot.errors import BotError, ConfigError, ExitCode, review_exit_code
 from bot.github.api import GitHubClient
 from bot.github.config import fetch_repo_config, report_invalid_config
@@ -34,7 +33,7 @@ from bot.github.run import (
     skip_reason,
     split_unreviewable,
 )
-from bot.github.snapshot import Outcome, fetch_snapshot
+from bot.github.snapshot import snapshot_for
 from bot.models import FileDiff, ProgressEvent, SkippedFile
 from bot.review.feedback import for_prompt
 from bot.review.findings import review_blocks
@@ -172,21 +171,6 @@ class _SnapshotSources:
     cache: SnapshotCache | None
 
 
-def _snapshot(run: Run, files: tuple[FileDiff, ...], sources: _SnapshotSources) -> Outcome:
-    """The head's snapshot for context, when anything is left to review (else no request)."""
-    kept, _ = filter_files(files, run.config)
-    if not any(f.hunks for f in kept) or not run.config.reads_repository:
-        return None, None  # nothing would read it: no request
-    return fetch_snapshot(
-        run.client,
-        run.pr,
-        files,
-        settings=run.settings,
-        workspace=sources.workspace,
-        cache=sources.cache,
-    )
-
-
 def _review(
     run: Run,
     *,
@@ -198,7 +182,15 @@ def _review(
 ) -> GitHubOutcome:
     scope = _choose_scope(run)
     files, extra = split_unreviewable(scope.files)
-    snapshot, note = _snapshot(run, files, sources)
+    snapshot, note = snapshot_for(
+        run.client,
+        run.pr,
+        files,
+        run.config,
+        settings=run.settings,
+        workspace=sources.workspace,
+        cache=sources.cache,
+    )
     work = _Work(scope, files, extra, snapshot, note)
     try:
         return _review_work(

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import requests
 
+from bot.config import RepoConfig
 from bot.context.archive import ArchiveLimits, ArchiveReport, read_archive
 from bot.context.cache import SnapshotCache, ZipSnapshot
 from bot.context.git import commit_snapshot, head_commit
 from bot.context.near import files_near_change
 from bot.context.patch import PatchedBase
 from bot.context.snapshot import MAX_TOTAL_BYTES, MemorySnapshot, Snapshot, failure_note
+from bot.diff.filters import filter_files
 from bot.errors import GitHubAccessError, GitHubError, SnapshotError
 from bot.github.api import GitHubClient
 from bot.github.data import GitTree
@@ -31,6 +33,25 @@ from bot.settings import Settings
 # archive is worth fetching; it also lists every path of a large repository.
 
 Outcome = tuple[Snapshot | None, str | None]  # (snapshot, context note)
+
+
+def snapshot_for(
+    client: GitHubClient,
+    pr: PullRequest,
+    files: Sequence[FileDiff],
+    config: RepoConfig,
+    *,
+    settings: Settings,
+    workspace: Path | None = None,
+    cache: SnapshotCache | None = None,
+) -> Outcome:
+    """The snapshot a review or an answer of `files` reads (fetch_snapshot), or (None, None)
+    with no request when nothing would read it: no changed line left after the config's
+    filters, or neither context nor the model's tools on."""
+    kept, _ = filter_files(files, config)
+    if not any(f.hunks for f in kept) or not config.reads_repository:
+        return None, None
+    return fetch_snapshot(client, pr, files, settings=settings, workspace=workspace, cache=cache)
 
 
 def fetch_snapshot(

@@ -104,15 +104,8 @@ def comment_command(
     trigger = parse_command(body)
     if trigger is None:
         return Refused("not_command")
-    user = _mapping(comment.get("user"))
-    login, association = str(user.get("login")), str(comment.get("author_association") or "NONE")
-    if user.get("type") == "Bot" or is_ours(body):
-        return Refused("bot", login=login)
-    if app_id is not None and _mapping(comment.get("performed_via_github_app")).get("id") == app_id:
-        return Refused("this_app", login=login)
-    if association not in TRUSTED_ASSOCIATIONS:
-        return Refused("untrusted", login=login, association=association)
-    return trigger
+    refused = _author_refusal(comment, app_id=app_id)
+    return trigger if refused is None else refused
 
 
 # --- replies in the bot's review threads --------------------------------------------------------
@@ -172,19 +165,15 @@ def review_reply(payload: Mapping[str, Any], *, app_id: int | None = None) -> Th
     comment = _mapping(payload.get("comment"))
     if payload.get("action") != "created":
         return Refused("action", action=str(payload.get("action")))
-    user = _mapping(comment.get("user"))
+    login = str(_mapping(comment.get("user")).get("login"))
     body = str(comment.get("body") or "")
-    login, association = str(user.get("login")), str(comment.get("author_association") or "NONE")
     reply_to, comment_id = comment.get("in_reply_to_id"), comment.get("id")
     number = _mapping(payload.get("pull_request")).get("number")
     if not isinstance(reply_to, int) or not isinstance(comment_id, int):
         return Refused("not_reply", login=login)
-    if user.get("type") == "Bot" or is_ours(body):
-        return Refused("bot", login=login)
-    if app_id is not None and _mapping(comment.get("performed_via_github_app")).get("id") == app_id:
-        return Refused("this_app", login=login)
-    if association not in TRUSTED_ASSOCIATIONS:
-        return Refused("untrusted", login=login, association=association)
+    refused = _author_refusal(comment, app_id=app_id)
+    if refused is not None:
+        return refused
     if reply_intent(body) is None:
         return Refused("not_for_bot", login=login)
     if not isinstance(number, int):
@@ -236,6 +225,20 @@ def _pull_number(check: Mapping[str, Any]) -> int | None:
     if not (external.isascii() and external.isdigit() and len(external) <= 12):
         return None
     return int(external) if int(external) > 0 else None
+
+
+def _author_refusal(comment: Mapping[str, Any], *, app_id: int | None) -> Refused | None:
+    """Why a payload's comment may not ask anything of the bot because of who wrote it: a
+    bot, the bot itself (our marker), this App, or someone who cannot push. None: it may."""
+    user = _mapping(comment.get("user"))
+    login, association = str(user.get("login")), str(comment.get("author_association") or "NONE")
+    if user.get("type") == "Bot" or is_ours(str(comment.get("body") or "")):
+        return Refused("bot", login=login)
+    if app_id is not None and _mapping(comment.get("performed_via_github_app")).get("id") == app_id:
+        return Refused("this_app", login=login)
+    if association not in TRUSTED_ASSOCIATIONS:
+        return Refused("untrusted", login=login, association=association)
+    return None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

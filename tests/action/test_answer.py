@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 
 from bot.github.markers import answered_ids
-from bot.github.render import render_comment_body
-from bot.models import Finding
 from tests.action.helpers import FILES, REPO, payload, review_comment, run_action
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import set_role
 from tests.fakes.github_talk import add_reply
 from tests.fakes.openai_server import FakeModel, error, raw
+from tests.helpers.findings import bot_finding, post_bot_comment
 
 ANSWER = "The loop stops at `len(xs) - 1`, so the last item is skipped."
 
@@ -86,19 +85,7 @@ def test_a_failed_model_says_so_and_fails_the_step(
 
 def reply_event(gh: FakeGitHub, text: str) -> tuple[dict[str, Any], int]:
     """A reply by Codertocat in the thread of the bot's finding, as a review-comment event."""
-    finding = Finding(
-        path="app.py",
-        line=2,
-        severity="major",
-        category="bug",
-        title="Off by one",
-        body="Skips the last item.",
-        confidence=0.9,
-        fingerprint="abcd",
-    )
-    comment = {"path": "app.py", "line": 2, "side": "RIGHT", "body": render_comment_body(finding)}
-    gh.add_review(REPO, 2, comments=[comment])
-    root = gh.review_comments(REPO, 2)[-1]["id"]
+    root = post_bot_comment(gh, REPO, 2, bot_finding(path="app.py"))
     reply = add_reply(gh, REPO, 2, root, text, author="Codertocat", association="OWNER")
     body = payload("pull_request_review_comment.created")
     body["comment"].update(id=reply["id"], in_reply_to_id=root, body=text)

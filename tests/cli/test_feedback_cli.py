@@ -12,7 +12,8 @@ from bot.cli.stats import parse_repo
 from bot.errors import UsageError
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import age_comment, make_outdated
-from tests.github.feedback_helpers import bot_finding, post_bot_comment, vote
+from tests.github.feedback_helpers import vote
+from tests.helpers.findings import bot_finding, post_bot_comment
 
 REPO = "octo/widgets"
 PATCH = "@@ -1,2 +1,3 @@\n import os\n+for i in range(len(xs) - 1):\n print('done')"

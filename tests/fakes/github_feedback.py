@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import github_reviews
 from .github_http import RecordedRequest, Reply
-from .github_state import DOCS, ApiError, not_found, now_iso
+from .github_state import DOCS, ApiError, now_iso
 
 if TYPE_CHECKING:
     from .github import FakeGitHub
@@ -38,7 +38,7 @@ BASE_PERMISSION = {
 def react(fake: FakeGitHub, repo: str, comment_id: int, content: str, login: str) -> None:
     """`login` (a User, or a Bot when it ends in `[bot]`) reacts to a review comment."""
     assert content in REACTIONS, content
-    _comment(fake, repo, comment_id)
+    fake.state.review_comment(repo, comment_id)
     kind = "Bot" if login.endswith("[bot]") else "User"
     rid = fake.state.next_id()
     reaction = {
@@ -60,12 +60,12 @@ def set_role(fake: FakeGitHub, repo: str, login: str, role: str) -> None:
 def age_comment(fake: FakeGitHub, repo: str, comment_id: int, days: float) -> None:
     """Pretend the comment was created (and last updated) `days` ago."""
     when = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    _comment(fake, repo, comment_id).update(created_at=when, updated_at=when)
+    fake.state.review_comment(repo, comment_id).update(created_at=when, updated_at=when)
 
 
 def make_outdated(fake: FakeGitHub, repo: str, comment_id: int) -> None:
     """A later push changed the commented line: GitHub nulls `line` and `position`."""
-    _comment(fake, repo, comment_id).update(line=None, position=None, start_line=None)
+    fake.state.review_comment(repo, comment_id).update(line=None, position=None, start_line=None)
 
 
 # --- endpoints ----------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def list_repo_review_comments(fake: FakeGitHub, request: RecordedRequest, repo: 
 def list_comment_reactions(
     fake: FakeGitHub, request: RecordedRequest, repo: str, cid: str
 ) -> Reply:
-    _comment(fake, repo, int(cid))
+    fake.state.review_comment(repo, int(cid))
     return fake.paginate(request, fake.state.repo(repo).reactions.get(int(cid), []))
 
 
@@ -112,11 +112,3 @@ def _with_reactions(fake: FakeGitHub, repo: str, comment: dict[str, Any]) -> dic
     rollup: dict[str, Any] = {"url": comment["url"] + "/reactions", "total_count": len(reactions)}
     rollup.update({name: sum(r["content"] == name for r in reactions) for name in REACTIONS})
     return {**copy.deepcopy(comment), "reactions": rollup}
-
-
-def _comment(fake: FakeGitHub, repo: str, comment_id: int) -> dict[str, Any]:
-    for comments in fake.state.repo(repo).review_comments.values():
-        for comment in comments:
-            if comment["id"] == comment_id:
-                return comment
-    raise not_found()

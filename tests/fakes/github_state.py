@@ -262,12 +262,17 @@ class GitHubState:
 
     def edit_issue_comment(self, full_name: str, comment_id: int, body: str) -> dict[str, Any]:
         _check_comment_body(body)
-        for comments in self.repo(full_name).issue_comments.values():
-            for comment in comments:
-                if comment["id"] == comment_id:
-                    comment.update(body=body, updated_at=now_iso())
-                    return comment
-        raise not_found()
+        comment = self.issue_comment(full_name, comment_id)
+        comment.update(body=body, updated_at=now_iso())
+        return comment
+
+    def issue_comment(self, full_name: str, comment_id: int) -> dict[str, Any]:
+        """One conversation comment of any PR of the repository, as stored (404 when none)."""
+        return _by_id(self.repo(full_name).issue_comments, comment_id)
+
+    def review_comment(self, full_name: str, comment_id: int) -> dict[str, Any]:
+        """One review comment of any PR of the repository, as stored (404 when none)."""
+        return _by_id(self.repo(full_name).review_comments, comment_id)
 
     def content_json(self, full_name: str, ref: str | None, path: str) -> dict[str, Any]:
         repo = self.repo(full_name)
@@ -316,6 +321,14 @@ class GitHubState:
             # GitHub lists at most 300 files in a comparison.
             "files": [self.file_json(full_name, head, f) for f in spec["files"][:300]],
         }
+
+
+def _by_id(by_pull: dict[int, list[dict[str, Any]]], item_id: int) -> dict[str, Any]:
+    for items in by_pull.values():
+        for item in items:
+            if item["id"] == item_id:
+                return item
+    raise not_found()
 
 
 def _check_comment_body(body: str) -> None:

@@ -45,11 +45,7 @@ def add_reply(
 
 
 def get_issue_comment(fake: FakeGitHub, request: RecordedRequest, repo: str, cid: str) -> Reply:
-    for comments in fake.state.repo(repo).issue_comments.values():
-        for comment in comments:
-            if comment["id"] == int(cid):
-                return Reply(200, comment)
-    raise not_found()
+    return Reply(200, fake.state.issue_comment(repo, int(cid)))
 
 
 def react_to_issue_comment(
@@ -61,7 +57,7 @@ def react_to_issue_comment(
     content = (request.json or {}).get("content")
     if content not in REACTIONS:
         raise unprocessable(f"content {content!r} is not a reaction")
-    get_issue_comment(fake, request, repo, cid)  # 404 when it is gone
+    fake.state.issue_comment(repo, int(cid))  # 404 when it is gone
     made = fake.state.repo(repo).issue_reactions.setdefault(int(cid), [])
     user = fake.state.bot_json()
     for reaction in made:
@@ -74,10 +70,7 @@ def react_to_issue_comment(
 
 
 def get_review_comment(fake: FakeGitHub, request: RecordedRequest, repo: str, cid: str) -> Reply:
-    comment = _review_comment(fake, repo, int(cid))
-    if comment is None:
-        raise not_found()
-    return Reply(200, comment)
+    return Reply(200, fake.state.review_comment(repo, int(cid)))
 
 
 def create_reply(
@@ -125,11 +118,3 @@ def _store_reply(
         "diff_hunk": root.get("diff_hunk", ""),
     }
     return github_reviews.store_review_comment(state, repo, number, review, comment)
-
-
-def _review_comment(fake: FakeGitHub, repo: str, comment_id: int) -> dict[str, Any] | None:
-    for comments in fake.state.repo(repo).review_comments.values():
-        for comment in comments:
-            if comment["id"] == comment_id:
-                return comment
-    return None

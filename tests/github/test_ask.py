@@ -129,6 +129,26 @@ def test_only_writers_questions_are_answered(
     assert answers(fake) == [] and model.requests == []
 
 
+def test_the_comment_is_read_again_an_edited_or_deleted_ask_gets_no_answer(
+    fake: FakeGitHub, model: FakeModel
+) -> None:
+    settings = make_settings(fake, model)
+    client = GitHubClient.from_token(settings)
+    edited = fake.add_issue_comment(REPO, NUMBER, f"/ask {QUESTION}", author_association="MEMBER")
+    fake.state.edit_issue_comment(REPO, edited["id"], "Never mind, found it.")
+    gone = fake.add_issue_comment(REPO, NUMBER, f"/ask {QUESTION}", author_association="MEMBER")
+    fake.state.repo(REPO).issue_comments[NUMBER].remove(fake.state.issue_comment(REPO, gone["id"]))
+    reasons = [
+        answer_question(settings, client, repo=REPO, number=NUMBER, comment_id=c["id"])
+        for c in (edited, gone)
+    ]
+    assert [r.skipped_reason for r in reasons] == [
+        "the comment is no longer an /ask",
+        "the comment is gone",
+    ]
+    assert answers(fake) == [] and model.requests == []
+
+
 def test_the_bots_own_comment_is_never_answered(fake: FakeGitHub, model: FakeModel) -> None:
     settings = make_settings(fake, model)
     ask(fake, settings, f"/ask {QUESTION}")
@@ -230,6 +250,17 @@ def test_no_tools_are_offered_when_the_config_turns_them_off(
     ask(fake, make_settings(fake, model), f"/ask {QUESTION}")
     (request,) = model.requests
     assert "tools" not in request["json"] and "Repository tools" not in str(request["json"])
+
+
+def test_no_snapshot_is_fetched_when_neither_context_nor_tools_would_read_it(
+    fake: FakeGitHub, model: FakeModel
+) -> None:
+    fake.add_commit_files(REPO, HEAD, {"src/app.py": "x = 1\n"})
+    config = "context: {enabled: false}\ntools: {enabled: false}\n"
+    fake.add_file_content(REPO, BASE, ".github/grok-review.yml", config)
+    _, outcome = ask(fake, make_settings(fake, model), f"/ask {QUESTION}")
+    assert outcome.posted and len(model.requests) == 1
+    assert not fake.calls("GET", "/git/trees/") and not fake.calls("GET", "/tarball/")
 
 
 def test_a_rejected_key_is_said_and_ends_with_exit_code_2(fake: FakeGitHub) -> None:

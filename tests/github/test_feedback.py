@@ -17,7 +17,8 @@ from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import age_comment, set_role
 from tests.fakes.openai_server import finding
-from tests.github.feedback_helpers import bot_finding, post_bot_comment, vote
+from tests.github.feedback_helpers import vote
+from tests.helpers.findings import bot_finding, post_bot_comment
 from tests.helpers.settings import github_values, settings_for
 
 REPO = "octo/widgets"

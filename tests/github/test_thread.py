@@ -10,28 +10,17 @@ import pytest
 from bot.errors import ExitCode
 from bot.github.api import GitHubClient
 from bot.github.markers import answered_ids
-from bot.github.render import render_comment_body
 from bot.github.talk import ACKNOWLEDGED
 from bot.github.thread import answer_thread_reply
-from bot.models import Finding
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import age_comment, set_role
 from tests.fakes.github_talk import add_reply
 from tests.fakes.openai_server import FakeModel, error, raw
 from tests.github.review.helpers import BASE, HEAD, NUMBER, REPO, V1, make_settings
+from tests.helpers.findings import bot_finding, post_bot_comment
 
 APP_PY = "import os\nfor i in range(len(xs) - 1):\n    print(xs[i])\nprint('done')\n"
-FINDING = Finding(
-    path="src/app.py",
-    line=2,
-    severity="major",
-    category="bug",
-    title="Off by one",
-    body="The loop skips the last element.",
-    confidence=0.9,
-    fingerprint="f00d",
-)
 
 
 @pytest.fixture
@@ -51,10 +40,7 @@ def model(fake_model: FakeModel) -> FakeModel:
 
 def finding_comment(fake: FakeGitHub, *, author: str | None = None) -> int:
     """The bot's inline comment (or, with `author`, a person's) on src/app.py line 2."""
-    body = render_comment_body(FINDING)
-    comment = {"path": "src/app.py", "line": 2, "side": "RIGHT", "body": body}
-    fake.add_review(REPO, NUMBER, author=author, comments=[comment])
-    return int(fake.review_comments(REPO, NUMBER)[-1]["id"])
+    return post_bot_comment(fake, REPO, NUMBER, bot_finding(), author=author)
 
 
 def run(fake: FakeGitHub, settings: Settings, comment_id: int, **kw: Any) -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.github.api import GitHubClient
+from bot.github.auth import connect_token
+from bot.github.transport import GitHubTransport
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub
 from tests.helpers.settings import github_values
@@ -47,3 +49,13 @@ def make_client(fake: FakeGitHub, token: str = "tok-write", **kw: object) -> Git
     settings = make_settings(fake, **kw)
     client = GitHubClient.from_token(settings, token=token)
     return client
+
+
+def waiting_client(fake: FakeGitHub, waits: Waits, **kw: object) -> GitHubClient:
+    """A client (token tok-write) whose retries and write spacing wait on `waits`."""
+    settings = make_settings(fake, **kw)
+    gh, credential = connect_token(settings, token="tok-write")
+    http = GitHubTransport(
+        gh, settings, credential=credential, sleep=waits.sleep, clock=waits.clock
+    )
+    return GitHubClient(http)

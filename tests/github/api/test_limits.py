@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import GitHubAccessError, GitHubError
-from bot.github.api import GitHubClient
 from bot.github.data import GitHubRateLimited
 from tests.github.api.helpers import (
     HEAD,
@@ -13,7 +12,7 @@ from tests.github.api.helpers import (
     REPO,
     Waits,
     make_client,
-    make_settings,
+    waiting_client,
 )
 
 
@@ -36,7 +35,7 @@ def test_secondary_rate_limit_on_a_read_is_waited_out(fake):
         {"message": "You have exceeded a secondary rate limit"},
         {"retry-after": "7"},
     )
-    client = GitHubClient(make_client(fake)._gh, make_settings(fake), sleep=waits.sleep)
+    client = waiting_client(fake, waits)
     assert client.fetch_pull_request(REPO, NUMBER).pr.head_sha == HEAD
     assert waits.slept == [7.0]
     assert [r.status for r in fake.calls("GET", r"/pulls/7$")] == [403, 200]
@@ -54,8 +53,7 @@ def test_secondary_rate_limit_on_the_review_post_is_left_to_the_caller(fake):
 
 def test_reads_retry_5xx_with_backoff_but_writes_do_not(fake):
     waits = Waits()
-    settings = make_settings(fake, github_retry_base_s=0.5)
-    client = GitHubClient(make_client(fake)._gh, settings, sleep=waits.sleep)
+    client = waiting_client(fake, waits, github_retry_base_s=0.5)
     fake.inject("GET", r"/pulls/7$", 502, times=2)
     assert client.fetch_pull_request(REPO, NUMBER).pr.number == NUMBER
     assert waits.slept == [0.5, 1.0]
@@ -68,8 +66,7 @@ def test_reads_retry_5xx_with_backoff_but_writes_do_not(fake):
 
 def test_writes_are_spaced_apart(fake):
     waits = Waits()
-    settings = make_settings(fake, github_write_spacing_s=1.5)
-    client = GitHubClient(make_client(fake)._gh, settings, sleep=waits.sleep, clock=waits.clock)
+    client = waiting_client(fake, waits, github_write_spacing_s=1.5)
     client.create_issue_comment(REPO, NUMBER, "one")
     waits.now += 0.5
     client.create_issue_comment(REPO, NUMBER, "two")

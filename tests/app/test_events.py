@@ -214,3 +214,18 @@ def test_a_rerun_with_a_huge_external_id_names_no_pull_request() -> None:
     assert _decide("check_run", data) == Ignore("the payload names no pull request")
     replayed = decide("check_run", _our_rerun(), delivery_id="d-9", body_digest="ef")
     assert isinstance(replayed, Enqueue) and replayed.replay_key == "body:ef"
+
+
+
+def test_a_rerun_or_a_thread_reply_keeps_a_login_but_not_a_huge_one() -> None:
+    rerun = _our_rerun()
+    reply = payload("pull_request_review_comment.created")
+    reply["comment"].update(in_reply_to_id=7, body="Why?")
+    cases = (("check_run", rerun, rerun["sender"]), ("pull_request_review_comment", reply, None))
+    for event, data, sender in cases:
+        user = sender if sender is not None else data["comment"]["user"]
+        kept = _decide(event, data)
+        assert isinstance(kept, Enqueue) and kept.job.requested_by == user["login"], event
+        user["login"] = "x" * 10_000
+        dropped = _decide(event, data)
+        assert isinstance(dropped, Enqueue) and dropped.job.requested_by is None, event

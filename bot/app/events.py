@@ -18,6 +18,14 @@ from bot.github.triggers import (
 )
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
+# Every event decide() acts on; any other is ignored (and counted as "other" in the metrics).
+HANDLED_EVENTS = LOGGED_EVENTS | {
+    "ping",
+    "pull_request",
+    "issue_comment",
+    "check_run",
+    "pull_request_review_comment",
+}
 
 
 @dataclass(frozen=True)

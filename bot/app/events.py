@@ -18,6 +18,14 @@ from bot.github.triggers import (
 )
 
 LOGGED_EVENTS = frozenset({"installation", "installation_repositories"})
+# Every event decide() acts on; any other is ignored (and counted as "other" in the metrics).
+HANDLED_EVENTS = LOGGED_EVENTS | {
+    "ping",
+    "pull_request",
+    "issue_comment",
+    "check_run",
+    "pull_request_review_comment",
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def _pull_request(
     installation = _installation_id(payload)
     if installation is False:
         return Invalid("pull_request payload with an invalid installation.id")
-    key = f"body:{digest}" if digest else ""
+    key = _body_key(digest)
     if action == "closed":
         return Cancel(delivery_id, repo, number, "closed", replay_key=key)
     head_sha = _mapping(pr.get("head")).get("sha")
@@ -145,7 +153,6 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
     installation = _installation_id(payload)
     if comment_id is None or installation is False:
         return Invalid("issue_comment payload with an invalid comment.id or installation.id")
-    login = _mapping(comment.get("user")).get("login")
     job = ReviewJob(
         delivery_id=delivery_id,
         installation_id=installation,
@@ -153,7 +160,7 @@ def _issue_comment(payload: Mapping[str, Any], *, delivery_id: str, app_id: int 
         number=number,
         head_sha=None,
         trigger=verdict,
-        requested_by=login if isinstance(login, str) and len(login) <= _LOGIN_MAX else None,
+        requested_by=_login(_mapping(comment.get("user")).get("login")),
         comment_id=comment_id,
     )
     # A comment asks once: the same comment replayed (or delivered again) is the same request.
@@ -184,7 +191,7 @@ def _review_comment(
         number=number,
         head_sha=None,
         trigger="reply",
-        requested_by=verdict.login if len(verdict.login) <= _LOGIN_MAX else None,
+        requested_by=_login(verdict.login),
         comment_id=comment_id,
     )
     # One reply asks once, however often it is delivered (its ids differ from issue comments').
@@ -210,10 +217,10 @@ def _check_run(
         number=number,
         head_sha=None,
         trigger="rerun",
-        requested_by=verdict.login if len(verdict.login) <= _LOGIN_MAX else None,
+        requested_by=_login(verdict.login),
     )
     # A click is its body (the check run, who clicked): replayed, it is the same click.
-    return Enqueue(job, replay_key=f"body:{digest}" if digest else "")
+    return Enqueue(job, replay_key=_body_key(digest))
 
 
 def _repo(payload: Mapping[str, Any]) -> str | None:
@@ -225,6 +232,16 @@ def _installation_id(payload: Mapping[str, Any]) -> int | Literal[False] | None:
     """The installation id; None without one (a plain token); False when it is odd."""
     value = _mapping(payload.get("installation")).get("id")
     return None if value is None else (_bounded(value, MAX_ID) or False)
+
+
+def _login(value: Any) -> str | None:
+    """Who asked, when it is a login of a sane length (it goes into the store and logs)."""
+    return value if isinstance(value, str) and len(value) <= _LOGIN_MAX else None
+
+
+def _body_key(digest: str) -> str:
+    """The replay key of a delivery that is its body (a push, a close, a click)."""
+    return f"body:{digest}" if digest else ""
 
 
 def _bounded(value: Any, high: int) -> int | None:

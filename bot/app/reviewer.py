@@ -50,6 +50,9 @@ class AppReviewer:
         self._clients: dict[int | None, tuple[GitHubClient, float]] = {}
         self._figures_at: dict[str, float] = {}  # repo -> when its figures were last read
         self._lock = threading.Lock()
+        # Our own comments made through the App are never answered (None: no numeric App ID).
+        given = settings.github_app_id
+        self._app_id = int(given) if given and given.isdigit() else None
         self._snapshots = SnapshotCache(
             settings.data_dir / "snapshots", max_bytes=settings.snapshot_cache_mb << 20
         )
@@ -76,13 +79,14 @@ class AppReviewer:
             ctx.heartbeat()
             return ctx.cancelled()
 
-        client = self.client(job.installation_id)
-        if job.comment_id is not None and job.trigger in ("command", "command_full", "ask"):
-            # Seen and at work: the person who asked sees it on their comment at once.
-            client.acknowledge(job.repo, job.comment_id)
-        if job.trigger == "ask" or job.trigger == "reply":  # narrows the type for mypy
-            return self._answer(client, job, stop=cancelled, budget=ctx.reserve_budget)
         try:
+            client = self.client(job.installation_id)
+            if job.comment_id is not None and job.trigger in ("command", "command_full", "ask"):
+                # Seen and at work: the person who asked sees it on their comment at once.
+                client.acknowledge(job.repo, job.comment_id)
+            if job.trigger == "ask" or job.trigger == "reply":  # narrows the type for mypy
+                answered = self._answer(client, job, stop=cancelled, budget=ctx.reserve_budget)
+                return talk_result(answered)
             refusal = self._rerun_refusal(client, job)
             if refusal is not None:
                 return JobResult(status="skipped", detail=refusal)
@@ -112,39 +116,32 @@ class AppReviewer:
         *,
         stop: Callable[[], bool],
         budget: BudgetGrant,
-    ) -> JobResult:
+    ) -> TalkOutcome:
         """An /ask or a reply in one of the bot's threads: at most one comment."""
-        given = self._settings.github_app_id
-        app_id = int(given) if given and given.isdigit() else None
         repo, number, comment_id = job.repo, job.number, job.comment_id or 0
-        try:
-            if job.trigger == "ask":
-                outcome = answer_question(
-                    self._settings,
-                    client,
-                    repo=repo,
-                    number=number,
-                    comment_id=comment_id,
-                    snapshot_cache=self._snapshots,
-                    servers=self.servers,
-                    app_id=app_id,
-                    stop=stop,
-                    budget=budget,
-                )
-            else:
-                outcome = answer_thread_reply(
-                    self._settings,
-                    client,
-                    repo=repo,
-                    number=number,
-                    comment_id=comment_id,
-                    servers=self.servers,
-                    app_id=app_id,
-                    stop=stop,
-                )
-        except BotError as exc:
-            return JobResult(status="failed", detail=exc.message)
-        return talk_result(outcome)
+        if job.trigger == "ask":
+            return answer_question(
+                self._settings,
+                client,
+                repo=repo,
+                number=number,
+                comment_id=comment_id,
+                snapshot_cache=self._snapshots,
+                servers=self.servers,
+                app_id=self._app_id,
+                stop=stop,
+                budget=budget,
+            )
+        return answer_thread_reply(
+            self._settings,
+            client,
+            repo=repo,
+            number=number,
+            comment_id=comment_id,
+            servers=self.servers,
+            app_id=self._app_id,
+            stop=stop,
+        )
 
     def _rerun_refusal(self, client: GitHubClient, job: ReviewJob) -> str | None:
         """Why a check run's Re-run may not start a review (None: it may).

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from bot.app.events import Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
+from bot.app.events import HANDLED_EVENTS, Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
 from bot.app.jobs import Reviewer
 from bot.app.metrics import Metrics
 from bot.app.metrics_http import health
@@ -36,18 +36,6 @@ MAX_BODY = 25 * 1024 * 1024  # GitHub never delivers more; anything bigger is no
 # `:`, which replay keys (`comment:…`, `body:…`) kept beside delivery ids always have.
 _DELIVERY = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _DELIVERY_MAX = 100
-# Metric label values for events; anything else is "other" so labels stay few.
-_KNOWN_EVENTS = frozenset(
-    {
-        "ping",
-        "pull_request",
-        "issue_comment",
-        "pull_request_review_comment",
-        "check_run",
-        "installation",
-        "installation_repositories",
-    }
-)
 
 
 def create_app(
@@ -146,7 +134,7 @@ class _Webhooks:
         event = request.headers.get("x-github-event")
         if not event:
             return self._reply(400, "unverified", "bad_request", "missing X-GitHub-Event")
-        label = event if event in _KNOWN_EVENTS else "other"
+        label = event if event in HANDLED_EVENTS else "other"  # metric labels stay few
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting

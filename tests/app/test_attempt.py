@@ -11,7 +11,8 @@ from tests.app.helpers import wait_for
 
 
 class _Store:
-    """The two store calls a RunContext makes: failing with `down`, else answering `ours`."""
+    """The store calls a RunContext makes: failing with `down`, else answering `ours` (and
+    granting half of what a reservation asks)."""
 
     def __init__(self) -> None:
         self.down = True
@@ -22,6 +23,10 @@ class _Store:
 
     def is_current(self, delivery_id: str, *, owner: str) -> bool:
         return self._answer()
+
+    def reserve(self, delivery_id: str, *, owner: str, amount: float, cap: float) -> float:
+        self._answer()
+        return min(amount / 2, cap)
 
     def _answer(self) -> bool:
         if self.down:
@@ -39,6 +44,26 @@ def test_a_store_blip_keeps_the_run_going_and_a_lost_lease_cancels_it() -> None:
     store.ours = False  # superseded, or revived for another worker
     ctx.heartbeat()
     assert ctx.cancelled() and not ctx.expired()
+
+
+def test_a_reservation_is_the_stores_grant_nothing_without_a_budget_and_0_when_it_fails() -> None:
+    store = _Store()
+
+    def context(cap: float | None) -> RunContext:
+        return RunContext(
+            store,  # type: ignore[arg-type]
+            "d-1",
+            owner="w1",
+            interval_s=60,
+            lock_ttl_s=60,
+            timeout_s=60,
+            daily_budget_usd=cap,
+        )
+
+    assert context(None).reserve_budget(1.0) is None  # no daily budget: the store is not asked
+    assert context(5.0).reserve_budget(1.0) == 0.0  # store down: nothing beyond what was planned
+    store.down = False
+    assert context(5.0).reserve_budget(1.0) == 0.5
 
 
 def test_an_abandoned_attempt_hands_over_its_late_result() -> None:

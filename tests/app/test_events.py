@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.events import Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
+from bot.app.events import HANDLED_EVENTS, Cancel, Enqueue, Ignore, Invalid, Note, Pong, decide
 from bot.app.signature import sign_body, verify_signature
 from tests.app.helpers import SECRET, payload, pr_comment
 
@@ -75,6 +75,13 @@ def test_other_events_and_actions() -> None:
     assert _decide("issue_comment", payload("issue_comment.created")) == Ignore(
         "a comment on an issue, not on a pull request"
     )
+
+
+@pytest.mark.parametrize("event", sorted(HANDLED_EVENTS | {"push", "release"}))
+def test_handled_events_are_exactly_those_decide_acts_on(event: str) -> None:
+    """HANDLED_EVENTS names the metrics' event labels: it must say what decide() handles."""
+    unhandled = _decide(event, {}) == Ignore(f"event {event!r} is not handled")
+    assert unhandled == (event not in HANDLED_EVENTS)
 
 
 def test_payloads_missing_what_we_need_are_invalid() -> None:
@@ -214,3 +221,17 @@ def test_a_rerun_with_a_huge_external_id_names_no_pull_request() -> None:
     assert _decide("check_run", data) == Ignore("the payload names no pull request")
     replayed = decide("check_run", _our_rerun(), delivery_id="d-9", body_digest="ef")
     assert isinstance(replayed, Enqueue) and replayed.replay_key == "body:ef"
+
+
+def test_a_rerun_or_a_thread_reply_keeps_a_login_but_not_a_huge_one() -> None:
+    rerun = _our_rerun()
+    reply = payload("pull_request_review_comment.created")
+    reply["comment"].update(in_reply_to_id=7, body="Why?")
+    cases = (("check_run", rerun, rerun["sender"]), ("pull_request_review_comment", reply, None))
+    for event, data, sender in cases:
+        user = sender if sender is not None else data["comment"]["user"]
+        kept = _decide(event, data)
+        assert isinstance(kept, Enqueue) and kept.job.requested_by == user["login"], event
+        user["login"] = "x" * 10_000
+        dropped = _decide(event, data)
+        assert isinstance(dropped, Enqueue) and dropped.job.requested_by is None, event

@@ -198,11 +198,7 @@ class SqliteStore:
 
     def spent_today(self, installation_id: int | None) -> float:
         with self._tx(write=False) as db:
-            row = db.execute(
-                "SELECT usd FROM gr_spend WHERE installation = ? AND day = ?",
-                (installation_key(installation_id), utc_day(self._clock())),
-            ).fetchone()
-            return float(row[0]) if row else 0.0
+            return _spent(db, installation_id, self._clock())
 
     def reserve(self, delivery_id: str, *, owner: str, amount: float, cap: float) -> float:
         with self._tx() as db:
@@ -213,12 +209,8 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 return 0.0
-            spend = db.execute(
-                "SELECT usd FROM gr_spend WHERE installation = ? AND day = ?",
-                (installation_key(row[0]), utc_day(self._clock())),
-            ).fetchone()
+            spent = _spent(db, row[0], self._clock())
             others = db.execute(sql.RESERVED_BY_OTHERS, (row[0], delivery_id)).fetchone()[0]
-            spent = spend[0] if spend else 0.0
             granted = granted_amount(amount, cap, spent=spent, others=others)
             db.execute("UPDATE gr_job SET reserved = ? WHERE id = ?", (granted, delivery_id))
             return granted
@@ -335,6 +327,15 @@ def _remember(db: sqlite3.Connection, delivery_id: str, now: float) -> bool:
         "INSERT OR IGNORE INTO gr_delivery (id, received) VALUES (?, ?)", (delivery_id, now)
     )
     return cur.rowcount > 0
+
+
+def _spent(db: sqlite3.Connection, installation_id: int | None, now: float) -> float:
+    """What the installation spent on the UTC day of `now`."""
+    row = db.execute(
+        "SELECT usd FROM gr_spend WHERE installation = ? AND day = ?",
+        (installation_key(installation_id), utc_day(now)),
+    ).fetchone()
+    return float(row[0]) if row else 0.0
 
 
 def _head_taken(db: sqlite3.Connection, job: ReviewJob) -> bool:

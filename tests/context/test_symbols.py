@@ -146,6 +146,20 @@ def test_signature_end_is_where_the_body_starts() -> None:
     assert (d.start, d.header_end, d.end) == (1, 5, 5)
 
 
+def test_tsx_files_parse_jsx_with_the_tsx_grammar() -> None:
+    # TSX is TypeScript's spec with another grammar: JSX that the .ts grammar cannot read.
+    text = (
+        "export function App(props: { name: string }): JSX.Element {\n"
+        '  return <div className="x">{props.name}</div>;\n'
+        "}\n"
+    )
+    tsx, ts = parse_symbols("App.tsx", text), parse_symbols("App.ts", text)
+    assert tsx is not None and ts is not None
+    assert not tsx.tree.root_node.has_error and ts.tree.root_node.has_error
+    assert spans(tsx) == {("App", "function", 1, 3)}
+    assert languages.LANGUAGES["tsx"].extra == languages.LANGUAGES["typescript"].extra
+
+
 def test_every_language_loads_from_its_wheel_with_its_shipped_queries() -> None:
     for name in languages.LANGUAGES:
         loaded = load(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.context.snapshot import Snapshot, SnapshotSource, safe_path
+from bot.context.snapshot import Snapshot, SnapshotSource, close_snapshot, safe_path
 from bot.models import FileDiff
 
 # Why rebuild the base: on GitHub the snapshot is the head only, and fetching each changed
@@ -109,6 +109,4 @@ class PatchedBase:
         return rebuild_base(text, f) if text is not None else None
 
     def close(self) -> None:
-        close = getattr(self._head, "close", None)
-        if callable(close):
-            close()
+        close_snapshot(self._head)

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import RepoConfig  # noqa: E402
+from bot.context.git import list_tree  # noqa: E402
 from bot.context.languages import family_of, language_of  # noqa: E402
 from bot.context.snapshot import MemorySnapshot  # noqa: E402
 from bot.context.symbols import parse_symbols  # noqa: E402
@@ -92,15 +93,7 @@ class Repo:
 
     def tree(self, rev: str) -> dict[str, str]:
         """path -> blob id of every regular file at `rev`."""
-        out = {}
-        for entry in self.git("ls-tree", "-r", "-z", rev).split(b"\0"):
-            if not entry:
-                continue
-            meta, _, path = entry.partition(b"\t")
-            mode, kind, sha = meta.split()
-            if kind == b"blob" and mode in (b"100644", b"100755"):
-                out[path.decode("utf-8", "replace")] = sha.decode()
-        return out
+        return {path: entry.sha for path, entry in list_tree(self.path, rev).items()}
 
     def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         wanted = [s for s in dict.fromkeys(shas) if s not in self._blobs]

@@ -86,15 +86,20 @@ def bench_local(top: Path) -> dict[str, Any]:
 
 
 def tree_of(top: Path) -> dict[str, Any]:
+    """path -> (mode, bytes) of every regular file at HEAD, read by one `git cat-file`."""
     out = git_bytes(top, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
+    objects = context_git.CatFile(top)
     files: dict[str, Any] = {}
-    for record in out.split(b"\0"):
-        meta, _, name = record.partition(b"\t")
-        if not name:
-            continue
-        mode, _, sha = meta.decode().split()
-        if mode.startswith("100"):
-            files[name.decode()] = (mode, git_bytes(top, "cat-file", "blob", sha))
+    try:
+        for record in out.split(b"\0"):
+            meta, _, name = record.partition(b"\t")
+            if not name:
+                continue
+            mode, _, sha = meta.decode().split()
+            if mode.startswith("100"):
+                files[name.decode()] = (mode, objects.blob(sha))
+    finally:
+        objects.close()
     return files
 
 
@@ -184,7 +189,7 @@ def bench_memory(top: Path, tmp: Path) -> dict[str, Any]:
             check=True,
         ).stdout
         results[mode] = json.loads(out)
-    raw = sum(len(data) for _, data in tree_of(top).values())
+    raw = sum(entry.size or 0 for entry in context_git.list_tree(top, "HEAD").values())
     return {
         "archive_mb": round(archive.stat().st_size / 2**20, 2),
         "files_mb": round(raw / 2**20, 2),

@@ -274,9 +274,8 @@ def _callers(changes: Sequence[_Change], index: SymbolIndex) -> list[Candidate]:
         if defining > MAX_DEFINITIONS:
             continue  # `run`, `get`: a use could mean any of them
         score = weight / max(defining, 1)
-        users = sorted(index.files_using(name, language), key=lambda p: (-index.nearness(p), p))
         found: list[Candidate] = []
-        for path in users:
+        for path in index.files_using(name, language):  # nearest first
             symbols = index.head(path)
             if symbols is not None:
                 found += _uses(symbols, name, score, calls_only=calls_only)

@@ -14,7 +14,7 @@ import importlib
 import importlib.resources
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -122,15 +122,8 @@ _TYPESCRIPT = LanguageSpec(
     wrappers=_JAVASCRIPT.wrappers,
     definition_lines=_JS_DEFINITION_LINES,
 )
-_TSX = LanguageSpec(
-    name="tsx",
-    grammar=("tree_sitter_typescript", "language_tsx"),
-    shipped=_TYPESCRIPT.shipped,
-    extra=_TS_EXTRA,
-    identifiers=_TYPESCRIPT.identifiers,
-    wrappers=_TYPESCRIPT.wrappers,
-    definition_lines=_JS_DEFINITION_LINES,
-)
+# The same language with JSX: only the grammar differs.
+_TSX = replace(_TYPESCRIPT, name="tsx", grammar=("tree_sitter_typescript", "language_tsx"))
 
 _GO = LanguageSpec(
     name="go",

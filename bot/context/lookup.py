@@ -20,7 +20,6 @@ from bot.diff.render import escape_name
 from bot.secrets.redact import redact_path
 
 MAX_DEFINITION_LINES = 80  # lines of one definition shown; read_file shows the rest
-MAX_LISTED = 2_000  # paths counted for list_files past the shown ones
 _NUMBERED = "{n}: {text}"
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.context.snapshot import MAX_FILE_BYTES
-from bot.diff.filters import GENERATED_GLOBS, LOCKFILE_GLOBS, LOCKFILES, VENDORED_GLOBS
-from bot.diff.globs import path_matches
+from bot.diff.filters import path_filter_reason
 
 # Order: the changed files themselves (their head text: enclosing scopes, small files whole),
 # then by directory distance to the nearest changed file (the same directory first, then
@@ -63,10 +62,7 @@ def files_near_change(
 def _wanted(path: str, size: int) -> bool:
     if size > MAX_FILE_BYTES or _suffix(path) in BINARY_SUFFIXES:
         return False
-    name = path.rpartition("/")[2]
-    if name in LOCKFILES or path_matches(path, LOCKFILE_GLOBS):
-        return False
-    return not path_matches(path, VENDORED_GLOBS) and not path_matches(path, GENERATED_GLOBS)
+    return path_filter_reason(path) is None
 
 
 def _dir(path: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.context.snapshot import Snapshot, SnapshotSource, safe_path
+from bot.context.snapshot import Snapshot, SnapshotSource, close_snapshot, safe_path
 from bot.models import FileDiff
 
 # Why rebuild the base: on GitHub the snapshot is the head only, and fetching each changed
@@ -25,14 +25,13 @@ def diff_mismatch(snapshot: Snapshot, files: Iterable[FileDiff]) -> str | None:
         if f.status == "deleted":
             if text is not None:
                 return f.path
-        elif text is None or not new_side_matches(text, f):
+        elif text is None or not new_side_matches(text.splitlines(), f):
             return f.path
     return None
 
 
-def new_side_matches(text: str, f: FileDiff) -> bool:
-    """True when `text` has every context and added line of `f` at its new line number."""
-    lines = text.splitlines()
+def new_side_matches(lines: Sequence[str], f: FileDiff) -> bool:
+    """True when `lines` have every context and added line of `f` at its new line number."""
     for hunk in f.hunks:
         for ln in hunk.lines:
             if ln.new_no is None:
@@ -45,9 +44,9 @@ def new_side_matches(text: str, f: FileDiff) -> bool:
 def rebuild_base(text: str, f: FileDiff) -> str | None:
     """The file before the diff: `text` (its new side) with every hunk undone; None when the
     text does not match the diff. Line terminators become "\\n"."""
-    if not new_side_matches(text, f):
-        return None
     lines = text.splitlines()
+    if not new_side_matches(lines, f):
+        return None
     out: list[str] = []
     at = 0  # lines of `lines` already copied
     for hunk in f.hunks:
@@ -109,6 +108,4 @@ class PatchedBase:
         return rebuild_base(text, f) if text is not None else None
 
     def close(self) -> None:
-        close = getattr(self._head, "close", None)
-        if callable(close):
-            close()
+        close_snapshot(self._head)

@@ -11,8 +11,7 @@ from typing import Any
 from tree_sitter import QueryCursor, Tree
 
 from bot.context.languages import Loaded, language_of, load, node_text
-from bot.diff.filters import GENERATED_GLOBS, GENERATED_MARKERS, VENDORED_GLOBS
-from bot.diff.globs import path_matches
+from bot.diff.filters import MARKER_LINES, names_generator, path_filter_reason
 
 MAX_PARSE_BYTES = 512_000  # bigger source files are nearly always generated
 MINIFIED_LINE_CHARS = 2_000  # a line this long is not written by a person
@@ -145,13 +144,13 @@ def runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def indexable(path: str, text: str | None) -> bool:
-    """Whether the index reads `path`: a known language, not vendored or generated."""
+    """Whether the index reads `path`: a known language, not set aside by the default
+    filters (vendored, generated) nor minified."""
     if text is None or language_of(path) is None or len(text) > MAX_PARSE_BYTES:
         return False
-    if path_matches(path, VENDORED_GLOBS) or path_matches(path, GENERATED_GLOBS):
+    if path_filter_reason(path) is not None:
         return False
-    head = text[:4096].split("\n")[:5]
-    if any(marker in line for line in head for marker in GENERATED_MARKERS):
+    if names_generator(text[:4096].split("\n")[:MARKER_LINES]):
         return False
     return max(map(len, text.split("\n"))) <= MINIFIED_LINE_CHARS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.config import RepoConfig
 from bot.diff.globs import path_matches
@@ -118,12 +118,20 @@ def skip_reason(file: FileDiff, config: RepoConfig) -> SkipReason | None:
 
 def default_filter_reason(file: FileDiff) -> SkipReason | None:
     """The reason one of the default filters skips `file`, or None."""
-    path = file.path
+    reason = path_filter_reason(file.path)
+    if reason is None and (has_generated_marker(file) or is_minified(file)):
+        return "generated"
+    return reason
+
+
+def path_filter_reason(path: str) -> SkipReason | None:
+    """The reason a default filter skips `path` by its name alone, or None: the rule the
+    repository context follows too, so it never reads what the review sets aside."""
     if path_matches(path, VENDORED_GLOBS):
         return "vendored"
     if path.rpartition("/")[2] in LOCKFILES or path_matches(path, LOCKFILE_GLOBS):
         return "lockfile"
-    if path_matches(path, GENERATED_GLOBS) or has_generated_marker(file) or is_minified(file):
+    if path_matches(path, GENERATED_GLOBS):
         return "generated"
     return None
 
@@ -133,6 +141,11 @@ def has_generated_marker(file: FileDiff) -> bool:
     if not file.hunks:
         return False
     top = [ln.text for ln in file.hunks[0].lines if 0 < (ln.new_no or 0) <= MARKER_LINES]
+    return names_generator(top)
+
+
+def names_generator(top: Iterable[str]) -> bool:
+    """True when one of a file's first lines holds a generator's marker."""
     return any(marker in line for line in top for marker in GENERATED_MARKERS)
 
 

@@ -78,3 +78,31 @@ def test_only_plain_names_get_a_place(tmp_path: Path, repo: str, sha: str):
 
 def test_cap_of_zero_keeps_nothing(tmp_path: Path):
     assert SnapshotCache(tmp_path, max_bytes=0).writer(REPO, SHA1) is None
+
+
+def test_prune_drops_temporaries_a_killed_worker_left_an_hour_ago(tmp_path: Path):
+    cache = SnapshotCache(tmp_path, max_bytes=1 << 20)
+    where = tmp_path / "octo" / "widgets"
+    where.mkdir(parents=True)
+    stale, fresh = where / f".{SHA1}.zip.dead.tmp", where / f".{SHA2}.zip.busy.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half a zip")
+    os.utime(stale, (stale.stat().st_atime - 3700,) * 2)
+    cache.prune()
+    assert not stale.exists() and fresh.exists()  # another worker may be writing it now
+
+
+def test_a_cached_zip_with_unsafe_names_lists_and_reads_only_the_safe_ones(tmp_path: Path):
+    import zipfile
+
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for name in ("ok.py", "../out.py", "/abs.py", "a/./b.py", "dir/"):
+            z.writestr(name, b"X = 1\n")
+    snap = ZipSnapshot(path)
+    try:
+        assert snap.paths() == ["ok.py"]
+        assert snap.read("ok.py") == "X = 1\n" and snap.read("../out.py") is None
+        assert snap.note is None
+    finally:
+        snap.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.context.near import files_near_change
 
 SIZES = {
@@ -43,3 +45,21 @@ def test_file_count_and_byte_total_bound_the_choice():
 
 def test_no_changed_files_still_chooses_within_bounds():
     assert len(files_near_change(SIZES, [], max_files=2, max_bytes=10**9)) == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "dist/index.js",
+        "static/app.min.js",
+        "proto/user_pb2.py",
+        "web/node_modules/left-pad/index.js",
+        "third_party/zlib/zlib.h",
+        "deps/custom.lock",
+        "web/yarn.lock",
+    ],
+)
+def test_what_the_review_sets_aside_by_its_name_is_never_fetched(path: str) -> None:
+    # The default filters' path rules: generated, vendored, lockfiles.
+    chosen = files_near_change({path: 10, "src/a.py": 10}, ["src/a.py"], max_files=9, max_bytes=99)
+    assert chosen == ["src/a.py"]

@@ -116,3 +116,29 @@ def test_diff_mismatch_names_the_first_file_that_does_not_match():
         {"src/app.py": b"def f(x):\n    return half(x)\n", "gone.py": b"Y"}
     )
     assert diff_mismatch(still_there, files) == "gone.py"
+
+
+COPIED = (
+    "diff --git a/lib/a.py b/lib/b.py\nsimilarity index 90%\ncopy from lib/a.py\n"
+    "copy to lib/b.py\n--- a/lib/a.py\n+++ b/lib/b.py\n@@ -1,2 +1,2 @@\n A = 1\n-B = 2\n+B = 3\n"
+)
+
+
+def test_a_copy_source_base_is_rebuilt_from_the_copy_when_the_head_lacks_it():
+    # A snapshot of the files near the change may hold the copy but not its source.
+    head = MemorySnapshot({"lib/b.py": b"A = 1\nB = 3\n"})
+    snap = PatchedBase(head, parse_diff(COPIED))
+    assert snap.read_base("lib/a.py") == "A = 1\nB = 2\n"
+    assert snap.read_base("lib/b.py") is None  # the copy did not exist at the base
+
+
+def test_closing_a_patched_base_closes_its_head():
+    closed: list[bool] = []
+
+    class Closing(MemorySnapshot):
+        def close(self) -> None:
+            closed.append(True)
+
+    PatchedBase(Closing({}), []).close()
+    PatchedBase(MemorySnapshot({}), []).close()  # nothing to release
+    assert closed == [True]

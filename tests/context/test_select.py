@@ -320,3 +320,24 @@ def test_an_insertion_hunk_shifts_only_the_lines_after_it() -> None:
 
 def test_files_the_pr_leaves_alone_are_their_own_twins() -> None:
     assert Twins([])("untouched.py", True, 7) == ("untouched.py", False, 7)
+
+
+def test_files_using_a_name_come_nearest_the_change_first_up_to_the_cap() -> None:
+    from bot.context.index import MAX_USING_FILES, Nearness
+
+    near = Nearness(["a/b/c/changed.py"])
+    assert [near(p) for p in ("a/b/c/changed.py", "a/b/c/x.py", "a/b/y.py", "a/z.py", "q.py")] == [
+        4,
+        3,
+        2,
+        1,
+        0,
+    ]
+    paths = ["q.py", "a/z.py", "a/b/y.py", "a/b/c/x.py"] + [f"far{i}.py" for i in range(30)]
+    files = {p: "total = 1\nuse(total)\n" for p in paths}
+    changed = make_diff({"a/b/c/changed.py": "x = 1\n"}, {"a/b/c/changed.py": "x = 2\n"})
+    index = SymbolIndex(snapshot(files, files), changed=changed)
+    found = index.files_using("total", "python")
+    assert len(found) == MAX_USING_FILES
+    assert found[:4] == ["a/b/c/x.py", "a/b/y.py", "a/z.py", "far0.py"]
+    assert "q.py" not in found  # as far as the far files, and after them by path: cut

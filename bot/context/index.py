@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import overload
 
 from bot.context.languages import defined_names, family_of, language_of
-from bot.context.snapshot import Snapshot
-from bot.context.symbols import Definition, FileSymbols, indexable, parse_symbols, split_lines
+from bot.context.snapshot import Snapshot, split_lines
+from bot.context.symbols import Definition, FileSymbols, indexable, parse_symbols
 from bot.models import DiffLine, FileDiff, Hunk
 from bot.secrets.redact import redact_files
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.context.snapshot import Snapshot, SnapshotSource, close_snapshot, safe_path
+from bot.context.snapshot import Snapshot, SnapshotSource, close_snapshot, safe_path, split_lines
 from bot.models import FileDiff
 
 # Why rebuild the base: on GitHub the snapshot is the head only, and fetching each changed
@@ -25,7 +25,7 @@ def diff_mismatch(snapshot: Snapshot, files: Iterable[FileDiff]) -> str | None:
         if f.status == "deleted":
             if text is not None:
                 return f.path
-        elif text is None or not new_side_matches(text.splitlines(), f):
+        elif text is None or not new_side_matches(split_lines(text), f):
             return f.path
     return None
 
@@ -44,7 +44,7 @@ def new_side_matches(lines: Sequence[str], f: FileDiff) -> bool:
 def rebuild_base(text: str, f: FileDiff) -> str | None:
     """The file before the diff: `text` (its new side) with every hunk undone; None when the
     text does not match the diff. Line terminators become "\\n"."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not new_side_matches(lines, f):
         return None
     out: list[str] = []

@@ -36,6 +36,17 @@ class Snapshot(Protocol):
         ...
 
 
+def split_lines(text: str) -> tuple[str, ...]:
+    """Lines as git, the diff parser and tree-sitter count them (a \\f or U+2028 inside a
+    line does not end it): split at \\n only, \\r dropped."""
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    if "\r" in text:
+        return tuple(line.removesuffix("\r") for line in lines)
+    return tuple(lines)
+
+
 def safe_path(path: str) -> str | None:
     """`path` as a normalised repository path, or None when it could leave the repository."""
     if not path or "\x00" in path or "\\" in path or path.startswith("/"):

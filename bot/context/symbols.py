@@ -11,6 +11,7 @@ from typing import Any
 from tree_sitter import QueryCursor, Tree
 
 from bot.context.languages import Loaded, language_of, load, node_text
+from bot.context.snapshot import split_lines
 from bot.diff.filters import MARKER_LINES, names_generator, path_filter_reason
 
 MAX_PARSE_BYTES = 512_000  # bigger source files are nearly always generated
@@ -153,16 +154,6 @@ def indexable(path: str, text: str | None) -> bool:
     if names_generator(text[:4096].split("\n")[:MARKER_LINES]):
         return False
     return max(map(len, text.split("\n"))) <= MINIFIED_LINE_CHARS
-
-
-def split_lines(text: str) -> tuple[str, ...]:
-    """Lines as git and tree-sitter count them: split at \\n only, \\r dropped."""
-    lines = text.split("\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    if "\r" in text:
-        return tuple(line.removesuffix("\r") for line in lines)
-    return tuple(lines)
 
 
 def parse_symbols(path: str, text: str | None) -> FileSymbols | None:

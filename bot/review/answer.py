@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import RepoConfig
-from bot.context.snapshot import Snapshot
+from bot.context.snapshot import Snapshot, split_lines
 from bot.diff.filters import filter_files
 from bot.diff.render import RENDER_FORMAT_HELP, render_chunk
 from bot.model.ladder import ServerMemory
@@ -189,7 +189,7 @@ def prepare_thread_answer(
 
 def excerpt(text: str, line: int | None, *, around: int = EXCERPT_LINES) -> str | None:
     """Lines `line` ± `around` of `text`, numbered (None without a line inside the file)."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     if line is None or not 1 <= line <= len(lines):
         return None
     start, end = max(1, line - around), min(len(lines), line + around)

@@ -142,3 +142,14 @@ def test_closing_a_patched_base_closes_its_head():
     PatchedBase(Closing({}), []).close()
     PatchedBase(MemorySnapshot({}), []).close()  # nothing to release
     assert closed == [True]
+
+
+def test_lines_holding_a_form_feed_or_u2028_are_one_line_as_git_counts_them(tmp_path):
+    # A form feed between sections is common in C and Python sources; str.splitlines() would
+    # break the line there, shifting every later line number off the diff's.
+    old = "".join(f"line {i}\n" for i in range(1, 9)).replace("line 3", "\x0c line 3 \u2028 x")
+    new = old.replace("line 6\n", "line 6\nadded\n")
+    (f,) = parse_diff(git_diff(tmp_path, "f.c", old, new))
+    assert rebuild_base(new, f) == old
+    head = MemorySnapshot({f.path: new.encode()})
+    assert diff_mismatch(head, [f]) is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import Chunk, FileDiff, Plan, PullRequest, SkippedFile
-from bot.review.answer import fit_note, pick_chunk
+from bot.review.answer import excerpt, fit_note, pick_chunk
 from bot.review.pipeline import source_skipped
 
 
@@ -77,3 +77,9 @@ def test_what_the_source_set_aside_is_the_same_for_reviews_and_answers() -> None
     assert source_skipped(PullRequest(), [gone]) == (gone,)
     cut = source_skipped(PullRequest(github_file_limit_hit=True), [gone])
     assert [s.reason for s in cut] == ["too_large_for_github", "beyond_github_file_limit"]
+
+
+def test_the_excerpt_numbers_lines_as_git_does() -> None:
+    text = "one\n\x0ctwo\nthree\nfour\n"
+    assert excerpt(text, 3, around=1) == "2 | \x0ctwo\n3 | three\n4 | four"
+    assert excerpt(text, 5) is None and excerpt(text, None) is None

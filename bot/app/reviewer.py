@@ -203,6 +203,8 @@ def talk_result(outcome: TalkOutcome) -> JobResult:
         detail += "; a comment says so" if outcome.posted else ""
     elif outcome.posted:
         status, detail = "posted", "answered"
+    elif outcome.skipped_reason == "superseded":  # stopped before posting, like a review
+        status, detail = "superseded", "the pull request was closed, or the job stopped"
     else:
         status, detail = "skipped", outcome.skipped_reason or ""
     return _job_result(status, detail, usage, url=outcome.url)

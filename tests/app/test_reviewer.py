@@ -61,8 +61,12 @@ REPLY = TextReply("Because.", USAGE)
         ),
         (TalkOutcome(error="model unavailable"), JobResult("failed", "model unavailable")),
         (TalkOutcome(skipped_reason="already answered"), JobResult("skipped", "already answered")),
+        (
+            TalkOutcome(skipped_reason="superseded"),
+            JobResult("superseded", "the pull request was closed, or the job stopped"),
+        ),
     ],
-    ids=["posted", "failed-said-so", "failed", "skipped"],
+    ids=["posted", "failed-said-so", "failed", "skipped", "superseded"],
 )
 def test_job_result_of_an_answer(outcome: TalkOutcome, expected: JobResult) -> None:
     assert talk_result(outcome) == expected

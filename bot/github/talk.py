@@ -17,8 +17,7 @@ from bot.github.markers import answer_marker, answered_ids
 from bot.github.triggers import TRUSTED_ASSOCIATIONS
 from bot.models import TextReply
 from bot.output.formats import usage_line
-from bot.output.markdown import BODY_LIMIT, COMMENT_LIMIT, clip, neutralize
-from bot.output.overview import inline
+from bot.output.markdown import BODY_LIMIT, COMMENT_LIMIT, clip, neutralize, neutralize_inline
 
 QUOTE_CHARS = 300  # of the question, quoted above its answer
 
@@ -83,16 +82,19 @@ def render_answer(
     see, the cost line and the marker."""
     parts = []
     if question is not None:
-        parts.append(f"> **{_login(asker)}** asked: {inline(clip(question, QUOTE_CHARS))}")
+        parts.append(
+            f"> **{_login(asker)}** asked: {neutralize_inline(clip(question, QUOTE_CHARS))}"
+        )
     parts.append(neutralize(clip(reply.text.strip(), BODY_LIMIT)))
     if note:
-        parts.append(f"_Note: {inline(note)}._")
+        parts.append(f"_Note: {neutralize_inline(note)}._")
     return _finish(parts, reply, comment_id=comment_id, model=model)
 
 
 def render_failure(reply: TextReply | None, error: str, *, comment_id: int, model: str) -> str:
     """A short comment saying the answer failed (and what the attempt cost, if anything)."""
-    parts = [f"grok-review could not answer this: {inline(clip(error, 1_000))}. Ask again later."]
+    why = neutralize_inline(clip(error, 1_000))
+    parts = [f"grok-review could not answer this: {why}. Ask again later."]
     return _finish(parts, reply, comment_id=comment_id, model=model)
 
 

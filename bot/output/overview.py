@@ -39,11 +39,6 @@ def focus_text(spot: FocusSpot) -> str:
     return f"{where}: {spot.note}" if where else spot.note
 
 
-def inline(text: str) -> str:
-    """Model text defused for one line of markdown (a paragraph, a list item, a cell)."""
-    return neutralize_inline(text)
-
-
 def render_overview_markdown(
     overview: Overview,
     *,
@@ -57,7 +52,7 @@ def render_overview_markdown(
     title = "Overview of this push" if overview.push else "Overview"
     out = [f"### {title}"]
     if overview.summary:
-        out.append(inline(overview.summary))
+        out.append(neutralize_inline(overview.summary))
     if overview.focus:
         spots = [f"- {_focus_markdown(s, blob_url)}" for s in overview.focus]
         out.append("**Where to look hardest:**\n" + "\n".join(spots))
@@ -72,7 +67,7 @@ def render_overview_markdown(
 
 
 def _focus_markdown(spot: FocusSpot, blob_url: str | None) -> str:
-    note = inline(spot.note)
+    note = neutralize_inline(spot.note)
     if spot.path is None:
         return note
     where = code_span(spot.path) + (f" line {spot.line}" if spot.line else "")
@@ -100,7 +95,7 @@ def _table(files: Sequence[OverviewFile], *, max_chars: int) -> str:
             count = sum(1 for g in shown if _top(g.path) == _top(f.path))
             name = code_span(_top(f.path)) if _top(f.path) else "top level"
             new.append(f"| **{_cell(name)}** ({count:,} files) | |")
-        change = f"_{file_summary(f)}_" if f.skipped else inline(f.summary)
+        change = f"_{file_summary(f)}_" if f.skipped else neutralize_inline(f.summary)
         new.append(f"| {_cell(code_span(f.path))} | {_cell(change)} |")
         if used + sum(len(r) + 1 for r in new) > max_chars:
             break

@@ -229,8 +229,11 @@ def reset(queue: JobQueue) -> None:
         return
     queue.huey.flush()
     with contextlib.closing(sqlite3.connect(queue.store.path)) as conn:  # type: ignore[attr-defined]
-        for table in ("gr_delivery", "gr_job", "gr_lock", "gr_spend", "gr_notice"):
-            conn.execute(f"DELETE FROM {table}")
+        # Every table of the job store (gr_*), so one added later is emptied too.
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        for (table,) in rows:
+            if table.startswith("gr_"):
+                conn.execute(f"DELETE FROM {table}")
         conn.commit()
 
 

@@ -18,8 +18,6 @@ from bot.app.events import Enqueue, Ignore, decide
 from bot.app.jobs import ReviewJob
 from bot.app.store.sqlite import SqliteStore
 from bot.github.markers import answered_ids
-from bot.github.render import render_comment_body
-from bot.models import Finding
 from bot.settings import Settings
 from tests.app.conftest import SettingsFactory
 from tests.app.helpers import (
@@ -35,20 +33,11 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.github_feedback import set_role
 from tests.fakes.github_talk import add_reply
 from tests.fakes.openai_server import FakeModel, raw
+from tests.helpers.findings import bot_finding, post_bot_comment
 from tests.helpers.settings import review_values
 
 REPO, NUMBER = "Codertocat/Hello-World", 2  # the recorded payloads' repository and PR
 PATCH = "@@ -1,2 +1,3 @@\n import os\n+for i in range(len(xs) - 1):\n print('done')"
-FINDING = Finding(
-    path="src/app.py",
-    line=2,
-    severity="major",
-    category="bug",
-    title="Off by one",
-    body="Skips the last item.",
-    confidence=0.9,
-    fingerprint="beef",
-)
 
 
 @pytest.fixture
@@ -116,14 +105,7 @@ def test_a_writers_reply_in_the_bots_thread_is_answered_there(
     make: SettingsFactory, fake_github: FakeGitHub, model: FakeModel
 ) -> None:
     pr(fake_github)
-    comment = {
-        "path": "src/app.py",
-        "line": 2,
-        "side": "RIGHT",
-        "body": render_comment_body(FINDING),
-    }
-    fake_github.add_review(REPO, NUMBER, comments=[comment])
-    root = fake_github.review_comments(REPO, NUMBER)[-1]["id"]
+    root = post_bot_comment(fake_github, REPO, NUMBER, bot_finding())
     set_role(fake_github, REPO, "Codertocat", "admin")
     reply = add_reply(fake_github, REPO, NUMBER, root, "Why is this a bug?", author="Codertocat")
     with app_with_reviewer(settings_for(make, fake_github, model)) as (client, queue):

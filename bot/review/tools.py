@@ -4,15 +4,18 @@ cost, and what a run lets them spend (max_cost_usd, the App's daily budget)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.config import ToolsConfig
 from bot.context.index import SymbolIndex
 from bot.context.snapshot import Snapshot
 from bot.context.tools import Toolbox
-from bot.model.loop import Allowance, ToolOptions
 from bot.models import Plan, worst_case_usd
 from bot.plan.build import estimate_tools_cost
 from bot.pricing import Price
+
+if TYPE_CHECKING:
+    from bot.model.loop import ToolOptions
 
 # The App's daily budget, asked once a run knows its worst case: given that cost in USD, what
 # the run may spend (a share of the budget set aside for it, so that concurrent jobs of one
@@ -69,6 +72,9 @@ def tool_options(
         return None
     set_caps = [c for c in caps if c is not None]
     left = max(min(set_caps) - plan.estimated_cost_usd, 0.0) if set_caps else None
+    # The tool loop imports the openai SDK (slow): a dry run, which only plans, never does.
+    from bot.model.loop import Allowance, ToolOptions
+
     return ToolOptions(
         toolbox=Toolbox(snapshot, index=index),
         max_rounds=plan.tool_rounds,

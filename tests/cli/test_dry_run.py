@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -259,3 +261,18 @@ def test_tools_off_or_without_a_repository_are_said_in_the_plan(repo: Path, tmp_
     (repo / ".github" / "grok-review.yml").write_text("tools: {max_rounds: 0}\n")
     refused = run_cli("--dry-run", cwd=repo)
     assert refused.returncode == 2 and b"tools.max_rounds" in refused.stderr
+
+
+def test_a_dry_run_never_imports_the_model_sdk(repo: Path) -> None:
+    """Planning needs no model client: the openai package (about a quarter of a second to
+    import) loads only when a request is about to be sent."""
+    code = (
+        "import sys\n"
+        "from bot.cli.main import main\n"
+        "code = main(['--dry-run', '--format', 'json'])\n"
+        "print('openai' in sys.modules, code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.splitlines()[-1] == "False 0", proc.stderr
